@@ -1,0 +1,116 @@
+//! The command line: `stave check`, `stave compile`, `stave schema`.
+//!
+//! Exit codes: 0 success (warnings allowed unless `--deny-warnings`), 1 invalid input, 2 wrong
+//! usage. Diagnostics go to standard error, for people or (`--diagnostics json`) as JSON lines;
+//! standard output carries only results, so it can be piped.
+
+mod check;
+mod compile;
+mod inputs;
+mod report;
+mod schema;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  stave check                              check ./workload.yaml (or ./score.yaml)
+  stave check api.yaml worker.yaml         check several workloads together
+  stave compile --example --emit ir        compile the bundled example and print the IR
+  stave compile score.yaml --image app:1.2 fill `image: \".\"`
+  stave check score.yaml --override-property containers.web.variables.DEBUG=true
+  stave check --diagnostics json           one JSON object per problem, for CI annotations
+  stave schema workload > score.schema.json";
+
+#[derive(Debug, Parser)]
+#[command(name = "stave", version, about = "Compile Score workloads into deployable manifests.", after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+
+    /// How to print problems: for people, or one JSON object per line for CI.
+    #[arg(long, global = true, value_enum, default_value_t = DiagnosticsFormat::Human)]
+    diagnostics: DiagnosticsFormat,
+
+    /// Exit with code 1 when there are warnings, not only errors.
+    #[arg(long, global = true)]
+    deny_warnings: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagnosticsFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load and validate workloads, and check their placeholders, without compiling.
+    Check(check::CheckArgs),
+    /// Compile workloads for an environment and target.
+    Compile(compile::CompileArgs),
+    /// Print a JSON Schema, e.g. for editors (yaml-language-server).
+    Schema(schema::SchemaArgs),
+}
+
+/// The input flags that `check` and `compile` share.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Score workload files; `-` reads standard input. Default: `workload.yaml`, else `score.yaml`.
+    files: Vec<PathBuf>,
+
+    /// The image for `image: "."`: IMAGE for all, WORKLOAD=IMAGE or WORKLOAD.CONTAINER=IMAGE for one.
+    #[arg(long, value_name = "IMAGE")]
+    image: Vec<String>,
+
+    /// Set or delete one field: PATH=VALUE (VALUE is YAML; empty deletes; `\.` escapes a dot).
+    #[arg(long, value_name = "PATH=VALUE")]
+    override_property: Vec<String>,
+
+    /// A YAML file merged into the workload (a null value deletes a field).
+    #[arg(long, value_name = "FILE")]
+    overrides_file: Option<PathBuf>,
+
+    /// Allow file `source`s outside the workload file's directory.
+    #[arg(long)]
+    allow_outside_sources: bool,
+}
+
+/// What a subcommand ends with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    InvalidInput,
+    Usage,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(outcome: Outcome) -> Self {
+        ExitCode::from(match outcome {
+            Outcome::Success => 0,
+            Outcome::InvalidInput => 1,
+            Outcome::Usage => 2,
+        })
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap prints help and version to stdout with code 0, usage errors to stderr with 2.
+            let _ = error.print();
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+        }
+    };
+    let reporter = report::Reporter::new(cli.diagnostics, cli.deny_warnings);
+    let outcome = match cli.command {
+        Command::Check(args) => check::run(args, &reporter),
+        Command::Compile(args) => compile::run(args, &reporter),
+        Command::Schema(args) => schema::run(&args),
+    };
+    outcome.into()
+}

@@ -1,0 +1,67 @@
+//! The table of diagnostic codes: stable names that CI scripts and docs may rely on.
+//!
+//! Add a code here, give it a fixture under `fixtures/invalid/<code-name>/`, and the fixture test
+//! checks that every code has one.
+
+macro_rules! codes {
+    ($($variant:ident => $name:literal: $summary:literal,)*) => {
+        /// A stable diagnostic code, printed as `stave::<area>::<name>`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $(#[doc = $summary] $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in table order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The stable name, e.g. `stave::spec::unknown-resource`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $name,)*
+                }
+            }
+
+            /// One line saying what the code means.
+            pub fn summary(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $summary,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    Unreadable => "stave::input::unreadable": "an input file cannot be read",
+    TooLarge => "stave::input::too-large": "an input file is larger than Stave accepts",
+    NotUtf8 => "stave::input::not-utf8": "an input file is not UTF-8 text",
+    Binary => "stave::input::binary": "an input file holds binary data",
+    YamlSyntax => "stave::yaml::syntax": "the file is not valid YAML",
+    YamlLimit => "stave::yaml::limit": "the YAML exceeds a safety limit (aliases, nesting or size)",
+    EmptyFile => "stave::spec::empty-file": "the workload file holds no document",
+    UnknownField => "stave::spec::unknown-field": "a field that the Score schema does not define",
+    MissingField => "stave::spec::missing-field": "a required field is absent",
+    WrongType => "stave::spec::wrong-type": "a value has the wrong type",
+    InvalidValue => "stave::spec::invalid-value": "a value breaks a rule of the Score schema",
+    FileContentChoice => "stave::spec::file-content-choice": "a file needs exactly one of content, binaryContent or source",
+    ProbeKind => "stave::spec::probe-kind": "a probe needs httpGet or exec",
+    DeprecatedListForm => "stave::spec::deprecated-list-form": "files or volumes written in the deprecated list form",
+    ListItemWithoutTarget => "stave::spec::list-item-without-target": "an item of a list-form files or volumes has no target",
+    DuplicateTarget => "stave::spec::duplicate-target": "two files or volumes of one container share a target",
+    BadPlaceholder => "stave::spec::bad-placeholder": "a placeholder is malformed",
+    UnknownPlaceholderRoot => "stave::spec::unknown-placeholder-root": "a placeholder starts with something other than metadata or resources",
+    UnknownResource => "stave::spec::unknown-resource": "a placeholder names a resource the workload does not declare",
+    UnknownMetadata => "stave::spec::unknown-metadata": "a placeholder names a metadata key that does not exist",
+    UnterminatedPlaceholder => "stave::spec::unterminated-placeholder": "`${` without a closing `}` is kept as text",
+    PlaceholderNotExpanded => "stave::spec::placeholder-not-expanded": "a placeholder in a field where Score does not expand them",
+    UnknownContainer => "stave::spec::unknown-container": "a `before` entry names a container that does not exist",
+    BeforeSelf => "stave::spec::before-self": "a container lists itself in `before`",
+    BeforeCycle => "stave::spec::before-cycle": "the `before` relationships form a cycle",
+    ImageRequired => "stave::spec::image-required": "`image: \".\"` needs an image from `--image`",
+    InvalidBase64 => "stave::spec::invalid-base64": "binaryContent is not standard base64",
+    FileSourceMissing => "stave::spec::file-source-missing": "a file `source` does not exist or cannot be read",
+    FileSourceOutside => "stave::spec::file-source-outside": "a file `source` lies outside the workload's directory",
+    DuplicateWorkload => "stave::spec::duplicate-workload": "two workload files declare the same name",
+    InvalidOverride => "stave::overrides::invalid": "an override cannot be applied",
+}

@@ -1,0 +1,5 @@
+//! The `stave` binary: see `stave --help`.
+
+fn main() -> std::process::ExitCode {
+    stave::cli::main()
+}

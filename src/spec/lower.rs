@@ -1,0 +1,328 @@
+//! Lowering: validated input types to the typed IR, with Score's semantic checks.
+//!
+//! Placeholders are parsed where Score expands them (variables, file content, volume source,
+//! resource params); `image: "."` takes the `--image` value; file `source`s are read (and refused
+//! outside the workload's directory unless allowed). Spans come from the node tree.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use base64::Engine;
+
+use super::input::{ContainerInput, FileInput, ProbeInput, QuantitiesInput, WorkloadInput};
+use super::placeholder::{self, Scope};
+use super::yaml::{Node, place_at};
+use super::{LoadOptions, before, read};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::ir::{
+    Compute, Container, File, FileContent, HttpGet, Param, Probe, Protocol, Readiness, ResourceRequest, ServicePort,
+    Template, Volume, Workload,
+};
+use crate::source::{SourceId, Sources, Span};
+
+struct Lowering<'a> {
+    root: &'a Node,
+    sources: &'a Sources,
+    options: &'a LoadOptions,
+    source: SourceId,
+    out: &'a mut Diagnostics,
+}
+
+impl Lowering<'_> {
+    /// The span of the value at a path, or the document when the path is absent.
+    fn span(&self, path: &[&str]) -> Span {
+        let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+        place_at(self.root, &path).map_or(self.root.span, |p| p.node.span)
+    }
+
+    /// The span of the key at the end of a path.
+    fn key_span(&self, path: &[&str]) -> Span {
+        let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+        place_at(self.root, &path).and_then(|p| p.key_span).unwrap_or(self.root.span)
+    }
+}
+
+pub fn lower(input: WorkloadInput, root: &Node, source: SourceId, sources: &Sources, options: &LoadOptions, out: &mut Diagnostics) -> Workload {
+    let mut cx = Lowering { root, sources, options, source, out };
+    let name = input.metadata.get("name").and_then(|n| n.as_str()).unwrap_or_default().to_string();
+    let scope = Scope { metadata: &input.metadata, resources: &input.resources };
+    let annotations = input
+        .metadata
+        .get("annotations")
+        .and_then(|a| a.as_object())
+        .map(|a| a.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+        .unwrap_or_default();
+    let service_ports = input
+        .service
+        .map(|s| s.ports)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(port_name, port)| {
+            let protocol = if port.protocol.as_deref() == Some("UDP") { Protocol::Udp } else { Protocol::Tcp };
+            (port_name, ServicePort { port: port.port, target_port: port.target_port.unwrap_or(port.port), protocol })
+        })
+        .collect();
+    let containers: BTreeMap<String, Container> = input
+        .containers
+        .iter()
+        .map(|(container_name, container)| (container_name.clone(), cx.container(&name, container_name, container, &scope)))
+        .collect();
+    let mut before_diagnostics = Diagnostics::new();
+    before::check(&input.containers, |path| cx.key_span(path), &mut before_diagnostics);
+    cx.out.extend(before_diagnostics);
+    let resources = input
+        .resources
+        .iter()
+        .map(|(resource_name, resource)| {
+            let params = resource
+                .params
+                .iter()
+                .map(|(key, value)| {
+                    let path = vec!["resources".to_string(), resource_name.clone(), "params".to_string(), key.clone()];
+                    (key.clone(), cx.param(value, path, &scope))
+                })
+                .collect();
+            let request = ResourceRequest {
+                kind: resource.kind.clone(),
+                class: resource.class.clone(),
+                id: resource.id.clone(),
+                metadata: resource.metadata.clone(),
+                params,
+                span: cx.key_span(&["resources", resource_name]),
+            };
+            (resource_name.clone(), request)
+        })
+        .collect();
+    Workload {
+        name_span: cx.span(&["metadata", "name"]),
+        name,
+        file: sources.get(source).name.clone(),
+        metadata: input.metadata.clone(),
+        annotations,
+        service_ports,
+        containers,
+        resources,
+    }
+}
+
+impl Lowering<'_> {
+    fn container(&mut self, workload: &str, name: &str, input: &ContainerInput, scope: &Scope<'_>) -> Container {
+        let at = |field: &'static str| ["containers", name, field];
+        let image_span = self.span(&at("image"));
+        let image = if input.image == "." {
+            match self.options.image_for(workload, name) {
+                Some(image) => image.to_string(),
+                None => {
+                    self.out.push(
+                        Diagnostic::error(Code::ImageRequired, format!("container `{name}` has `image: \".\"` but no image was given"))
+                            .label(image_span, "the image is to be given at compile time")
+                            .help(format!("pass `--image <image>` (or `--image {workload}.{name}=<image>` for this container only)")),
+                    );
+                    input.image.clone()
+                }
+            }
+        } else {
+            input.image.clone()
+        };
+        for (field, list) in [("command", &input.command), ("args", &input.args)] {
+            for (index, item) in list.iter().flatten().enumerate() {
+                if let Some(offset) = placeholder::looks_like_placeholder(item) {
+                    let index = index.to_string();
+                    let span = self.span(&["containers", name, field, &index]);
+                    let raw = self.sources.slice(span);
+                    let start = raw.find("${").unwrap_or(offset.min(raw.len()));
+                    let end = raw[start..].find('}').map_or(raw.len(), |e| start + e + 1);
+                    self.out.push(
+                        Diagnostic::warning(Code::PlaceholderNotExpanded, format!("placeholders are not expanded in `{field}`, so this is passed as written"))
+                            .label(span.sub(start, end), "kept literally")
+                            .help("put the value in `variables` and refer to it as `$(NAME)` in the command, which Kubernetes expands"),
+                    );
+                }
+            }
+        }
+        let variables = input
+            .variables
+            .iter()
+            .map(|(key, value)| {
+                let span = self.span(&["containers", name, "variables", key]);
+                (key.clone(), placeholder::parse(value, span, scope, self.sources, self.out))
+            })
+            .collect();
+        let files = input
+            .files
+            .iter()
+            .filter_map(|(target, file)| Some((target.clone(), self.file(name, target, file, scope)?)))
+            .collect();
+        let volumes = input
+            .volumes
+            .iter()
+            .map(|(target, volume)| {
+                let span = self.span(&["containers", name, "volumes", target, "source"]);
+                let source = placeholder::parse(&volume.source, span, scope, self.sources, self.out);
+                (target.clone(), Volume { source, path: volume.path.clone(), read_only: volume.read_only })
+            })
+            .collect();
+        let compute = |q: &Option<QuantitiesInput>| q.as_ref().map(|q| Compute { cpu: q.cpu.clone(), memory: q.memory.clone() });
+        let before = input
+            .before
+            .iter()
+            .map(|(other, b)| {
+                let ready = match b.ready.as_str() {
+                    "started" => Readiness::Started,
+                    "healthy" => Readiness::Healthy,
+                    _ => Readiness::Complete,
+                };
+                (other.clone(), ready)
+            })
+            .collect();
+        Container {
+            image,
+            image_span,
+            command: input.command.clone(),
+            args: input.args.clone(),
+            variables,
+            files,
+            volumes,
+            requests: input.resources.as_ref().and_then(|r| compute(&r.requests)),
+            limits: input.resources.as_ref().and_then(|r| compute(&r.limits)),
+            liveness_probe: input.liveness_probe.as_ref().map(probe),
+            readiness_probe: input.readiness_probe.as_ref().map(probe),
+            before,
+        }
+    }
+
+    fn file(&mut self, container: &str, target: &str, input: &FileInput, scope: &Scope<'_>) -> Option<File> {
+        let field_span = |cx: &Self, field: &str| cx.span(&["containers", container, "files", target, field]);
+        let span = self.key_span(&["containers", container, "files", target]);
+        let mode = input.mode.as_deref().and_then(|m| u32::from_str_radix(m, 8).ok());
+        let content = if let Some(text) = &input.content {
+            let value_span = field_span(self, "content");
+            if input.no_expand {
+                FileContent::Text(Template::literal(text.clone(), value_span))
+            } else {
+                FileContent::Text(placeholder::parse(text, value_span, scope, self.sources, self.out))
+            }
+        } else if let Some(encoded) = &input.binary_content {
+            let compact: String = encoded.chars().filter(|c| !c.is_whitespace()).collect();
+            match base64::engine::general_purpose::STANDARD.decode(compact) {
+                Ok(bytes) => FileContent::Binary(bytes),
+                Err(error) => {
+                    self.out.push(
+                        Diagnostic::error(Code::InvalidBase64, format!("`binaryContent` of `{target}` is not standard base64: {error}"))
+                            .label(field_span(self, "binaryContent"), "invalid base64")
+                            .help("encode the bytes with standard base64 (`base64 -w0 FILE`), or use `content` for text"),
+                    );
+                    return None;
+                }
+            }
+        } else {
+            let source = input.source.as_deref().unwrap_or_default();
+            let source_span = field_span(self, "source");
+            let bytes = self.read_source(source, source_span)?;
+            match String::from_utf8(bytes) {
+                Ok(text) if input.no_expand => FileContent::Text(Template::literal(text, source_span)),
+                Ok(text) => {
+                    // Placeholders in a source file are reported at the `source` field.
+                    let mut inner = Diagnostics::new();
+                    let parsed = placeholder::parse(&text, Span::new(source_span.source, source_span.start as usize, source_span.start as usize), scope, self.sources, &mut inner);
+                    for mut diagnostic in inner {
+                        diagnostic.message = format!("in `{source}`: {}", diagnostic.message);
+                        for label in &mut diagnostic.labels {
+                            label.span = source_span;
+                        }
+                        self.out.push(diagnostic);
+                    }
+                    FileContent::Text(Template { parts: parsed.parts, span: source_span })
+                }
+                Err(error) => FileContent::Binary(error.into_bytes()),
+            }
+        };
+        Some(File { mode, content, span })
+    }
+
+    /// Reads a file `source`, relative to the workload file's directory.
+    fn read_source(&mut self, source: &str, span: Span) -> Option<Vec<u8>> {
+        let base = &self.sources.get(self.source).base_dir;
+        let path = base.join(source);
+        let missing = |reason: String| {
+            Diagnostic::error(Code::FileSourceMissing, format!("cannot read file source `{source}`: {reason}"))
+                .label(span, "this file")
+                .help(format!("paths are relative to the workload file's directory (`{}`)", display_dir(base)))
+        };
+        let canonical = match path.canonicalize() {
+            Ok(canonical) => canonical,
+            Err(_) => {
+                self.out.push(missing("no such file".to_string()));
+                return None;
+            }
+        };
+        if !self.options.allow_outside_sources {
+            let inside = base.canonicalize().is_ok_and(|base| canonical.starts_with(base));
+            if !inside {
+                self.out.push(
+                    Diagnostic::error(Code::FileSourceOutside, format!("file source `{source}` is outside the workload's directory"))
+                        .label(span, "points outside")
+                        .help("move the file next to the workload file, or pass `--allow-outside-sources` if you trust this workload"),
+                );
+                return None;
+            }
+        }
+        match read::read_file(&canonical) {
+            Ok(bytes) => Some(bytes),
+            Err(error) => {
+                self.out.push(missing(error.message));
+                None
+            }
+        }
+    }
+
+    fn param(&mut self, value: &serde_json::Value, path: Vec<String>, scope: &Scope<'_>) -> Param {
+        match value {
+            serde_json::Value::Null => Param::Null,
+            serde_json::Value::Bool(b) => Param::Bool(*b),
+            serde_json::Value::Number(n) => Param::Number(n.clone()),
+            serde_json::Value::String(s) => {
+                let span = place_at(self.root, &path).map_or(self.root.span, |p| p.node.span);
+                Param::String(placeholder::parse(s, span, scope, self.sources, self.out))
+            }
+            serde_json::Value::Array(items) => Param::List(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        let mut inner = path.clone();
+                        inner.push(i.to_string());
+                        self.param(item, inner, scope)
+                    })
+                    .collect(),
+            ),
+            serde_json::Value::Object(map) => Param::Map(
+                map.iter()
+                    .map(|(key, item)| {
+                        let mut inner = path.clone();
+                        inner.push(key.clone());
+                        (key.clone(), self.param(item, inner, scope))
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
+fn display_dir(dir: &Path) -> String {
+    let shown = dir.display().to_string();
+    if shown.is_empty() { ".".to_string() } else { shown }
+}
+
+fn probe(input: &ProbeInput) -> Probe {
+    Probe {
+        http_get: input.http_get.as_ref().map(|h| HttpGet {
+            path: h.path.clone(),
+            port: h.port,
+            host: h.host.clone(),
+            scheme: h.scheme.clone().unwrap_or_else(|| "HTTP".to_string()),
+            headers: h.http_headers.iter().map(|x| (x.name.clone(), x.value.clone())).collect(),
+        }),
+        exec: input.exec.as_ref().map(|e| e.command.clone()),
+    }
+}

@@ -1,0 +1,214 @@
+//! The Score front end: workload files in, typed IR out, every mistake reported where it is.
+//!
+//! Per file: read (size limit, UTF-8, no binary) → parse YAML into a spanned tree → apply
+//! overrides → upgrade deprecated forms → validate against the JSON Schema in `spec/` → decode
+//! into input types → lower into the IR with Score's semantic checks. Diagnostics accumulate
+//! across files; a file that fails validation is not lowered. Finally, names must be unique
+//! across files.
+
+mod before;
+pub mod input;
+mod lower;
+pub mod overrides;
+pub mod placeholder;
+pub mod read;
+pub mod schema;
+mod upgrade;
+pub mod yaml;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::ir::Workload;
+use crate::source::{SourceId, Sources, Span};
+
+/// Where a workload comes from.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Path(PathBuf),
+    /// Text already read (standard input, or the bundled example), with a display name.
+    Text { name: String, bytes: Vec<u8> },
+}
+
+/// An `--image` value: for every `image: "."`, for one workload, or for one container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageChoice {
+    pub workload: Option<String>,
+    pub container: Option<String>,
+    pub image: String,
+}
+
+impl ImageChoice {
+    /// Parses `IMAGE`, `WORKLOAD=IMAGE` or `WORKLOAD.CONTAINER=IMAGE`.
+    pub fn parse(text: &str) -> Self {
+        match text.split_once('=') {
+            Some((target, image)) => {
+                let (workload, container) = match target.split_once('.') {
+                    Some((w, c)) => (Some(w.to_string()), Some(c.to_string())),
+                    None => (Some(target.to_string()), None),
+                };
+                ImageChoice { workload, container, image: image.to_string() }
+            }
+            None => ImageChoice { workload: None, container: None, image: text.to_string() },
+        }
+    }
+}
+
+/// What the command line says about loading.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub images: Vec<ImageChoice>,
+    pub overrides_file: Option<PathBuf>,
+    /// Each `--override-property PATH=VALUE`, in order.
+    pub override_properties: Vec<String>,
+    pub allow_outside_sources: bool,
+}
+
+impl LoadOptions {
+    /// The most specific `--image` for a container: container, then workload, then global.
+    pub fn image_for(&self, workload: &str, container: &str) -> Option<&str> {
+        let matches = |c: &&ImageChoice| match (&c.workload, &c.container) {
+            (Some(w), Some(n)) => w == workload && n == container,
+            (Some(w), None) => w == workload,
+            _ => true,
+        };
+        self.images
+            .iter()
+            .filter(matches)
+            .max_by_key(|c| (c.container.is_some(), c.workload.is_some()))
+            .map(|c| c.image.as_str())
+    }
+}
+
+/// The result of loading: the workloads that lowered, and everything found on the way.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub workloads: Vec<Workload>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Loads every input. Returns whatever lowered; the caller stops if there are errors.
+pub fn load(inputs: &[Input], options: &LoadOptions, sources: &mut Sources) -> Loaded {
+    let mut loaded = Loaded::default();
+    let overrides = load_overrides(options, sources, &mut loaded.diagnostics);
+    for input in inputs {
+        if let Some(workload) = load_one(input, overrides.as_ref(), options, sources, &mut loaded.diagnostics) {
+            loaded.workloads.push(workload);
+        }
+    }
+    check_unique_names(&loaded.workloads, &mut loaded.diagnostics);
+    loaded.workloads.sort_by(|a, b| a.name.cmp(&b.name));
+    loaded.diagnostics = loaded.diagnostics.sorted();
+    loaded
+}
+
+/// The parsed overrides: the file's tree and each property as its own source.
+#[derive(Debug)]
+struct Overrides {
+    file: Option<yaml::Node>,
+    properties: Vec<overrides::PropertyOverride>,
+}
+
+fn load_overrides(options: &LoadOptions, sources: &mut Sources, out: &mut Diagnostics) -> Option<Overrides> {
+    let mut result = Overrides { file: None, properties: Vec::new() };
+    if let Some(path) = &options.overrides_file {
+        let id = read_source(&Input::Path(path.clone()), sources, out)?;
+        match yaml::parse(sources.get(id), id) {
+            Ok(node) => result.file = Some(node),
+            Err(diagnostic) => {
+                out.push(diagnostic);
+                return None;
+            }
+        }
+    }
+    for property in &options.override_properties {
+        let id = sources.add("--override-property", property.as_str(), Path::new("."));
+        result.properties.push(overrides::PropertyOverride { source: id });
+    }
+    Some(result)
+}
+
+fn read_source(input: &Input, sources: &mut Sources, out: &mut Diagnostics) -> Option<SourceId> {
+    let (name, base_dir, bytes) = match input {
+        Input::Path(path) => {
+            let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
+            (path.display().to_string(), base, read::read_file(path))
+        }
+        Input::Text { name, bytes } => (name.clone(), PathBuf::from("."), Ok(bytes.clone())),
+    };
+    let bytes = bytes.map_err(|d| out.push(d)).ok()?;
+    read::decode(bytes, &name, &base_dir, sources).map_err(|d| out.push(d)).ok()
+}
+
+fn load_one(input: &Input, overrides: Option<&Overrides>, options: &LoadOptions, sources: &mut Sources, out: &mut Diagnostics) -> Option<Workload> {
+    let id = read_source(input, sources, out)?;
+    let file = sources.get(id);
+    let mut root = match yaml::parse(file, id) {
+        Ok(root) => root,
+        Err(diagnostic) => {
+            out.push(diagnostic);
+            return None;
+        }
+    };
+    if matches!(root.value, yaml::Value::Null) {
+        out.push(
+            Diagnostic::error(Code::EmptyFile, format!("`{}` holds no workload", file.name))
+                .label(Span::new(id, 0, 0), "empty document")
+                .help("a Score workload needs `apiVersion: score.dev/v1b1`, `metadata: {name: …}` and `containers:`"),
+        );
+        return None;
+    }
+    let overrides = overrides?;
+    if let Some(patch) = &overrides.file {
+        if let Err(diagnostic) = overrides::merge_file(&mut root, patch.clone()) {
+            out.push(diagnostic);
+            return None;
+        }
+    }
+    for property in &overrides.properties {
+        if let Err(diagnostic) = overrides::apply_property(&mut root, property, sources) {
+            out.push(diagnostic);
+            return None;
+        }
+    }
+    let mut file_diagnostics = Diagnostics::new();
+    upgrade::upgrade(&mut root, &mut file_diagnostics);
+    let document = root.to_json();
+    file_diagnostics.extend(schema::validate(&root, &document));
+    let failed = file_diagnostics.has_errors();
+    out.extend(file_diagnostics);
+    if failed {
+        return None;
+    }
+    let input: input::WorkloadInput = match serde_json::from_value(document) {
+        Ok(input) => input,
+        Err(error) => {
+            // The schema and the input types disagree: a bug in Stave, reported rather than panicking.
+            out.push(
+                Diagnostic::error(Code::InvalidValue, format!("this workload passed the schema but cannot be read: {error}"))
+                    .label(root.span, "here")
+                    .help("this is a bug in Stave; please report it with the file"),
+            );
+            return None;
+        }
+    };
+    Some(lower::lower(input, &root, id, sources, options, out))
+}
+
+fn check_unique_names(workloads: &[Workload], out: &mut Diagnostics) {
+    let mut seen: BTreeMap<&str, &Workload> = BTreeMap::new();
+    for workload in workloads {
+        if let Some(first) = seen.get(workload.name.as_str()) {
+            out.push(
+                Diagnostic::error(Code::DuplicateWorkload, format!("two workloads are named `{}`", workload.name))
+                    .label(workload.name_span, format!("`{}` is named here", workload.file))
+                    .label(first.name_span, format!("and `{}` first", first.file))
+                    .help("workload names must be unique across the files compiled together; rename one"),
+            );
+        } else {
+            seen.insert(&workload.name, workload);
+        }
+    }
+}
