@@ -66,9 +66,7 @@ impl SourceFile {
             return self.text.len();
         };
         let rest = &self.text[line_start..];
-        rest.char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(self.text.len(), |(i, _)| line_start + i)
+        rest.char_indices().nth(column.saturating_sub(1)).map_or(self.text.len(), |(i, _)| line_start + i)
     }
 
     pub fn slice(&self, span: Span) -> &str {

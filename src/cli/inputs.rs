@@ -21,7 +21,10 @@ pub fn resolve(args: &InputArgs, example: bool) -> Result<Vec<Input>, String> {
             .map(PathBuf::from)
             .find(|p| p.is_file())
             .map(|p| vec![Input::Path(p)])
-            .ok_or_else(|| "no workload file given, and neither `workload.yaml` nor `score.yaml` is in the current directory".into());
+            .ok_or_else(|| {
+                "no workload file given, and neither `workload.yaml` nor `score.yaml` is in the current directory"
+                    .into()
+            });
     }
     if args.files.iter().filter(|f| f.as_path() == Path::new("-")).count() > 1 {
         return Err("standard input (`-`) can be read only once".into());
@@ -46,7 +49,10 @@ pub fn resolve(args: &InputArgs, example: bool) -> Result<Vec<Input>, String> {
 pub fn options(args: &InputArgs, inputs: usize) -> Result<LoadOptions, String> {
     let has_overrides = args.overrides_file.is_some() || !args.override_property.is_empty();
     if has_overrides && inputs != 1 {
-        return Err("overrides apply to one workload: pass exactly one file with `--override-property` or `--overrides-file`".into());
+        return Err(
+            "overrides apply to one workload: pass exactly one file with `--override-property` or `--overrides-file`"
+                .into(),
+        );
     }
     for image in &args.image {
         if image.is_empty() || image.ends_with('=') {

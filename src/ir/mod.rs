@@ -112,7 +112,13 @@ pub struct HttpGet {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     pub scheme: String,
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<HttpHeader>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HttpHeader {
+    pub name: String,
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -22,9 +22,15 @@ pub fn check(containers: &BTreeMap<String, ContainerInput>, key_span: impl Fn(&[
             } else if !containers.contains_key(other) {
                 let hint = suggest::hint(other, names.iter().copied());
                 out.push(
-                    Diagnostic::error(Code::UnknownContainer, format!("container `{name}` has `before: {other}`, but there is no container `{other}`{hint}"))
-                        .label(span, "no such container")
-                        .help(format!("the workload's containers are: {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))),
+                    Diagnostic::error(
+                        Code::UnknownContainer,
+                        format!("container `{name}` has `before: {other}`, but there is no container `{other}`{hint}"),
+                    )
+                    .label(span, "no such container")
+                    .help(format!(
+                        "the workload's containers are: {}",
+                        names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                    )),
                 );
             } else {
                 edges.entry(name).or_default().push(other);
@@ -37,7 +43,10 @@ pub fn check(containers: &BTreeMap<String, ContainerInput>, key_span: impl Fn(&[
             format!("the `before` order of containers forms a cycle: {}", cycle.join(" → ")),
         );
         for pair in cycle.windows(2) {
-            diagnostic = diagnostic.label(key_span(&["containers", pair[0], "before", pair[1]]), format!("`{}` starts before `{}`", pair[0], pair[1]));
+            diagnostic = diagnostic.label(
+                key_span(&["containers", pair[0], "before", pair[1]]),
+                format!("`{}` starts before `{}`", pair[0], pair[1]),
+            );
         }
         out.push(diagnostic.help("remove one of these `before` entries so that some container can start first"));
     }

@@ -15,8 +15,8 @@ use super::yaml::{Node, place_at};
 use super::{LoadOptions, before, read};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{
-    Compute, Container, File, FileContent, HttpGet, Param, Probe, Protocol, Readiness, ResourceRequest, ServicePort,
-    Template, Volume, Workload,
+    Compute, Container, File, FileContent, HttpGet, HttpHeader, Param, Probe, Protocol, Readiness, ResourceRequest,
+    ServicePort, Template, Volume, Workload,
 };
 use crate::source::{SourceId, Sources, Span};
 
@@ -42,7 +42,14 @@ impl Lowering<'_> {
     }
 }
 
-pub fn lower(input: WorkloadInput, root: &Node, source: SourceId, sources: &Sources, options: &LoadOptions, out: &mut Diagnostics) -> Workload {
+pub fn lower(
+    input: WorkloadInput,
+    root: &Node,
+    source: SourceId,
+    sources: &Sources,
+    options: &LoadOptions,
+    out: &mut Diagnostics,
+) -> Workload {
     let mut cx = Lowering { root, sources, options, source, out };
     let name = input.metadata.get("name").and_then(|n| n.as_str()).unwrap_or_default().to_string();
     let scope = Scope { metadata: &input.metadata, resources: &input.resources };
@@ -65,7 +72,9 @@ pub fn lower(input: WorkloadInput, root: &Node, source: SourceId, sources: &Sour
     let containers: BTreeMap<String, Container> = input
         .containers
         .iter()
-        .map(|(container_name, container)| (container_name.clone(), cx.container(&name, container_name, container, &scope)))
+        .map(|(container_name, container)| {
+            (container_name.clone(), cx.container(&name, container_name, container, &scope))
+        })
         .collect();
     let mut before_diagnostics = Diagnostics::new();
     before::check(&input.containers, |path| cx.key_span(path), &mut before_diagnostics);
@@ -114,9 +123,14 @@ impl Lowering<'_> {
                 Some(image) => image.to_string(),
                 None => {
                     self.out.push(
-                        Diagnostic::error(Code::ImageRequired, format!("container `{name}` has `image: \".\"` but no image was given"))
-                            .label(image_span, "the image is to be given at compile time")
-                            .help(format!("pass `--image <image>` (or `--image {workload}.{name}=<image>` for this container only)")),
+                        Diagnostic::error(
+                            Code::ImageRequired,
+                            format!("container `{name}` has `image: \".\"` but no image was given"),
+                        )
+                        .label(image_span, "the image is to be given at compile time")
+                        .help(format!(
+                            "pass `--image <image>` (or `--image {workload}.{name}=<image>` for this container only)"
+                        )),
                     );
                     input.image.clone()
                 }
@@ -162,7 +176,8 @@ impl Lowering<'_> {
                 (target.clone(), Volume { source, path: volume.path.clone(), read_only: volume.read_only })
             })
             .collect();
-        let compute = |q: &Option<QuantitiesInput>| q.as_ref().map(|q| Compute { cpu: q.cpu.clone(), memory: q.memory.clone() });
+        let compute =
+            |q: &Option<QuantitiesInput>| q.as_ref().map(|q| Compute { cpu: q.cpu.clone(), memory: q.memory.clone() });
         let before = input
             .before
             .iter()
@@ -208,9 +223,12 @@ impl Lowering<'_> {
                 Ok(bytes) => FileContent::Binary(bytes),
                 Err(error) => {
                     self.out.push(
-                        Diagnostic::error(Code::InvalidBase64, format!("`binaryContent` of `{target}` is not standard base64: {error}"))
-                            .label(field_span(self, "binaryContent"), "invalid base64")
-                            .help("encode the bytes with standard base64 (`base64 -w0 FILE`), or use `content` for text"),
+                        Diagnostic::error(
+                            Code::InvalidBase64,
+                            format!("`binaryContent` of `{target}` is not standard base64: {error}"),
+                        )
+                        .label(field_span(self, "binaryContent"), "invalid base64")
+                        .help("encode the bytes with standard base64 (`base64 -w0 FILE`), or use `content` for text"),
                     );
                     return None;
                 }
@@ -224,7 +242,13 @@ impl Lowering<'_> {
                 Ok(text) => {
                     // Placeholders in a source file are reported at the `source` field.
                     let mut inner = Diagnostics::new();
-                    let parsed = placeholder::parse(&text, Span::new(source_span.source, source_span.start as usize, source_span.start as usize), scope, self.sources, &mut inner);
+                    let parsed = placeholder::parse(
+                        &text,
+                        Span::new(source_span.source, source_span.start as usize, source_span.start as usize),
+                        scope,
+                        self.sources,
+                        &mut inner,
+                    );
                     for mut diagnostic in inner {
                         diagnostic.message = format!("in `{source}`: {}", diagnostic.message);
                         for label in &mut diagnostic.labels {
@@ -321,7 +345,11 @@ fn probe(input: &ProbeInput) -> Probe {
             port: h.port,
             host: h.host.clone(),
             scheme: h.scheme.clone().unwrap_or_else(|| "HTTP".to_string()),
-            headers: h.http_headers.iter().map(|x| (x.name.clone(), x.value.clone())).collect(),
+            headers: h
+                .http_headers
+                .iter()
+                .map(|x| HttpHeader { name: x.name.clone(), value: x.value.clone() })
+                .collect(),
         }),
         exec: input.exec.as_ref().map(|e| e.command.clone()),
     }

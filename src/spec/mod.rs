@@ -7,6 +7,7 @@
 //! across files.
 
 mod before;
+mod dotted;
 pub mod input;
 mod lower;
 pub mod overrides;
@@ -28,7 +29,10 @@ use crate::source::{SourceId, Sources, Span};
 pub enum Input {
     Path(PathBuf),
     /// Text already read (standard input, or the bundled example), with a display name.
-    Text { name: String, bytes: Vec<u8> },
+    Text {
+        name: String,
+        bytes: Vec<u8>,
+    },
 }
 
 /// An `--image` value: for every `image: "."`, for one workload, or for one container.
@@ -142,7 +146,13 @@ fn read_source(input: &Input, sources: &mut Sources, out: &mut Diagnostics) -> O
     read::decode(bytes, &name, &base_dir, sources).map_err(|d| out.push(d)).ok()
 }
 
-fn load_one(input: &Input, overrides: Option<&Overrides>, options: &LoadOptions, sources: &mut Sources, out: &mut Diagnostics) -> Option<Workload> {
+fn load_one(
+    input: &Input,
+    overrides: Option<&Overrides>,
+    options: &LoadOptions,
+    sources: &mut Sources,
+    out: &mut Diagnostics,
+) -> Option<Workload> {
     let id = read_source(input, sources, out)?;
     let file = sources.get(id);
     let mut root = match yaml::parse(file, id) {
@@ -161,11 +171,11 @@ fn load_one(input: &Input, overrides: Option<&Overrides>, options: &LoadOptions,
         return None;
     }
     let overrides = overrides?;
-    if let Some(patch) = &overrides.file {
-        if let Err(diagnostic) = overrides::merge_file(&mut root, patch.clone()) {
-            out.push(diagnostic);
-            return None;
-        }
+    if let Some(patch) = &overrides.file
+        && let Err(diagnostic) = overrides::merge_file(&mut root, patch.clone())
+    {
+        out.push(diagnostic);
+        return None;
     }
     for property in &overrides.properties {
         if let Err(diagnostic) = overrides::apply_property(&mut root, property, sources) {
@@ -187,9 +197,12 @@ fn load_one(input: &Input, overrides: Option<&Overrides>, options: &LoadOptions,
         Err(error) => {
             // The schema and the input types disagree: a bug in Stave, reported rather than panicking.
             out.push(
-                Diagnostic::error(Code::InvalidValue, format!("this workload passed the schema but cannot be read: {error}"))
-                    .label(root.span, "here")
-                    .help("this is a bug in Stave; please report it with the file"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("this workload passed the schema but cannot be read: {error}"),
+                )
+                .label(root.span, "here")
+                .help("this is a bug in Stave; please report it with the file"),
             );
             return None;
         }

@@ -23,7 +23,9 @@ pub fn merge_file(target: &mut Node, patch: Node) -> Result<(), Diagnostic> {
     let Value::Map(patch_map) = patch.value else {
         return Err(Diagnostic::error(Code::InvalidOverride, "an overrides file must hold a map of fields to change")
             .label(patch.span, format!("this is {}", patch.kind_name()))
-            .help("write the fields to change as they appear in the workload, e.g. `containers: {main: {image: nginx}}`"));
+            .help(
+                "write the fields to change as they appear in the workload, e.g. `containers: {main: {image: nginx}}`",
+            ));
     };
     merge_maps(target, patch_map);
     Ok(())
@@ -50,29 +52,6 @@ fn merge_maps(target: &mut Node, patch: IndexMap<String, Entry>) {
     }
 }
 
-/// Splits an override path on dots; `\.` is a literal dot and `\\` a literal backslash.
-pub fn split_path(path: &str) -> Vec<String> {
-    let mut parts = vec![String::new()];
-    let mut chars = path.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, chars.peek()) {
-            ('\\', Some('.')) => {
-                parts.last_mut().map(|p| p.push('.'));
-                chars.next();
-            }
-            ('\\', Some('\\')) => {
-                parts.last_mut().map(|p| p.push('\\'));
-                chars.next();
-            }
-            ('.', _) => parts.push(String::new()),
-            _ => {
-                parts.last_mut().map(|p| p.push(c));
-            }
-        }
-    }
-    parts
-}
-
 /// Applies one `PATH=VALUE` argument.
 pub fn apply_property(target: &mut Node, property: &PropertyOverride, sources: &Sources) -> Result<(), Diagnostic> {
     let file = sources.get(property.source);
@@ -83,11 +62,13 @@ pub fn apply_property(target: &mut Node, property: &PropertyOverride, sources: &
             .help("for example `--override-property containers.main.variables.DEBUG=true`; an empty VALUE deletes the path"));
     };
     let path_span = Span::new(property.source, 0, path.len());
-    let segments = split_path(path);
+    let segments = super::dotted::split(path, true);
     if path.is_empty() || segments.iter().any(String::is_empty) {
         return Err(Diagnostic::error(Code::InvalidOverride, format!("`{path}` is not a valid override path"))
             .label(path_span, "empty path segment")
-            .help("separate fields with single dots, e.g. `containers.main.image`; write `\\.` for a dot inside a key"));
+            .help(
+                "separate fields with single dots, e.g. `containers.main.image`; write `\\.` for a dot inside a key",
+            ));
     }
     let value = if value_text.is_empty() {
         None
@@ -103,7 +84,7 @@ pub fn apply_property(target: &mut Node, property: &PropertyOverride, sources: &
         shift_node(&mut node, offset);
         Some(node)
     };
-    set_path(target, &segments, value).map_err(|reason| {
+    set_path(target, &segments, 0, value).map_err(|reason| {
         Diagnostic::error(Code::InvalidOverride, format!("cannot apply override `{path}`: {reason}"))
             .label(path_span, "this path")
             .help("list segments must be indices (`-1` appends); every other segment must name a map key")
@@ -126,19 +107,22 @@ fn shift_node(node: &mut Node, offset: usize) {
     }
 }
 
-/// Sets (`Some`) or deletes (`None`) the value at `path`, creating maps along the way.
-fn set_path(node: &mut Node, path: &[String], value: Option<Node>) -> Result<(), String> {
-    let Some((head, rest)) = path.split_first() else {
-        return Err("cannot replace the whole workload".to_string());
+/// Sets (`Some`) or deletes (`None`) the value at `path[depth..]` below `node`, creating maps
+/// along the way. `path[..depth]` is where `node` sits, for messages.
+fn set_path(node: &mut Node, path: &[String], depth: usize, value: Option<Node>) -> Result<(), String> {
+    let Some(head) = path.get(depth) else {
+        return Err("it would replace the whole workload".to_string());
     };
+    let last = depth + 1 == path.len();
+    let here = || if depth == 0 { "the workload".to_string() } else { format!("`{}`", path[..depth].join(".")) };
     let span = node.span;
+    let kind = node.kind_name();
     match &mut node.value {
         Value::Map(map) => {
-            if rest.is_empty() {
+            if last {
                 match value {
                     Some(value) if !matches!(value.value, Value::Null) => {
-                        let key_span = value.span;
-                        map.insert(head.clone(), Entry { key_span, node: value });
+                        map.insert(head.clone(), Entry { key_span: value.span, node: value });
                     }
                     _ => {
                         map.shift_remove(head);
@@ -149,46 +133,25 @@ fn set_path(node: &mut Node, path: &[String], value: Option<Node>) -> Result<(),
             let entry = map
                 .entry(head.clone())
                 .or_insert_with(|| Entry { key_span: span, node: Node::new(Value::Map(IndexMap::new()), span) });
-            set_path(&mut entry.node, rest, value).map_err(|e| format!("{head}.{e}"))
+            set_path(&mut entry.node, path, depth + 1, value)
         }
         Value::Seq(items) => {
-            let index: i64 = head.parse().map_err(|_| format!("`{head}` is not a list index"))?;
             let len = items.len();
-            if rest.is_empty() {
-                return match value {
-                    Some(value) if index == -1 => {
-                        items.push(value);
-                        Ok(())
-                    }
-                    Some(value) => {
-                        let slot = usize::try_from(index).ok().and_then(|i| items.get_mut(i));
-                        let slot = slot.ok_or_else(|| format!("index {index} is out of range (the list has {len} items)"))?;
-                        *slot = value;
-                        Ok(())
-                    }
-                    None => {
-                        let i = usize::try_from(index).ok().filter(|&i| i < len);
-                        let i = i.ok_or_else(|| format!("index {index} is out of range (the list has {len} items)"))?;
-                        items.remove(i);
-                        Ok(())
-                    }
-                };
+            let index: i64 = head.parse().map_err(|_| format!("{} is a list, and `{head}` is not an index", here()))?;
+            let out_of_range = || format!("index {index} is out of range: {} has {len} items", here());
+            let position = usize::try_from(index).ok().filter(|&i| i < len);
+            match (last, value) {
+                (true, Some(value)) if index == -1 => items.push(value),
+                (true, Some(value)) => items[position.ok_or_else(out_of_range)?] = value,
+                (true, None) => {
+                    items.remove(position.ok_or_else(out_of_range)?);
+                }
+                (false, value) => {
+                    return set_path(&mut items[position.ok_or_else(out_of_range)?], path, depth + 1, value);
+                }
             }
-            let slot = usize::try_from(index).ok().and_then(|i| items.get_mut(i));
-            let slot = slot.ok_or_else(|| format!("index {index} is out of range (the list has {len} items)"))?;
-            set_path(slot, rest, value).map_err(|e| format!("{head}.{e}"))
+            Ok(())
         }
-        _ => Err(format!("`{head}` is inside {}, not a map or list", node.kind_name())),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_path;
-
-    #[test]
-    fn splits_on_unescaped_dots() {
-        assert_eq!(split_path("a.b\\.c.d"), ["a", "b.c", "d"]);
-        assert_eq!(split_path("a\\\\.b"), ["a\\", "b"]);
+        _ => Err(format!("{} is {kind}, so `{head}` cannot be set inside it", here())),
     }
 }

@@ -21,25 +21,6 @@ pub struct Scope<'a> {
     pub resources: &'a BTreeMap<String, crate::spec::input::ResourceInput>,
 }
 
-/// Splits a placeholder body on unescaped dots.
-pub fn split_parts(body: &str) -> Vec<String> {
-    let mut parts = vec![String::new()];
-    let mut chars = body.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&'.') => {
-                chars.next();
-                parts.last_mut().map(|p| p.push('.'));
-            }
-            '.' => parts.push(String::new()),
-            _ => {
-                parts.last_mut().map(|p| p.push(c));
-            }
-        }
-    }
-    parts
-}
-
 /// Finds where a placeholder appears in the source text of its string value, so the label can
 /// sit on the placeholder itself rather than the whole value. `cursor` moves past each match.
 fn locate(raw: &str, needle: &str, cursor: &mut usize, value: Span) -> Span {
@@ -77,9 +58,12 @@ pub fn parse(text: &str, value: Span, scope: &Scope<'_>, sources: &Sources, out:
             let Some(close) = body_and_rest.find('}') else {
                 let span = locate(raw, "${", &mut cursor, value);
                 out.push(
-                    Diagnostic::warning(Code::UnterminatedPlaceholder, "`${` has no closing `}`, so it is kept as text")
-                        .label(span, "unterminated placeholder")
-                        .help("close it with `}`, or write `$${` for a literal `${`"),
+                    Diagnostic::warning(
+                        Code::UnterminatedPlaceholder,
+                        "`${` has no closing `}`, so it is kept as text",
+                    )
+                    .label(span, "unterminated placeholder")
+                    .help("close it with `}`, or write `$${` for a literal `${`"),
                 );
                 literal.push_str(&rest[dollar..]);
                 rest = "";
@@ -118,7 +102,7 @@ enum Resolved {
 const FORMS: &str = "write `${resources.<name>.<output>}` or `${metadata.<key>}`; write `$$` for a literal `$`";
 
 fn resolve(body: &str, span: Span, scope: &Scope<'_>, out: &mut Diagnostics) -> Option<Resolved> {
-    let parts = split_parts(body);
+    let parts = super::dotted::split(body, false);
     if parts.len() < 2 || parts.iter().any(String::is_empty) {
         let why = if body.is_empty() {
             "it is empty".to_string()
@@ -139,15 +123,17 @@ fn resolve(body: &str, span: Span, scope: &Scope<'_>, out: &mut Diagnostics) -> 
         "resources" => {
             let name = &parts[1];
             if !scope.resources.contains_key(name) {
-                let mut help = match suggest::did_you_mean(name, scope.resources.keys().map(String::as_str)) {
-                    Some(best) => format!("did you mean `{best}`? "),
-                    None => String::new(),
-                };
-                help.push_str(&format!("declare it under `resources:`, e.g. `{name}: {{type: postgres}}`"));
+                let help = format!("declare it under `resources:`, e.g. `{name}: {{type: postgres}}`");
                 out.push(
-                    Diagnostic::error(Code::UnknownResource, format!("resource `{name}` is not declared{}", suggest::hint(name, scope.resources.keys().map(String::as_str))))
-                        .label(span, "this resource is not in `resources`")
-                        .help(help),
+                    Diagnostic::error(
+                        Code::UnknownResource,
+                        format!(
+                            "resource `{name}` is not declared{}",
+                            suggest::hint(name, scope.resources.keys().map(String::as_str))
+                        ),
+                    )
+                    .label(span, "this resource is not in `resources`")
+                    .help(help),
                 );
                 return None;
             }
@@ -156,21 +142,31 @@ fn resolve(body: &str, span: Span, scope: &Scope<'_>, out: &mut Diagnostics) -> 
         root => {
             let hint = suggest::hint(root, ["metadata", "resources"]);
             out.push(
-                Diagnostic::error(Code::UnknownPlaceholderRoot, format!("placeholder `${{{body}}}` starts with `{root}`, not `metadata` or `resources`{hint}"))
-                    .label(span, "unknown placeholder root")
-                    .help(format!("{FORMS}; to keep `${{{body}}}` as text, write `$${{{body}}}`")),
+                Diagnostic::error(
+                    Code::UnknownPlaceholderRoot,
+                    format!("placeholder `${{{body}}}` starts with `{root}`, not `metadata` or `resources`{hint}"),
+                )
+                .label(span, "unknown placeholder root")
+                .help(format!("{FORMS}; to keep `${{{body}}}` as text, write `$${{{body}}}`")),
             );
             None
         }
     }
 }
 
-fn resolve_metadata(body: &str, keys: &[String], span: Span, scope: &Scope<'_>, out: &mut Diagnostics) -> Option<String> {
+fn resolve_metadata(
+    body: &str,
+    keys: &[String],
+    span: Span,
+    scope: &Scope<'_>,
+    out: &mut Diagnostics,
+) -> Option<String> {
     let mut current = scope.metadata;
     let mut value = None;
     for (depth, key) in keys.iter().enumerate() {
         let Some(found) = current.get(key) else {
-            let walked = if depth == 0 { "metadata".to_string() } else { format!("metadata.{}", keys[..depth].join(".")) };
+            let walked =
+                if depth == 0 { "metadata".to_string() } else { format!("metadata.{}", keys[..depth].join(".")) };
             let candidates: Vec<&str> = current.keys().map(String::as_str).collect();
             let hint = suggest::hint(key, candidates.iter().copied());
             out.push(
@@ -179,7 +175,10 @@ fn resolve_metadata(body: &str, keys: &[String], span: Span, scope: &Scope<'_>, 
                     .help(if candidates.is_empty() {
                         format!("add `{key}` under `{walked}`")
                     } else {
-                        format!("`{walked}` has: {}", candidates.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))
+                        format!(
+                            "`{walked}` has: {}",
+                            candidates.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+                        )
                     }),
             );
             return None;
@@ -190,9 +189,16 @@ fn resolve_metadata(body: &str, keys: &[String], span: Span, scope: &Scope<'_>, 
                 serde_json::Value::Object(map) => current = map,
                 _ => {
                     out.push(
-                        Diagnostic::error(Code::UnknownMetadata, format!("`metadata.{}` is not a map, so `{}` cannot be looked up in it", keys[..=depth].join("."), keys[depth + 1]))
-                            .label(span, format!("`${{{body}}}` cannot be resolved"))
-                            .help(format!("use `${{metadata.{}}}`", keys[..=depth].join("."))),
+                        Diagnostic::error(
+                            Code::UnknownMetadata,
+                            format!(
+                                "`metadata.{}` is not a map, so `{}` cannot be looked up in it",
+                                keys[..=depth].join("."),
+                                keys[depth + 1]
+                            ),
+                        )
+                        .label(span, format!("`${{{body}}}` cannot be resolved"))
+                        .help(format!("use `${{metadata.{}}}`", keys[..=depth].join("."))),
                     );
                     return None;
                 }
@@ -209,14 +215,4 @@ fn resolve_metadata(body: &str, keys: &[String], span: Span, scope: &Scope<'_>, 
 /// where Score does not expand them.
 pub fn looks_like_placeholder(text: &str) -> Option<usize> {
     ["${resources.", "${metadata."].iter().filter_map(|p| text.find(p)).min()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_parts;
-
-    #[test]
-    fn splits_with_escaped_dots() {
-        assert_eq!(split_parts("metadata.annotations.a\\.b/c"), ["metadata", "annotations", "a.b/c"]);
-    }
 }

@@ -49,6 +49,7 @@ fn unreadable(name: &str, error: &std::io::Error) -> Diagnostic {
 /// Turns bytes into text, refusing binary data and invalid UTF-8 at the first bad byte. On
 /// failure the bytes are registered (lossily decoded) so that the error can show the place.
 pub fn decode(bytes: Vec<u8>, name: &str, base_dir: &Path, sources: &mut Sources) -> Result<SourceId, Diagnostic> {
+    let bytes = read_limited(bytes.as_slice(), name)?;
     if let Some(nul) = bytes.iter().position(|&b| b == 0) {
         let lossy = String::from_utf8_lossy(&bytes[..nul]).into_owned();
         let at = lossy.len();

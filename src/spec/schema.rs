@@ -150,13 +150,14 @@ fn explain(error: &ValidationError<'_>, root: &Node, out: &mut Diagnostics) {
             );
         }
         ValidationErrorKind::Type { .. } => {
-            let expected = at.schema_object().and_then(|s| s.get("type")).map_or("another type".to_string(), |t| {
-                match t {
+            let expected =
+                at.schema_object().and_then(|s| s.get("type")).map_or("another type".to_string(), |t| match t {
                     Json::String(s) => article(s),
-                    Json::Array(items) => items.iter().filter_map(Json::as_str).map(article).collect::<Vec<_>>().join(" or "),
+                    Json::Array(items) => {
+                        items.iter().filter_map(Json::as_str).map(article).collect::<Vec<_>>().join(" or ")
+                    }
                     _ => "another type".to_string(),
-                }
-            });
+                });
             let found = at.place.map_or("another type", |p| p.node.kind_name());
             let (message, help) = if at.path.is_empty() {
                 (
@@ -168,7 +169,11 @@ fn explain(error: &ValidationError<'_>, root: &Node, out: &mut Diagnostics) {
             } else {
                 (format!("{here} must be {expected}, found {found}"), format!("write {here} as {expected}"))
             };
-            out.push(Diagnostic::error(Code::WrongType, message).label(at.value_span(), format!("this is {found}")).help(help));
+            out.push(
+                Diagnostic::error(Code::WrongType, message)
+                    .label(at.value_span(), format!("this is {found}"))
+                    .help(help),
+            );
         }
         ValidationErrorKind::PropertyNames { error: inner } => {
             let key = inner.instance().as_str().unwrap_or_default().to_string();
@@ -184,13 +189,16 @@ fn explain(error: &ValidationError<'_>, root: &Node, out: &mut Diagnostics) {
                     .help(help),
             );
         }
-        ValidationErrorKind::Pattern { .. } | ValidationErrorKind::MinLength { .. } | ValidationErrorKind::MaxLength { .. } => {
+        ValidationErrorKind::Pattern { .. }
+        | ValidationErrorKind::MinLength { .. }
+        | ValidationErrorKind::MaxLength { .. } => {
             let in_header = at.path.iter().any(|s| s == "httpHeaders");
             let (message, help) = value_rules(at.field(), in_header, &shown, &here);
             out.push(Diagnostic::error(Code::InvalidValue, message).label(at.value_span(), "invalid value").help(help));
         }
         ValidationErrorKind::Enum { options } => {
-            let options: Vec<&str> = options.as_array().map(|o| o.iter().filter_map(Json::as_str).collect()).unwrap_or_default();
+            let options: Vec<&str> =
+                options.as_array().map(|o| o.iter().filter_map(Json::as_str).collect()).unwrap_or_default();
             let help = match suggest::did_you_mean(&shown, options.iter().copied()) {
                 Some(best) => format!("did you mean `{best}`? (values are case-sensitive)"),
                 None => format!("use one of {}", list(&options)),
@@ -203,9 +211,12 @@ fn explain(error: &ValidationError<'_>, root: &Node, out: &mut Diagnostics) {
         }
         ValidationErrorKind::Minimum { .. } | ValidationErrorKind::Maximum { .. } => {
             out.push(
-                Diagnostic::error(Code::InvalidValue, format!("{here} must be a port number from 1 to 65535, found `{shown}`"))
-                    .label(at.value_span(), "out of range")
-                    .help("ports are whole numbers from 1 to 65535"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("{here} must be a port number from 1 to 65535, found `{shown}`"),
+                )
+                .label(at.value_span(), "out of range")
+                .help("ports are whole numbers from 1 to 65535"),
             );
         }
         ValidationErrorKind::MinProperties { .. } => {
@@ -258,16 +269,15 @@ fn explain(error: &ValidationError<'_>, root: &Node, out: &mut Diagnostics) {
 
 /// Of the alternatives of a oneOf/anyOf, the one the author most likely meant: the branch whose
 /// type matched (no type error at the alternative's own place), then the fewest errors.
-fn best_branch<'e>(context: &'e [Vec<ValidationError<'static>>], path: &[String]) -> Option<&'e Vec<ValidationError<'static>>> {
+fn best_branch<'e>(
+    context: &'e [Vec<ValidationError<'static>>],
+    path: &[String],
+) -> Option<&'e Vec<ValidationError<'static>>> {
     let own_place = |e: &ValidationError<'_>| decode_pointer(e.instance_path().as_str()) == path;
-    context
-        .iter()
-        .filter(|branch| !branch.is_empty())
-        .min_by_key(|branch| {
-            let type_mismatch =
-                branch.iter().any(|e| own_place(e) && matches!(e.kind(), ValidationErrorKind::Type { .. }));
-            (type_mismatch, branch.len())
-        })
+    context.iter().filter(|branch| !branch.is_empty()).min_by_key(|branch| {
+        let type_mismatch = branch.iter().any(|e| own_place(e) && matches!(e.kind(), ValidationErrorKind::Type { .. }));
+        (type_mismatch, branch.len())
+    })
 }
 
 fn file_choice(at: &Located<'_>, here: &str, out: &mut Diagnostics) {
@@ -292,7 +302,9 @@ fn required_help(property: &str, path: &[String]) -> String {
         ("apiVersion", _) => "add `apiVersion: score.dev/v1b1` at the top of the file".into(),
         ("metadata", _) => "add `metadata:` with `name: <workload-name>`".into(),
         ("containers", _) => "add `containers:` with at least one container, e.g. `main: {image: nginx:1.27}`".into(),
-        ("name", Some("metadata")) => "add `name: <workload-name>` under `metadata` (lowercase letters, digits and `-`)".into(),
+        ("name", Some("metadata")) => {
+            "add `name: <workload-name>` under `metadata` (lowercase letters, digits and `-`)".into()
+        }
         ("image", _) => "add `image: <registry/name:tag>`, or `image: .` to give it with `--image`".into(),
         ("type", _) => "add the resource `type`, e.g. `postgres`, `redis`, `volume`, `dns` or `route`".into(),
         ("ready", _) => "add `ready: started`, `ready: healthy` or `ready: complete`".into(),
@@ -302,7 +314,12 @@ fn required_help(property: &str, path: &[String]) -> String {
 
 /// What a map key of a given field is, and the rule for it.
 fn key_rules(field: &str, key: &str) -> (&'static str, String) {
-    let name_rule = || format!("use 2 to 63 lowercase letters, digits and `-`, starting and ending with a letter or digit, e.g. `{}`", to_label(key));
+    let name_rule = || {
+        format!(
+            "use 2 to 63 lowercase letters, digits and `-`, starting and ending with a letter or digit, e.g. `{}`",
+            to_label(key)
+        )
+    };
     match field {
         "containers" | "before" => ("container name", name_rule()),
         "ports" => ("port name", name_rule()),
@@ -318,14 +335,27 @@ fn key_rules(field: &str, key: &str) -> (&'static str, String) {
 
 fn value_rules(field: &str, in_header: bool, value: &str, here: &str) -> (String, String) {
     let (what, help) = match field {
-        "name" | "value" if in_header => ("a valid HTTP header", "header names use letters, digits, `-` and `_`; values cannot be empty".to_string()),
+        "name" | "value" if in_header => {
+            ("a valid HTTP header", "header names use letters, digits, `-` and `_`; values cannot be empty".to_string())
+        }
         "apiVersion" => ("a Score version Stave reads", "use `apiVersion: score.dev/v1b1`".to_string()),
-        "name" => ("a valid workload name", format!("use 2 to 63 lowercase letters, digits and `-`, e.g. `{}`", to_label(value))),
+        "name" => (
+            "a valid workload name",
+            format!("use 2 to 63 lowercase letters, digits and `-`, e.g. `{}`", to_label(value)),
+        ),
         "cpu" => ("a CPU quantity", "write CPUs as `2`, `0.5` or millicpus such as `250m`".to_string()),
-        "memory" => ("a memory quantity", "write memory as `128M`, `512Mi` or `1.5Gi` (units K, M, G, T, P, E or Ki, Mi, Gi, Ti, Pi, Ei)".to_string()),
+        "memory" => (
+            "a memory quantity",
+            "write memory as `128M`, `512Mi` or `1.5Gi` (units K, M, G, T, P, E or Ki, Mi, Gi, Ti, Pi, Ei)".to_string(),
+        ),
         "mode" => ("a file mode", "write the mode as three octal digits, e.g. `0644` or `600`".to_string()),
-        "id" => ("a resource id", "use dot-separated parts of lowercase letters, digits and `-`, e.g. `shared.db`".to_string()),
-        "type" | "class" => ("a resource type or class", "use 2 to 63 letters, digits and `-`, e.g. `postgres`".to_string()),
+        "id" => (
+            "a resource id",
+            "use dot-separated parts of lowercase letters, digits and `-`, e.g. `shared.db`".to_string(),
+        ),
+        "type" | "class" => {
+            ("a resource type or class", "use 2 to 63 letters, digits and `-`, e.g. `postgres`".to_string())
+        }
         "image" => ("an image", "name an image, e.g. `nginx:1.27`".to_string()),
         "source" => ("a file source", "give a path relative to the workload file".to_string()),
         "target" => ("a target path", "give the path in the container, e.g. `/etc/app.conf`".to_string()),

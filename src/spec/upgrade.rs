@@ -35,7 +35,9 @@ fn upgrade_list(container: &str, field: &str, entry: &mut Entry, diagnostics: &m
             diagnostics.push(
                 Diagnostic::error(Code::ListItemWithoutTarget, format!("this item of `{field}` has no `target`"))
                     .label(item.span, "no `target` in this item")
-                    .help(format!("better still, write `{field}` as a map keyed by the target path: `/path/in/container: {{...}}`")),
+                    .help(format!(
+                        "better still, write `{field}` as a map keyed by the target path: `/path/in/container: {{...}}`"
+                    )),
             );
             ok = false;
             continue;

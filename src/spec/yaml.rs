@@ -87,9 +87,9 @@ impl Node {
             Value::Number(n) => serde_json::Value::Number(n.clone()),
             Value::String(s) => serde_json::Value::String(s.clone()),
             Value::Seq(items) => serde_json::Value::Array(items.iter().map(Node::to_json).collect()),
-            Value::Map(map) => serde_json::Value::Object(
-                map.iter().map(|(key, entry)| (key.clone(), entry.node.to_json())).collect(),
-            ),
+            Value::Map(map) => {
+                serde_json::Value::Object(map.iter().map(|(key, entry)| (key.clone(), entry.node.to_json())).collect())
+            }
         }
     }
 }
@@ -134,19 +134,44 @@ pub fn place_at<'a>(root: &'a Node, path: &[String]) -> Option<Place<'a>> {
 fn options() -> serde_saphyr::Options {
     let mut budget = serde_saphyr::budget::Budget::default();
     budget.max_depth = 64;
+    budget.flow_nesting_limit = 64;
     budget.max_nodes = 200_000;
     budget.max_aliases = 10_000;
     budget.max_documents = 1;
     let mut aliases = serde_saphyr::options::AliasLimits::default();
     aliases.max_total_replayed_events = 100_000;
-    serde_saphyr::options! { budget: Some(budget), alias_limits: aliases }
+    // YAML 1.2 booleans only, as Go's yaml.v3 (used by score-go) reads untyped values: `yes` is text.
+    serde_saphyr::options! { budget: Some(budget), alias_limits: aliases, strict_booleans: true }
 }
+
+/// The stack for parsing: deserialization recurses once per nesting level (up to the 64-level
+/// budget), so it runs on a thread of its own whose stack is known to be enough in any build
+/// profile, whatever the caller's thread has.
+const PARSER_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Parses one YAML document into a node tree.
 pub fn parse(file: &SourceFile, source: SourceId) -> Result<Node, Diagnostic> {
-    let raw: Spanned<RawValue> =
-        serde_saphyr::from_str_with_options(&file.text, options()).map_err(|e| yaml_error(&e, file, source))?;
-    Ok(raw.into_node(file, source))
+    let parse = || -> Result<Node, Diagnostic> {
+        let raw: Spanned<RawValue> =
+            serde_saphyr::from_str_with_options(&file.text, options()).map_err(|e| yaml_error(&e, file, source))?;
+        Ok(raw.into_node(file, source))
+    };
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("stave-yaml".into())
+            .stack_size(PARSER_STACK_BYTES)
+            .spawn_scoped(scope, parse)
+            .map_err(|e| {
+                Diagnostic::error(Code::YamlLimit, format!("cannot start the YAML parser: {e}"))
+                    .label(Span::new(source, 0, 0), "while reading this file")
+            })?
+            .join()
+            .unwrap_or_else(|_| {
+                Err(Diagnostic::error(Code::YamlSyntax, "the YAML parser failed on this file")
+                    .label(Span::new(source, 0, 0), "while reading this file")
+                    .help("this is a bug in Stave; please report it with the file"))
+            })
+    })
 }
 
 fn yaml_error(error: &serde_saphyr::Error, file: &SourceFile, source: SourceId) -> Diagnostic {
@@ -156,18 +181,45 @@ fn yaml_error(error: &serde_saphyr::Error, file: &SourceFile, source: SourceId) 
         Some((prefix, rest)) if prefix.starts_with("line ") => rest.to_string(),
         _ => text,
     };
+    let message = strip_positions(&message);
     let limit = message.contains("budget") || message.contains("limit") || message.contains("alias");
-    let (code, help) = if limit {
+    let (code, summary, help) = if limit {
         (
             Code::YamlLimit,
+            "the YAML exceeds a safety limit",
             "Stave refuses YAML that nests more than 64 levels, expands more than 100,000 aliased \
              values or holds more than 200,000 values; write the values out plainly",
         )
     } else {
-        (Code::YamlSyntax, "fix the YAML syntax at the marked place")
+        (Code::YamlSyntax, "invalid YAML", "fix the YAML syntax at the marked place")
     };
     let span = error.location().map_or(Span::new(source, 0, 0), |location| span_of(location, file, source));
-    Diagnostic::error(code, format!("invalid YAML: {message}")).label(span, "here").help(help)
+    Diagnostic::error(code, format!("{summary}: {message}")).label(span, "here").help(help)
+}
+
+/// Drops "at line N, column M" and "(defined at line N, column M)" asides: the label shows the place.
+fn strip_positions(message: &str) -> String {
+    let mut out = message.to_string();
+    while let Some(at) = out.find("at line ") {
+        let digits_end =
+            |s: &str, from: usize| s[from..].find(|c: char| !c.is_ascii_digit()).map_or(s.len(), |e| from + e);
+        let mut end = digits_end(&out, at + "at line ".len());
+        if out[end..].starts_with(", column ") {
+            end = digits_end(&out, end + ", column ".len());
+        }
+        let mut start = at;
+        for prefix in ["(defined ", "(used "] {
+            if out[..start].ends_with(prefix) {
+                start -= prefix.len();
+                if out[end..].starts_with(')') {
+                    end += 1;
+                }
+            }
+        }
+        let start = out[..start].trim_end().len();
+        out.replace_range(start..end, "");
+    }
+    out.trim().to_string()
 }
 
 /// serde-saphyr reports both characters and (for string input) bytes; we keep bytes and fall

@@ -1,0 +1,129 @@
+//! Shared helpers for the integration tests: run the real binary, copy fixtures, read cases.
+#![allow(dead_code, reason = "each test crate uses a different subset")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde::Deserialize;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The sidecar `case.yaml` of a fixture directory.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// The workload files to pass (default: `workload.yaml`).
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// Extra command-line arguments.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// A file the test writes first (too large to commit).
+    pub generate: Option<Generate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Generate {
+    pub name: String,
+    pub bytes: usize,
+}
+
+pub fn read_case(dir: &Path) -> Case {
+    match std::fs::read_to_string(dir.join("case.yaml")) {
+        Ok(text) => serde_saphyr::from_str(&text).expect("case.yaml is valid"),
+        Err(_) => Case::default(),
+    }
+}
+
+/// Copies a fixture directory into a fresh temporary directory (so generated files stay out of
+/// the tree) and returns the temporary directory and the copy's path.
+pub fn copy_fixture(dir: &Path) -> (tempfile::TempDir, PathBuf) {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let target = temp.path().join(dir.file_name().expect("fixture name"));
+    copy_dir(dir, &target);
+    (temp, target)
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).expect("copy");
+        }
+    }
+}
+
+/// Runs `stave` in `cwd` with `args`, optional standard input, no colours.
+pub fn stave(cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_stave"));
+    command.current_dir(cwd).args(args).env("NO_COLOR", "1").env_remove("RUST_BACKTRACE");
+    command.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("run stave");
+    if let Some(bytes) = stdin {
+        use std::io::Write;
+        let mut pipe = child.stdin.take().expect("stdin");
+        let bytes = bytes.to_vec();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        });
+    }
+    child.wait_with_output().expect("wait for stave")
+}
+
+/// Runs a fixture case with a subcommand (`check`, or `compile --emit ir`).
+pub fn run_case(dir: &Path, subcommand: &[&str], extra: &[&str]) -> Output {
+    let case = read_case(dir);
+    let (_temp, copy) = copy_fixture(dir);
+    if let Some(generate) = &case.generate {
+        let mut text = String::from("# padding\n").repeat(generate.bytes / 10 + 1);
+        text.truncate(generate.bytes);
+        std::fs::write(copy.join(&generate.name), text).expect("generate");
+    }
+    let files = if case.files.is_empty() { vec!["workload.yaml".to_string()] } else { case.files.clone() };
+    let mut args: Vec<&str> = subcommand.to_vec();
+    args.extend(files.iter().map(String::as_str));
+    args.extend(case.args.iter().map(String::as_str));
+    args.extend(extra);
+    stave(&copy, &args, None)
+}
+
+/// Exit code, then standard output and standard error, for a snapshot.
+pub fn transcript(output: &Output) -> String {
+    let mut text = format!("exit: {}\n", output.status.code().unwrap_or(-1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !stdout.is_empty() {
+        text.push_str("--- stdout ---\n");
+        text.push_str(&stdout);
+    }
+    if !stderr.is_empty() {
+        text.push_str("--- stderr ---\n");
+        text.push_str(&stderr);
+    }
+    text
+}
+
+pub fn fixture_dirs(kind: &str) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures").join(kind))
+        .expect("fixtures dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// `stave::spec::unknown-field` for the fixture directory `spec-unknown-field`.
+pub fn code_for_dir(dir: &Path) -> String {
+    let name = dir.file_name().and_then(|n| n.to_str()).expect("utf-8 name");
+    let (area, rest) = name.split_once('-').expect("area-name");
+    format!("stave::{area}::{rest}")
+}

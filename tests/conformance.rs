@@ -1,0 +1,179 @@
+//! Conformance against the public Score corpus (../shared/score-corpus, or $STAVE_SCORE_CORPUS):
+//! every Score file passes `stave check`, and our schema agrees with the official one on every
+//! corpus file, every invalid fixture, and mutations of both.
+//!
+//! The corpus is not part of the project. Where it is absent the tests say so plainly and pass,
+//! except in CI (`CI` set), where an absent corpus is a failure.
+
+#![allow(clippy::print_stderr, reason = "tests report what they skipped or measured")]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{copy_dir, fixture_dirs, root, stave, transcript};
+use serde_json::Value as Json;
+use stave::source::Sources;
+use stave::spec::{schema, yaml};
+
+fn corpus() -> Option<PathBuf> {
+    let dir = std::env::var_os("STAVE_SCORE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/score-corpus"));
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the Score corpus is missing at {} (set STAVE_SCORE_CORPUS)",
+        dir.display()
+    );
+    eprintln!(
+        "NOTE: the Score corpus is not at {}; conformance tests did not run (set STAVE_SCORE_CORPUS)",
+        dir.display()
+    );
+    None
+}
+
+fn score_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml")
+                && std::fs::read_to_string(&path)
+                    .is_ok_and(|t| t.lines().any(|l| l.trim() == "apiVersion: score.dev/v1b1"))
+            {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn every_corpus_score_file_passes_check() {
+    let Some(corpus) = corpus() else { return };
+    let files = score_files(&corpus);
+    assert_eq!(files.len(), 40, "the corpus holds 40 Score files");
+    for file in files {
+        // Work on a copy of the file's directory: score-full.yaml refers to a `file.txt` that the
+        // corpus snapshot does not include, so the test provides one.
+        let temp = tempfile::tempdir().unwrap();
+        copy_dir(file.parent().unwrap(), temp.path());
+        if !temp.path().join("file.txt").exists() {
+            std::fs::write(temp.path().join("file.txt"), "provided by the conformance test\n").unwrap();
+        }
+        let name = file.file_name().unwrap().to_str().unwrap();
+        // `--image` fills `image: .` (as score-k8s's `--image` does); it changes nothing else.
+        let output = stave(temp.path(), &["check", name, "--image", "conformance/image:1"], None);
+        assert_eq!(output.status.code(), Some(0), "{}:\n{}", file.display(), transcript(&output));
+        let ir = stave(temp.path(), &["compile", "--emit", "ir", name, "--image", "conformance/image:1"], None);
+        assert_eq!(ir.status.code(), Some(0), "{}:\n{}", file.display(), transcript(&ir));
+    }
+}
+
+fn official_validator(corpus: &Path) -> jsonschema::Validator {
+    let schema: Json = serde_json::from_str(&std::fs::read_to_string(corpus.join("score-v1b1.json")).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+fn document(path: &Path) -> Option<Json> {
+    let mut sources = Sources::new();
+    let text = std::fs::read_to_string(path).ok()?;
+    let id = sources.add(path.display().to_string(), text, Path::new("."));
+    yaml::parse(sources.get(id), id).ok().map(|node| node.to_json())
+}
+
+/// Variations of a document: each field removed, each scalar replaced by values of other types
+/// and by strings that break patterns.
+fn mutations(doc: &Json) -> Vec<Json> {
+    let mut out = Vec::new();
+    let mut pointers = Vec::new();
+    collect_pointers(doc, String::new(), &mut pointers);
+    for pointer in pointers {
+        for replacement in [
+            Json::Null,
+            Json::from(0),
+            Json::from(70000),
+            Json::from(""),
+            Json::from("Bad Value!"),
+            Json::from(true),
+            serde_json::json!([]),
+            serde_json::json!({}),
+        ] {
+            let mut copy = doc.clone();
+            if let Some(slot) = copy.pointer_mut(&pointer) {
+                *slot = replacement;
+                out.push(copy);
+            }
+        }
+        if let Some((parent, key)) = pointer.rsplit_once('/') {
+            let mut copy = doc.clone();
+            let key = key.replace("~1", "/").replace("~0", "~");
+            if let Some(Json::Object(map)) = copy.pointer_mut(parent) {
+                map.remove(&key);
+                out.push(copy);
+            }
+        }
+    }
+    out
+}
+
+fn collect_pointers(value: &Json, at: String, out: &mut Vec<String>) {
+    match value {
+        Json::Object(map) => {
+            for (key, child) in map {
+                let pointer = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
+                out.push(pointer.clone());
+                collect_pointers(child, pointer, out);
+            }
+        }
+        Json::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                let pointer = format!("{at}/{i}");
+                out.push(pointer.clone());
+                collect_pointers(child, pointer, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn our_schema_agrees_with_the_official_one() {
+    let Some(corpus) = corpus() else { return };
+    let official = official_validator(&corpus);
+    let mut documents: Vec<(String, Json)> = Vec::new();
+    for file in score_files(&corpus) {
+        documents.push((file.display().to_string(), document(&file).unwrap()));
+    }
+    for dir in fixture_dirs("invalid").into_iter().chain(fixture_dirs("valid")) {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let is_case = path.file_name().is_some_and(|n| n == "case.yaml");
+            if path.extension().is_some_and(|e| e == "yaml") && !is_case {
+                // Files that are not YAML documents (binary, syntax errors) have nothing to validate.
+                if let Some(doc) = document(&path) {
+                    documents.push((path.display().to_string(), doc));
+                }
+            }
+        }
+    }
+    let (mut compared, mut invalid) = (0, 0);
+    for (name, doc) in &documents {
+        for candidate in std::iter::once(doc.clone()).chain(mutations(doc)) {
+            let theirs = official.is_valid(&candidate);
+            let ours = schema::is_valid(&candidate);
+            assert_eq!(ours, theirs, "{name}: schemas disagree (ours {ours}, official {theirs}) on:\n{candidate:#}");
+            compared += 1;
+            invalid += usize::from(!theirs);
+        }
+    }
+    eprintln!("schemas agree on {compared} documents ({invalid} invalid) from {} files", documents.len());
+    assert!(compared > 1000 && invalid > 500);
+}

@@ -1,0 +1,101 @@
+//! Fixture tests: every invalid fixture's rendered diagnostics, every valid fixture's IR, as
+//! insta snapshots, through the real binary; and one invalid fixture per diagnostic code.
+
+mod common;
+
+use common::{code_for_dir, fixture_dirs, run_case, transcript};
+use stave::diagnostics::Code;
+
+#[test]
+fn every_diagnostic_code_has_an_invalid_fixture() {
+    let fixtures: Vec<String> = fixture_dirs("invalid").iter().map(|d| code_for_dir(d)).collect();
+    for code in Code::ALL {
+        assert!(
+            fixtures.contains(&code.name().to_string()),
+            "no fixture under fixtures/invalid/ for `{}`",
+            code.name()
+        );
+    }
+    for fixture in &fixtures {
+        assert!(Code::ALL.iter().any(|c| c.name() == fixture), "fixture for unknown code `{fixture}`");
+    }
+}
+
+#[test]
+fn invalid_fixtures_render_their_diagnostics() {
+    for dir in fixture_dirs("invalid") {
+        let code = code_for_dir(&dir);
+        let name = dir.file_name().and_then(|n| n.to_str()).expect("name").to_string();
+        let output = run_case(&dir, &["check"], &[]);
+        let text = transcript(&output);
+        assert!(text.contains(&code), "{name}: expected `{code}` in:\n{text}");
+        let warning_only = output.status.code() == Some(0);
+        if warning_only {
+            assert!(text.contains('⚠'), "{name}: exit 0 without a warning:\n{text}");
+            let denied = run_case(&dir, &["check"], &["--deny-warnings"]);
+            assert_eq!(denied.status.code(), Some(1), "{name}: --deny-warnings must fail");
+        } else {
+            assert_eq!(output.status.code(), Some(1), "{name}: invalid input must exit 1:\n{text}");
+        }
+        let located = !matches!(name.as_str(), "input-unreadable" | "input-too-large");
+        if located {
+            let position = regex_like_position(&text);
+            assert!(position, "{name}: no `file:line:col` in:\n{text}");
+        }
+        insta::assert_snapshot!(format!("invalid__{name}"), text);
+
+        let json = run_case(&dir, &["check", "--diagnostics", "json"], &[]);
+        let stderr = String::from_utf8_lossy(&json.stderr);
+        let lines: Vec<serde_json::Value> = stderr
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {l}")))
+            .collect();
+        let ours = lines
+            .iter()
+            .find(|l| l["code"] == code.as_str())
+            .unwrap_or_else(|| panic!("{name}: `{code}` missing in JSON"));
+        for field in ["severity", "message", "file", "help"] {
+            assert!(ours.get(field).is_some_and(|v| !v.is_null()), "{name}: JSON field `{field}` missing");
+        }
+        if located {
+            assert!(ours["line"].as_u64().is_some_and(|l| l >= 1), "{name}: JSON line");
+            assert!(ours["column"].as_u64().is_some_and(|c| c >= 1), "{name}: JSON column");
+        }
+    }
+}
+
+/// Whether the rendered report shows a `name:line:col` position.
+fn regex_like_position(text: &str) -> bool {
+    text.split(['[', ']']).any(|part| {
+        let mut pieces = part.rsplitn(3, ':');
+        let col = pieces.next().and_then(|c| c.parse::<u32>().ok());
+        let line = pieces.next().and_then(|l| l.parse::<u32>().ok());
+        let file = pieces.next();
+        col.is_some() && line.is_some() && file.is_some_and(|f| !f.is_empty())
+    })
+}
+
+#[test]
+fn valid_fixtures_lower_to_the_expected_ir() {
+    for dir in fixture_dirs("valid") {
+        let name = dir.file_name().and_then(|n| n.to_str()).expect("name").to_string();
+        let output = run_case(&dir, &["compile", "--emit", "ir"], &[]);
+        let text = transcript(&output);
+        assert_eq!(output.status.code(), Some(0), "{name}: valid fixture failed:\n{text}");
+        insta::assert_snapshot!(format!("valid__{name}"), text);
+        let checked = run_case(&dir, &["check"], &[]);
+        assert_eq!(checked.status.code(), Some(0), "{name}: check failed");
+    }
+}
+
+#[test]
+fn every_fixture_snapshot_has_a_fixture() {
+    let snapshots = common::root().join("tests/snapshots");
+    for entry in std::fs::read_dir(snapshots).expect("snapshots dir") {
+        let name = entry.expect("entry").file_name().into_string().expect("utf-8");
+        let Some(rest) = name.strip_prefix("fixtures__").and_then(|n| n.strip_suffix(".snap")) else { continue };
+        let (kind, case) = rest.split_once("__").expect("kind__case");
+        let dir = common::root().join("fixtures").join(kind).join(case);
+        assert!(dir.is_dir(), "snapshot `{name}` has no fixture at {}: delete it", dir.display());
+    }
+}
