@@ -10,7 +10,12 @@
 pub mod cli;
 pub mod diagnostics;
 pub mod examples;
+pub mod graph;
 pub mod ir;
+pub mod pipeline;
+pub mod platform;
+pub mod provision;
 pub mod source;
 pub mod spec;
 pub mod suggest;
+pub mod targets;

@@ -1,6 +1,7 @@
-//! `stave compile`: load workloads and emit them for an environment and target.
+//! `stave compile`: compile workloads for an environment and target.
 //!
-//! The graph, provisioners and targets are later stages; today `--emit ir` prints the typed IR.
+//! `--emit ir` prints the typed IR; `--emit resources` the provisioned resources (provisioner,
+//! outputs, objects); the targets' own output comes with the targets.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -8,36 +9,31 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::report::Reporter;
-use super::{InputArgs, Outcome, inputs};
+use super::{InputArgs, Outcome, PlatformArgs, inputs};
+use crate::pipeline::{self, Stage};
 use crate::source::Sources;
-use crate::spec;
+use crate::targets::Target;
 
 #[derive(Debug, Args)]
 pub struct CompileArgs {
     #[command(flatten)]
     input: InputArgs,
+    #[command(flatten)]
+    platform: PlatformArgs,
 
     /// Compile the example workload bundled into Stave instead of files.
     #[arg(long)]
     example: bool,
 
-    /// The environment of the platform file to compile for.
-    #[arg(long, value_name = "ENV")]
-    env: Option<String>,
-
     /// The target to emit (overrides the environment's).
     #[arg(long, value_enum)]
     target: Option<Target>,
-
-    /// The platform file describing environments (default: `stave.yaml`).
-    #[arg(long, value_name = "FILE")]
-    platform: Option<PathBuf>,
 
     /// Write into this directory (atomically) instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     output: Option<PathBuf>,
 
-    /// The Kubernetes namespace of everything emitted.
+    /// The Kubernetes namespace of everything emitted (overrides the environment's).
     #[arg(long, value_name = "NS")]
     namespace: Option<String>,
 
@@ -47,53 +43,57 @@ pub struct CompileArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Target {
-    Kubernetes,
-    Helm,
-    Terraform,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Emit {
     /// The target's output.
     Manifests,
     /// The typed intermediate representation, as YAML.
     Ir,
+    /// The provisioned resources: provisioner, outputs and objects, as YAML.
+    Resources,
 }
 
 pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
-    let inputs = match inputs::resolve(&args.input, args.example) {
-        Ok(inputs) => inputs,
+    let mut request = match inputs::request(&args.input, &args.platform, args.example) {
+        Ok(request) => request,
         Err(message) => return reporter.usage_error(&message),
     };
-    let options = match inputs::options(&args.input, inputs.len()) {
-        Ok(options) => options,
-        Err(message) => return reporter.usage_error(&message),
-    };
+    request.target = args.target;
+    request.namespace = args.namespace.clone();
     if args.emit == Emit::Manifests {
         return reporter.usage_error(
-            "the kubernetes, helm and terraform targets are not built yet; `--emit ir` prints the typed IR",
+            "the kubernetes, helm and terraform targets are not built yet; `--emit ir` prints the typed IR and `--emit resources` the provisioned resources",
         );
     }
-    let _ = (&args.env, &args.target, &args.platform, &args.namespace);
+    let stage = if args.emit == Emit::Ir { Stage::Load } else { Stage::Provision };
     let mut sources = Sources::new();
-    let loaded = spec::load(&inputs, &options, &mut sources);
-    let outcome = reporter.emit(&loaded.diagnostics, &sources);
-    if outcome != Outcome::Success {
-        reporter.summary(&loaded.diagnostics, "compile failed; nothing was written");
-        return outcome;
-    }
-    let document = serde_json::json!({ "workloads": loaded.workloads });
+    let (compiled, diagnostics) = pipeline::run(&request, stage, &mut sources);
+    let outcome = reporter.emit(&diagnostics, &sources);
+    let Some(compiled) = compiled.filter(|_| outcome == Outcome::Success) else {
+        reporter.summary(&diagnostics, "compile failed; nothing was written");
+        return if outcome == Outcome::Success { Outcome::InvalidInput } else { outcome };
+    };
+    let (document, file) = match args.emit {
+        Emit::Ir => (serde_json::json!({ "workloads": compiled.workloads }), "ir.yaml"),
+        _ => (
+            serde_json::json!({
+                "environment": compiled.environment.name,
+                "target": compiled.target,
+                "resources": compiled.provisioned.as_ref().map(|p| &p.resources),
+                "objects": compiled.provisioned.as_ref().map(|p| &p.objects),
+            }),
+            "resources.yaml",
+        ),
+    };
     let text = match serde_saphyr::to_string(&document) {
         Ok(text) => text,
-        Err(error) => return reporter.usage_error(&format!("cannot print the IR: {error}")),
+        Err(error) => return reporter.usage_error(&format!("cannot print the result: {error}")),
     };
     match &args.output {
         None => {
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
             Outcome::Success
         }
-        Some(dir) => match write_atomically(dir, "ir.yaml", &text) {
+        Some(dir) => match write_atomically(dir, file, &text) {
             Ok(()) => Outcome::Success,
             Err(error) => reporter.usage_error(&format!("cannot write into `{}`: {error}", dir.display())),
         },

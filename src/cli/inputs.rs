@@ -1,10 +1,11 @@
-//! From command-line input flags to loaded workloads.
+//! From command-line flags to a pipeline request.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::InputArgs;
+use super::{InputArgs, PlatformArgs};
 use crate::examples;
+use crate::pipeline::Request;
 use crate::spec::{self, ImageChoice, Input, LoadOptions};
 
 /// Resolves the files to read: the paths given, `-` for standard input, or the default names.
@@ -64,5 +65,19 @@ pub fn options(args: &InputArgs, inputs: usize) -> Result<LoadOptions, String> {
         overrides_file: args.overrides_file.clone(),
         override_properties: args.override_property.clone(),
         allow_outside_sources: args.allow_outside_sources,
+        platform_overrides: Vec::new(),
+    })
+}
+
+/// A pipeline request from the shared flags.
+pub fn request(input: &InputArgs, platform: &PlatformArgs, example: bool) -> Result<Request, String> {
+    let inputs = resolve(input, example)?;
+    let load = options(input, inputs.len())?;
+    Ok(Request {
+        inputs,
+        load,
+        platform: platform.platform.clone(),
+        environment: platform.env.clone(),
+        ..Request::default()
     })
 }

@@ -6,7 +6,10 @@
 
 mod check;
 mod compile;
+mod explain;
+mod graph;
 mod inputs;
+mod provisioners;
 mod report;
 mod schema;
 
@@ -20,6 +23,11 @@ Examples:
   stave check                              check ./workload.yaml (or ./score.yaml)
   stave check api.yaml worker.yaml         check several workloads together
   stave compile --example --emit ir        compile the bundled example and print the IR
+  stave compile --example --emit resources the resources' provisioners, outputs and objects
+  stave graph a.yaml b.yaml --format dot   the dependency graph, for Graphviz
+  stave compile *.yaml --env prod          compile for an environment of ./stave.yaml
+  stave provisioners list --env prod       what serves each resource type in `prod`
+  stave explain postgres.default#api.db api.yaml   why a provisioner was chosen
   stave compile score.yaml --image app:1.2 fill `image: \".\"`
   stave check score.yaml --override-property containers.web.variables.DEBUG=true
   stave check --diagnostics json           one JSON object per problem, for CI annotations
@@ -52,6 +60,13 @@ enum Command {
     Check(check::CheckArgs),
     /// Compile workloads for an environment and target.
     Compile(compile::CompileArgs),
+    /// Print the dependency graph of workloads and resources.
+    Graph(graph::GraphArgs),
+    /// Inspect provisioners.
+    #[command(subcommand)]
+    Provisioners(provisioners::ProvisionersCommand),
+    /// Show which provisioner serves a resource, and why.
+    Explain(explain::ExplainArgs),
     /// Print a JSON Schema, e.g. for editors (yaml-language-server).
     Schema(schema::SchemaArgs),
 }
@@ -77,6 +92,18 @@ pub struct InputArgs {
     /// Allow file `source`s outside the workload file's directory.
     #[arg(long)]
     allow_outside_sources: bool,
+}
+
+/// Which environment, from which platform file.
+#[derive(Debug, Args)]
+pub struct PlatformArgs {
+    /// The environment of the platform file (needed when it declares several).
+    #[arg(long, value_name = "ENV")]
+    env: Option<String>,
+
+    /// The platform file (default: `stave.yaml` if present, else one `local` environment).
+    #[arg(long, value_name = "FILE")]
+    platform: Option<PathBuf>,
 }
 
 /// What a subcommand ends with.
@@ -110,6 +137,9 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Check(args) => check::run(args, &reporter),
         Command::Compile(args) => compile::run(args, &reporter),
+        Command::Graph(args) => graph::run(args, &reporter),
+        Command::Provisioners(command) => provisioners::run(command, &reporter),
+        Command::Explain(args) => explain::run(args, &reporter),
         Command::Schema(args) => schema::run(&args),
     };
     outcome.into()

@@ -173,6 +173,9 @@ pub struct ResourceRequest {
     pub id: Option<String>,
     pub metadata: serde_json::Map<String, serde_json::Value>,
     pub params: BTreeMap<String, Param>,
+    /// The span of every value inside `params`, by JSON pointer (`/port`, `/nested/list/0`).
+    #[serde(skip)]
+    pub param_spans: BTreeMap<String, Span>,
     /// The resource's key in the workload file.
     #[serde(skip)]
     pub span: Span,
@@ -188,4 +191,29 @@ pub enum Param {
     String(Template),
     List(Vec<Param>),
     Map(BTreeMap<String, Param>),
+}
+
+impl Param {
+    /// The parameter as JSON, placeholders written back in Score syntax: for comparing the
+    /// params of a resource declared in several workloads.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Param::Null => serde_json::Value::Null,
+            Param::Bool(b) => serde_json::Value::Bool(*b),
+            Param::Number(n) => serde_json::Value::Number(n.clone()),
+            Param::String(t) => serde_json::Value::String(t.to_score()),
+            Param::List(items) => serde_json::Value::Array(items.iter().map(Param::to_json).collect()),
+            Param::Map(map) => serde_json::Value::Object(map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+        }
+    }
+
+    /// Every resource reference in the parameter, depth first.
+    pub fn references(&self) -> Vec<&ResourceRef> {
+        match self {
+            Param::String(t) => t.references().collect(),
+            Param::List(items) => items.iter().flat_map(Param::references).collect(),
+            Param::Map(map) => map.values().flat_map(Param::references).collect(),
+            _ => Vec::new(),
+        }
+    }
 }

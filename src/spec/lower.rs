@@ -83,12 +83,13 @@ pub fn lower(
         .resources
         .iter()
         .map(|(resource_name, resource)| {
+            let mut param_spans = BTreeMap::new();
             let params = resource
                 .params
                 .iter()
                 .map(|(key, value)| {
                     let path = vec!["resources".to_string(), resource_name.clone(), "params".to_string(), key.clone()];
-                    (key.clone(), cx.param(value, path, &scope))
+                    (key.clone(), cx.param(value, path, &scope, &mut param_spans))
                 })
                 .collect();
             let request = ResourceRequest {
@@ -97,6 +98,7 @@ pub fn lower(
                 id: resource.id.clone(),
                 metadata: resource.metadata.clone(),
                 params,
+                param_spans,
                 span: cx.key_span(&["resources", resource_name]),
             };
             (resource_name.clone(), request)
@@ -300,7 +302,18 @@ impl Lowering<'_> {
         }
     }
 
-    fn param(&mut self, value: &serde_json::Value, path: Vec<String>, scope: &Scope<'_>) -> Param {
+    fn param(
+        &mut self,
+        value: &serde_json::Value,
+        path: Vec<String>,
+        scope: &Scope<'_>,
+        spans: &mut BTreeMap<String, Span>,
+    ) -> Param {
+        if let Some(place) = place_at(self.root, &path) {
+            let pointer: String =
+                path[3..].iter().map(|p| format!("/{}", p.replace('~', "~0").replace('/', "~1"))).collect();
+            spans.insert(pointer, place.span());
+        }
         match value {
             serde_json::Value::Null => Param::Null,
             serde_json::Value::Bool(b) => Param::Bool(*b),
@@ -316,7 +329,7 @@ impl Lowering<'_> {
                     .map(|(i, item)| {
                         let mut inner = path.clone();
                         inner.push(i.to_string());
-                        self.param(item, inner, scope)
+                        self.param(item, inner, scope, spans)
                     })
                     .collect(),
             ),
@@ -325,7 +338,7 @@ impl Lowering<'_> {
                     .map(|(key, item)| {
                         let mut inner = path.clone();
                         inner.push(key.clone());
-                        (key.clone(), self.param(item, inner, scope))
+                        (key.clone(), self.param(item, inner, scope, spans))
                     })
                     .collect(),
             ),

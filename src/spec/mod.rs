@@ -59,6 +59,11 @@ impl ImageChoice {
     }
 }
 
+/// Splits an override path (`a.b\.c`) into keys, as `--override-property` does.
+pub fn dotted_path(path: &str) -> Vec<String> {
+    dotted::split(path, true)
+}
+
 /// What the command line says about loading.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
@@ -67,6 +72,8 @@ pub struct LoadOptions {
     /// Each `--override-property PATH=VALUE`, in order.
     pub override_properties: Vec<String>,
     pub allow_outside_sources: bool,
+    /// The environment's overrides from the platform file, applied before the command line's.
+    pub platform_overrides: Vec<crate::platform::PlatformOverride>,
 }
 
 impl LoadOptions {
@@ -171,6 +178,15 @@ fn load_one(
         return None;
     }
     let overrides = overrides?;
+    let workload_name =
+        root.get("metadata").and_then(|m| m.get("name")).and_then(yaml::Node::as_str).map(str::to_string);
+    for platform_override in &options.platform_overrides {
+        let applies = platform_override.workload.as_deref().is_none_or(|w| Some(w) == workload_name.as_deref());
+        if applies && let Err(diagnostic) = overrides::apply_platform(&mut root, platform_override) {
+            out.push(diagnostic);
+            return None;
+        }
+    }
     if let Some(patch) = &overrides.file
         && let Err(diagnostic) = overrides::merge_file(&mut root, patch.clone())
     {

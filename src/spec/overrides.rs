@@ -91,6 +91,21 @@ pub fn apply_property(target: &mut Node, property: &PropertyOverride, sources: &
     })
 }
 
+/// Applies one override from the platform file.
+pub fn apply_platform(
+    target: &mut Node,
+    platform_override: &crate::platform::PlatformOverride,
+) -> Result<(), Diagnostic> {
+    set_path(target, &platform_override.path, 0, platform_override.value.clone()).map_err(|reason| {
+        Diagnostic::error(
+            Code::InvalidOverride,
+            format!("cannot apply the platform override `{}`: {reason}", platform_override.path.join(".")),
+        )
+        .label(platform_override.span, "this override")
+        .help("list segments must be indices (`-1` appends); every other segment must name a map key")
+    })
+}
+
 fn shift(span: Span, offset: usize) -> Span {
     Span::new(span.source, span.start as usize + offset, span.end as usize + offset)
 }

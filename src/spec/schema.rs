@@ -1,5 +1,6 @@
-//! Validation against the Score v1b1 JSON Schema in `spec/`, with each error mapped back to the
-//! span of the offending value and said in plain language (an unknown field gets a did-you-mean).
+//! Validation against the JSON Schemas in `spec/` (the Score workload, the platform file, the
+//! provisioner file), with each error mapped back to the span of the offending value and said in
+//! plain language (an unknown field gets a did-you-mean).
 
 use std::sync::OnceLock;
 
@@ -12,29 +13,63 @@ use crate::suggest;
 
 /// The workload schema, as published by `stave schema workload`.
 pub const WORKLOAD_SCHEMA: &str = include_str!("../../spec/score-v1b1.schema.json");
+/// The platform file schema (`stave schema platform`).
+pub const PLATFORM_SCHEMA: &str = include_str!("../../spec/platform.schema.json");
+/// The provisioner file schema (`stave schema provisioners`).
+pub const PROVISIONERS_SCHEMA: &str = include_str!("../../spec/provisioners.schema.json");
 
-fn schema() -> &'static Json {
-    static SCHEMA: OnceLock<Json> = OnceLock::new();
-    SCHEMA.get_or_init(|| serde_json::from_str(WORKLOAD_SCHEMA).expect("the embedded workload schema is valid JSON"))
+/// A compiled JSON Schema and its document (for did-you-mean candidates and expected types).
+#[derive(Debug)]
+pub struct Schema {
+    document: Json,
+    validator: jsonschema::Validator,
 }
 
-fn validator() -> &'static jsonschema::Validator {
-    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
-    VALIDATOR.get_or_init(|| jsonschema::validator_for(schema()).expect("the embedded workload schema compiles"))
-}
-
-/// Validates a workload document; returns one diagnostic per problem, each at its place.
-pub fn validate(root: &Node, document: &Json) -> Diagnostics {
-    let mut diagnostics = Diagnostics::new();
-    for error in validator().iter_errors(document) {
-        explain(&error, root, &mut diagnostics);
+impl Schema {
+    fn compile(text: &str) -> Self {
+        let document: Json = serde_json::from_str(text).expect("an embedded schema is valid JSON");
+        let validator = jsonschema::validator_for(&document).expect("an embedded schema compiles");
+        Schema { document, validator }
     }
-    diagnostics
+
+    /// Validates a document; returns one diagnostic per problem, each at its place.
+    pub fn validate(&self, root: &Node, document: &Json) -> Diagnostics {
+        let mut diagnostics = Diagnostics::new();
+        for error in self.validator.iter_errors(document) {
+            explain(self, &error, root, &mut diagnostics);
+        }
+        diagnostics
+    }
+
+    /// Whether a document is valid (no diagnostics built).
+    pub fn is_valid(&self, document: &Json) -> bool {
+        self.validator.is_valid(document)
+    }
 }
 
-/// Whether a document is valid under the embedded schema (no diagnostics built).
+pub fn workload() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(|| Schema::compile(WORKLOAD_SCHEMA))
+}
+
+pub fn platform() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(|| Schema::compile(PLATFORM_SCHEMA))
+}
+
+pub fn provisioners() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(|| Schema::compile(PROVISIONERS_SCHEMA))
+}
+
+/// Validates a workload document against the Score schema.
+pub fn validate(root: &Node, document: &Json) -> Diagnostics {
+    workload().validate(root, document)
+}
+
+/// Whether a workload document is valid under the Score schema.
 pub fn is_valid(document: &Json) -> bool {
-    validator().is_valid(document)
+    workload().is_valid(document)
 }
 
 fn decode_pointer(pointer: &str) -> Vec<String> {
@@ -56,12 +91,12 @@ pub fn describe(path: &[String]) -> String {
             out.push_str(&format!("[{segment:?}]"));
         }
     }
-    if out.is_empty() { "the workload".to_string() } else { format!("`{out}`") }
+    if out.is_empty() { "the top level".to_string() } else { format!("`{out}`") }
 }
 
 /// The schema object that a keyword location points into, following `$ref`s.
-fn schema_at(keyword_path: &[String]) -> Option<&'static Json> {
-    let root = schema();
+fn schema_at<'s>(schema: &'s Schema, keyword_path: &[String]) -> Option<&'s Json> {
+    let root = &schema.document;
     let mut node = root;
     for segment in keyword_path {
         if segment == "$ref" {
@@ -79,13 +114,14 @@ fn schema_at(keyword_path: &[String]) -> Option<&'static Json> {
 }
 
 struct Located<'a> {
+    schema: &'a Schema,
     path: Vec<String>,
     keyword_path: Vec<String>,
     place: Option<Place<'a>>,
     fallback: crate::source::Span,
 }
 
-impl Located<'_> {
+impl<'a> Located<'a> {
     fn span(&self) -> crate::source::Span {
         self.place.map_or(self.fallback, |p| p.span())
     }
@@ -97,16 +133,16 @@ impl Located<'_> {
         self.path.last().map_or("", String::as_str)
     }
     /// The schema object holding the failing keyword.
-    fn schema_object(&self) -> Option<&'static Json> {
-        schema_at(&self.keyword_path[..self.keyword_path.len().saturating_sub(1)])
+    fn schema_object(&self) -> Option<&'a Json> {
+        schema_at(self.schema, &self.keyword_path[..self.keyword_path.len().saturating_sub(1)])
     }
 }
 
-fn explain(error: &ValidationError<'_>, root: &Node, out: &mut Diagnostics) {
+fn explain(schema: &Schema, error: &ValidationError<'_>, root: &Node, out: &mut Diagnostics) {
     let path = decode_pointer(error.instance_path().as_str());
     let keyword_path = decode_pointer(error.schema_path().as_str());
     let place = place_at(root, &path);
-    let at = Located { path, keyword_path, place, fallback: root.span };
+    let at = Located { schema, path, keyword_path, place, fallback: root.span };
     let here = describe(&at.path);
     let value = error.instance();
     let shown = short(value);
@@ -160,10 +196,13 @@ fn explain(error: &ValidationError<'_>, root: &Node, out: &mut Diagnostics) {
                 });
             let found = at.place.map_or("another type", |p| p.node.kind_name());
             let (message, help) = if at.path.is_empty() {
-                (
-                    format!("a Score workload must be a map, found {found}"),
-                    "start the file with `apiVersion: score.dev/v1b1`, then `metadata:` and `containers:`".to_string(),
-                )
+                let title = schema.document.get("title").and_then(Json::as_str).unwrap_or("this file");
+                let help = if std::ptr::eq(schema, workload()) {
+                    "start the file with `apiVersion: score.dev/v1b1`, then `metadata:` and `containers:`".to_string()
+                } else {
+                    "see `stave schema` for the expected layout".to_string()
+                };
+                (format!("a {title} must be a map, found {found}"), help)
             } else if expected == "a string" && matches!(value.as_ref(), Json::Number(_) | Json::Bool(_)) {
                 (format!("{here} must be a string, found {found}"), format!("quote it: `\"{shown}\"`"))
             } else {
@@ -253,7 +292,7 @@ fn explain(error: &ValidationError<'_>, root: &Node, out: &mut Diagnostics) {
                 );
             } else if let Some(branch) = best_branch(context, &at.path) {
                 for inner in branch {
-                    explain(inner, root, out);
+                    explain(schema, inner, root, out);
                 }
             }
         }

@@ -1,0 +1,232 @@
+//! The dependency graph of workloads and resources (petgraph), and the order everything follows.
+//!
+//! Nodes are workloads and resources (by UID), inserted in sorted order. Edges: a workload uses a
+//! resource; a resource's params use another resource's outputs; a resource links to a workload
+//! (`service-port`'s `workload` param, the community `service` type). Param edges must form no
+//! cycle. The order is topological (dependencies first, ties broken by kind then UID or name)
+//! and ignores links, since two workloads may well call each other.
+
+pub mod identity;
+mod render;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+pub use identity::Resource;
+pub use render::{Format, render};
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::ir::{Param, Workload};
+use crate::source::Span;
+use crate::suggest;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Node {
+    Resource(String),
+    Workload(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edge {
+    /// A workload declares the resource.
+    Uses(Span),
+    /// A resource's params use the other resource's outputs (the placeholder).
+    Param(Span),
+    /// A resource links to a workload (the param or resource naming it).
+    Link(Span),
+}
+
+impl Edge {
+    pub fn span(self) -> Span {
+        match self {
+            Edge::Uses(s) | Edge::Param(s) | Edge::Link(s) => s,
+        }
+    }
+}
+
+/// The application's graph and everything settled while building it.
+#[derive(Debug)]
+pub struct Graph {
+    pub graph: DiGraph<Node, Edge>,
+    pub resources: BTreeMap<String, Resource>,
+    /// The UID of each `(workload, resource name)`.
+    pub local: BTreeMap<(String, String), String>,
+    /// Every node, dependencies first.
+    pub order: Vec<NodeIndex>,
+    index: BTreeMap<Node, NodeIndex>,
+}
+
+impl Graph {
+    pub fn node(&self, node: &Node) -> Option<NodeIndex> {
+        self.index.get(node).copied()
+    }
+
+    /// Resources in provisioning order.
+    pub fn resources_in_order(&self) -> impl Iterator<Item = &Resource> {
+        self.order.iter().filter_map(|&i| match &self.graph[i] {
+            Node::Resource(uid) => self.resources.get(uid),
+            Node::Workload(_) => None,
+        })
+    }
+
+    /// The UIDs a resource's params depend on.
+    pub fn param_dependencies(&self, uid: &str) -> Vec<&str> {
+        let Some(index) = self.node(&Node::Resource(uid.to_string())) else { return Vec::new() };
+        let mut deps: Vec<&str> = self
+            .graph
+            .edges_directed(index, Direction::Outgoing)
+            .filter(|e| matches!(e.weight(), Edge::Param(_)))
+            .filter_map(|e| match &self.graph[e.target()] {
+                Node::Resource(uid) => Some(uid.as_str()),
+                Node::Workload(_) => None,
+            })
+            .collect();
+        deps.sort_unstable();
+        deps.dedup();
+        deps
+    }
+}
+
+/// The workload a resource links to, if its type is a link, and where that is said.
+pub fn link_target(resource: &Resource) -> Option<(String, Span)> {
+    match resource.kind.as_str() {
+        "service-port" => match resource.params.get("workload") {
+            Some(Param::String(t)) => t.as_literal().map(|w| (w, t.span)),
+            _ => None,
+        },
+        // The community `service` type: the resource's name (the last part of its id) is the workload.
+        "service" => {
+            let name = match &resource.id {
+                Some(id) => id.rsplit('.').next().unwrap_or(id).to_string(),
+                None => resource.declarations[0].name.clone(),
+            };
+            Some((name, resource.declarations[0].span))
+        }
+        _ => None,
+    }
+}
+
+pub fn build(workloads: &[Workload]) -> Result<Graph, Diagnostics> {
+    let mut out = Diagnostics::new();
+    let (resources, local) = identity::settle(workloads, &mut out);
+    let mut graph = DiGraph::new();
+    let mut index = BTreeMap::new();
+    let mut nodes: Vec<Node> = resources.keys().cloned().map(Node::Resource).collect();
+    nodes.extend(workloads.iter().map(|w| Node::Workload(w.name.clone())));
+    nodes.sort();
+    for node in nodes {
+        let i = graph.add_node(node.clone());
+        index.insert(node, i);
+    }
+    for workload in workloads {
+        let from = index[&Node::Workload(workload.name.clone())];
+        for (name, request) in &workload.resources {
+            let uid = &local[&(workload.name.clone(), name.clone())];
+            graph.add_edge(from, index[&Node::Resource(uid.clone())], Edge::Uses(request.span));
+        }
+    }
+    for resource in resources.values() {
+        let from = index[&Node::Resource(resource.uid.clone())];
+        for param in resource.params.values() {
+            for reference in param.references() {
+                let key = (resource.source_workload.clone(), reference.resource.clone());
+                if let Some(uid) = local.get(&key) {
+                    graph.add_edge(from, index[&Node::Resource(uid.clone())], Edge::Param(reference.span));
+                }
+            }
+        }
+        if let Some((target, span)) = link_target(resource) {
+            match index.get(&Node::Workload(target.clone())) {
+                Some(&to) => {
+                    graph.add_edge(from, to, Edge::Link(span));
+                }
+                None => {
+                    let names: Vec<&str> = workloads.iter().map(|w| w.name.as_str()).collect();
+                    out.push(
+                        Diagnostic::error(
+                            Code::UnknownWorkload,
+                            format!("resource `{}` links to workload `{target}`, which is not being compiled{}", resource.uid, suggest::hint(&target, names.iter().copied())),
+                        )
+                        .label(span, "no such workload")
+                        .help(format!(
+                            "compile the workload files together (`stave compile a.yaml b.yaml`); the workloads here are: {}",
+                            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                        )),
+                    );
+                }
+            }
+        }
+    }
+    report_cycles(&graph, &mut out);
+    if out.has_errors() {
+        return Err(out.sorted());
+    }
+    let order = topological_order(&graph);
+    Ok(Graph { graph, resources, local, order, index })
+}
+
+/// Each strongly connected set of resources over param edges is a cycle: one error naming every
+/// member, with a label on the placeholder behind each edge.
+fn report_cycles(graph: &DiGraph<Node, Edge>, out: &mut Diagnostics) {
+    let params = graph.filter_map(|_, n| Some(n.clone()), |_, e| matches!(e, Edge::Param(_)).then_some(*e));
+    let mut components = petgraph::algo::tarjan_scc(&params);
+    components.iter_mut().for_each(|c| c.sort_by(|a, b| params[*a].cmp(&params[*b])));
+    components.sort_by(|a, b| params[a[0]].cmp(&params[b[0]]));
+    for component in components {
+        let self_loop = component.len() == 1 && params.find_edge(component[0], component[0]).is_some();
+        if component.len() < 2 && !self_loop {
+            continue;
+        }
+        let name = |i: NodeIndex| match &params[i] {
+            Node::Resource(uid) | Node::Workload(uid) => uid.clone(),
+        };
+        let members: Vec<String> = component.iter().map(|&i| format!("`{}`", name(i))).collect();
+        let mut diagnostic = Diagnostic::error(
+            Code::ResourceCycle,
+            format!("resources use each other's outputs in a cycle: {}", members.join(", ")),
+        );
+        let mut edges: Vec<(Span, String)> = Vec::new();
+        for &from in &component {
+            for edge in params.edges_directed(from, Direction::Outgoing) {
+                if component.contains(&edge.target()) {
+                    edges.push((edge.weight().span(), format!("`{}` uses `{}`", name(from), name(edge.target()))));
+                }
+            }
+        }
+        edges.sort();
+        for (span, text) in edges {
+            diagnostic = diagnostic.label(span, text);
+        }
+        out.push(diagnostic.help("a resource's params cannot depend, through other resources, on its own outputs: remove one of these placeholders"));
+    }
+}
+
+/// Kahn's algorithm: dependencies (edge targets) first, ties broken by node order; link edges
+/// are ignored. Linear in nodes and edges (with a log factor for the heap).
+fn topological_order(graph: &DiGraph<Node, Edge>) -> Vec<NodeIndex> {
+    let counts = |i: NodeIndex| {
+        graph.edges_directed(i, Direction::Outgoing).filter(|e| !matches!(e.weight(), Edge::Link(_))).count()
+    };
+    let mut remaining: Vec<usize> = graph.node_indices().map(counts).collect();
+    let mut ready: BinaryHeap<Reverse<(&Node, NodeIndex)>> =
+        graph.node_indices().filter(|&i| remaining[i.index()] == 0).map(|i| Reverse((&graph[i], i))).collect();
+    let mut order = Vec::with_capacity(graph.node_count());
+    while let Some(Reverse((_, node))) = ready.pop() {
+        order.push(node);
+        for edge in graph.edges_directed(node, Direction::Incoming) {
+            if matches!(edge.weight(), Edge::Link(_)) {
+                continue;
+            }
+            let dependent = edge.source();
+            remaining[dependent.index()] -= 1;
+            if remaining[dependent.index()] == 0 {
+                ready.push(Reverse((&graph[dependent], dependent)));
+            }
+        }
+    }
+    order
+}

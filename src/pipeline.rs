@@ -1,0 +1,139 @@
+//! The pipeline, `spec -> ir -> graph -> provision -> targets`, as one call for the CLI and tests.
+//!
+//! Each phase accumulates its diagnostics; the pipeline stops between phases when there are
+//! errors, so a later phase never sees broken input.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::graph::{self, Graph};
+use crate::ir::Workload;
+use crate::platform::{Environment, Platform};
+use crate::provision::registry::Registry;
+use crate::provision::seed::Seed;
+use crate::provision::{self, Inputs, Provisioned};
+use crate::source::Sources;
+use crate::spec::{self, Input, LoadOptions};
+use crate::targets::Target;
+
+/// What to compile, and for which environment.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub inputs: Vec<Input>,
+    pub load: LoadOptions,
+    /// `--platform FILE`; else `stave.yaml` if present; else the embedded default.
+    pub platform: Option<PathBuf>,
+    pub environment: Option<String>,
+    /// Overrides the environment's target.
+    pub target: Option<Target>,
+    /// Overrides the environment's namespace.
+    pub namespace: Option<String>,
+    /// The seed for generated values; located (`STAVE_SEED`, `.stave/seed`) when absent.
+    pub seed: Option<Seed>,
+}
+
+/// How far to go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    Load,
+    Graph,
+    Provision,
+}
+
+/// Everything the phases produced.
+#[derive(Debug)]
+pub struct Compiled {
+    pub workloads: Vec<Workload>,
+    pub environment: Environment,
+    pub target: Target,
+    pub registry: Registry,
+    pub graph: Option<Graph>,
+    /// The provisioner chosen for each resource UID.
+    pub choices: BTreeMap<String, String>,
+    pub provisioned: Option<Provisioned>,
+}
+
+/// Runs the pipeline up to `stage`. Returns what was built (when the phases before it had no
+/// errors) and every diagnostic.
+pub fn run(request: &Request, stage: Stage, sources: &mut Sources) -> (Option<Compiled>, Diagnostics) {
+    let mut out = Diagnostics::new();
+    let platform = match Platform::load(request.platform.as_deref(), sources) {
+        Ok(platform) => platform,
+        Err(diagnostics) => return (None, diagnostics),
+    };
+    let mut environment = match platform.select(request.environment.as_deref(), sources) {
+        Ok(environment) => environment.clone(),
+        Err(diagnostic) => {
+            out.push(diagnostic);
+            return (None, out);
+        }
+    };
+    if let Some(namespace) = &request.namespace {
+        environment.namespace = Some(namespace.clone());
+    }
+    let target = request.target.unwrap_or(environment.target);
+    let mut load = request.load.clone();
+    load.platform_overrides = environment.overrides.clone();
+    let loaded = spec::load(&request.inputs, &load, sources);
+    out.extend(loaded.diagnostics);
+    if out.has_errors() {
+        return (None, out.sorted());
+    }
+    for (name, span) in &environment.workload_spans {
+        if !loaded.workloads.iter().any(|w| &w.name == name) {
+            out.push(
+                Diagnostic::warning(
+                    Code::UnusedWorkloadSettings,
+                    format!(
+                        "environment `{}` has settings for workload `{name}`, which is not being compiled",
+                        environment.name
+                    ),
+                )
+                .label(*span, "no such workload in this run")
+                .help("check the workload's name, or compile its file too"),
+            );
+        }
+    }
+    let registry = Registry::load(&environment.provisioner_files, &platform.base_dir, sources, &mut out);
+    let mut compiled = Compiled {
+        workloads: loaded.workloads,
+        environment,
+        target,
+        registry,
+        graph: None,
+        choices: BTreeMap::new(),
+        provisioned: None,
+    };
+    if stage == Stage::Load || out.has_errors() {
+        return (Some(compiled), out.sorted());
+    }
+    match graph::build(&compiled.workloads) {
+        Ok(graph) => compiled.graph = Some(graph),
+        Err(diagnostics) => {
+            out.extend(diagnostics);
+            return (Some(compiled), out.sorted());
+        }
+    }
+    let seed = request.seed.clone().unwrap_or_else(|| Seed::locate(&platform.base_dir));
+    let Some(graph) = &compiled.graph else { return (Some(compiled), out.sorted()) };
+    let inputs = Inputs {
+        workloads: &compiled.workloads,
+        graph,
+        environment: &compiled.environment,
+        target,
+        registry: &compiled.registry,
+        seed: &seed,
+    };
+    compiled.choices = provision::choose(&inputs)
+        .into_iter()
+        .filter_map(|(uid, candidates)| Some((uid, candidates.first()?.name.clone())))
+        .collect();
+    if stage == Stage::Graph {
+        return (Some(compiled), out.sorted());
+    }
+    let (provisioned, diagnostics) = provision::provision(&inputs);
+    out.extend(diagnostics);
+    compiled.provisioned = Some(provisioned);
+    (Some(compiled), out.sorted())
+}

@@ -1,0 +1,227 @@
+//! The provisioner registry: provisioner files (an environment's, then the built-in ones),
+//! validated against `spec/provisioners.schema.json`, and the matching rule.
+//!
+//! Matching: among the provisioners that serve the environment's target and the resource's type
+//! (and its class and id, where they name one), the most specific wins: id over class over type
+//! alone; at equal specificity an environment's own provisioners come before the built-in ones,
+//! then file order.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::graph::Resource;
+use crate::source::{SourceId, Sources, Span};
+use crate::spec::{read, schema, yaml};
+use crate::targets::{BUILTIN_PROVISIONERS, Target};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileInput {
+    provisioners: Vec<ProvisionerInput>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProvisionerInput {
+    name: Option<String>,
+    description: Option<String>,
+    #[serde(rename = "type")]
+    kind: String,
+    class: Option<String>,
+    id: Option<String>,
+    targets: Vec<Target>,
+    params: Option<Json>,
+    outputs: Option<Json>,
+    objects: Option<String>,
+    command: Option<Vec<String>>,
+    timeout: Option<u64>,
+}
+
+/// What a provisioner does.
+#[derive(Debug)]
+pub enum Action {
+    /// Outputs (a map whose strings are templates, or one template rendering a YAML map) and an
+    /// objects template rendering a YAML list.
+    Templates { outputs: Json, objects: Option<String> },
+    /// A program that reads the resource as JSON and writes `{outputs, objects}` as JSON.
+    Command { argv: Vec<String>, timeout_seconds: u64, base_dir: PathBuf },
+}
+
+/// Where a provisioner comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Origin {
+    Environment,
+    Builtin,
+}
+
+#[derive(Debug)]
+pub struct Provisioner {
+    pub name: String,
+    pub description: Option<String>,
+    pub kind: String,
+    pub class: Option<String>,
+    pub id: Option<String>,
+    pub targets: Vec<Target>,
+    pub params: Option<jsonschema::Validator>,
+    pub params_schema: Option<Json>,
+    pub action: Action,
+    pub origin: Origin,
+    /// The file, as shown to users (`builtin:kubernetes/databases.provisioners.yaml` for built-ins).
+    pub file: String,
+    /// The provisioner's entry in its file.
+    pub span: Span,
+    /// Position across all files, for ties.
+    pub order: usize,
+}
+
+impl Provisioner {
+    /// 2 when it names an id, 1 a class, 0 the type alone.
+    pub fn specificity(&self) -> u8 {
+        if self.id.is_some() {
+            2
+        } else if self.class.is_some() {
+            1
+        } else {
+            0
+        }
+    }
+
+    pub fn serves(&self, resource: &Resource, target: Target) -> bool {
+        self.targets.contains(&target)
+            && self.kind == resource.kind
+            && self.class.as_ref().is_none_or(|c| *c == resource.class)
+            && self.id.as_ref().is_none_or(|id| Some(id) == resource.id.as_ref())
+    }
+
+    /// "type `postgres`, class `large`", for explanations.
+    pub fn selector(&self) -> String {
+        let mut out = format!("type `{}`", self.kind);
+        if let Some(class) = &self.class {
+            out.push_str(&format!(", class `{class}`"));
+        }
+        if let Some(id) = &self.id {
+            out.push_str(&format!(", id `{id}`"));
+        }
+        out
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Registry {
+    pub provisioners: Vec<Provisioner>,
+}
+
+impl Registry {
+    /// Loads an environment's provisioner files (paths relative to `base_dir`), then the built-ins.
+    pub fn load(files: &[(PathBuf, Span)], base_dir: &Path, sources: &mut Sources, out: &mut Diagnostics) -> Registry {
+        let mut registry = Registry::default();
+        for (path, span) in files {
+            let full = base_dir.join(path);
+            let bytes = match read::read_file(&full) {
+                Ok(bytes) => bytes,
+                Err(mut diagnostic) => {
+                    diagnostic.labels.push(crate::diagnostics::Label { span: *span, text: "named here".into() });
+                    diagnostic.path = None;
+                    out.push(diagnostic);
+                    continue;
+                }
+            };
+            let name = full.display().to_string();
+            let dir = full.parent().map(Path::to_path_buf).unwrap_or_default();
+            match read::decode(bytes, &name, &dir, sources) {
+                Ok(id) => registry.add_file(id, &name, Origin::Environment, sources, out),
+                Err(diagnostic) => out.push(diagnostic),
+            }
+        }
+        for builtin in BUILTIN_PROVISIONERS {
+            let name = format!("builtin:{}", builtin.path);
+            let id = sources.add(name.clone(), builtin.text, Path::new("."));
+            registry.add_file(id, &name, Origin::Builtin, sources, out);
+        }
+        registry
+    }
+
+    fn add_file(&mut self, id: SourceId, name: &str, origin: Origin, sources: &Sources, out: &mut Diagnostics) {
+        let root = match yaml::parse(sources.get(id), id) {
+            Ok(root) => root,
+            Err(diagnostic) => return out.push(diagnostic),
+        };
+        let document = root.to_json();
+        let problems = schema::provisioners().validate(&root, &document);
+        if problems.has_errors() {
+            return out.extend(problems);
+        }
+        let input: FileInput = match serde_json::from_value(document) {
+            Ok(input) => input,
+            Err(error) => {
+                return out.push(
+                    Diagnostic::error(Code::InvalidValue, format!("cannot read provisioner file: {error}"))
+                        .label(root.span, "here"),
+                );
+            }
+        };
+        let base_dir = sources.get(id).base_dir.clone();
+        for (index, entry) in input.provisioners.into_iter().enumerate() {
+            let path = ["provisioners".to_string(), index.to_string()];
+            let span = yaml::place_at(&root, &path).map_or(root.span, |p| p.node.span);
+            let params = match entry.params.as_ref().map(jsonschema::validator_for) {
+                Some(Err(error)) => {
+                    let params_path = [path[0].clone(), path[1].clone(), "params".to_string()];
+                    let span = yaml::place_at(&root, &params_path).map_or(span, |p| p.span());
+                    out.push(
+                        Diagnostic::error(Code::InvalidValue, format!("`params` is not a valid JSON Schema: {error}"))
+                            .label(span, "this schema")
+                            .help("`params` is a JSON Schema (draft 2020-12) for the resource's params"),
+                    );
+                    continue;
+                }
+                Some(Ok(validator)) => Some(validator),
+                None => None,
+            };
+            let action = match entry.command {
+                Some(argv) => {
+                    Action::Command { argv, timeout_seconds: entry.timeout.unwrap_or(30), base_dir: base_dir.clone() }
+                }
+                None => Action::Templates {
+                    outputs: entry.outputs.unwrap_or_else(|| Json::Object(Default::default())),
+                    objects: entry.objects,
+                },
+            };
+            let short = name.rsplit('/').next().unwrap_or(name);
+            self.provisioners.push(Provisioner {
+                name: entry.name.unwrap_or_else(|| format!("{short}#{}", entry.kind)),
+                description: entry.description,
+                kind: entry.kind,
+                class: entry.class,
+                id: entry.id,
+                targets: entry.targets,
+                params,
+                params_schema: entry.params,
+                action,
+                origin,
+                file: name.to_string(),
+                span,
+                order: self.provisioners.len(),
+            });
+        }
+    }
+
+    /// Every provisioner that could serve the resource, best first.
+    pub fn candidates(&self, resource: &Resource, target: Target) -> Vec<&Provisioner> {
+        let mut found: Vec<&Provisioner> = self.provisioners.iter().filter(|p| p.serves(resource, target)).collect();
+        found.sort_by_key(|p| (std::cmp::Reverse(p.specificity()), p.origin, p.order));
+        found
+    }
+
+    /// The resource types served for a target, for "no provisioner" help.
+    pub fn types_for(&self, target: Target) -> Vec<&str> {
+        let mut types: Vec<&str> =
+            self.provisioners.iter().filter(|p| p.targets.contains(&target)).map(|p| p.kind.as_str()).collect();
+        types.sort_unstable();
+        types.dedup();
+        types
+    }
+}
