@@ -80,7 +80,7 @@ pub fn run(request: &Request, stage: Stage, sources: &mut Sources) -> (Option<Co
     if out.has_errors() {
         return (None, out.sorted());
     }
-    for (name, span) in &environment.workload_spans {
+    for (name, span) in environment.workload_spans.iter().filter(|_| !request.inputs.is_empty()) {
         if !loaded.workloads.iter().any(|w| &w.name == name) {
             out.push(
                 Diagnostic::warning(

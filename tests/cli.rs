@@ -116,6 +116,15 @@ fn schema_workload_prints_the_published_schema() {
         serde_json::from_str(&std::fs::read_to_string(root().join("spec/score-v1b1.schema.json")).unwrap()).unwrap();
     assert_eq!(printed, published);
     assert!(jsonschema::meta::is_valid(&printed), "the schema is a valid JSON Schema");
+    for (which, file) in [("platform", "spec/platform.schema.json"), ("provisioners", "spec/provisioners.schema.json")]
+    {
+        let output = stave(dir.path(), &["schema", which], None);
+        let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let published: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(root().join(file)).unwrap()).unwrap();
+        assert_eq!(printed, published);
+        assert!(jsonschema::meta::is_valid(&printed), "{which} is a valid JSON Schema");
+    }
 }
 
 #[test]

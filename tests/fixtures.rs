@@ -85,6 +85,17 @@ fn valid_fixtures_lower_to_the_expected_ir() {
         insta::assert_snapshot!(format!("valid__{name}"), text);
         let checked = run_case(&dir, &["check"], &[]);
         assert_eq!(checked.status.code(), Some(0), "{name}: check failed");
+        if common::read_case(&dir).front_end_only {
+            continue;
+        }
+        let graph = run_case(&dir, &["graph", "--format", "dot"], &[]);
+        let text = transcript(&graph);
+        assert_eq!(graph.status.code(), Some(0), "{name}: graph failed:\n{text}");
+        insta::assert_snapshot!(format!("valid__{name}__graph"), text);
+        let resources = run_case(&dir, &["compile", "--emit", "resources"], &[]);
+        let text = transcript(&resources);
+        assert_eq!(resources.status.code(), Some(0), "{name}: provisioning failed:\n{text}");
+        insta::assert_snapshot!(format!("valid__{name}__resources"), text);
     }
 }
 
@@ -95,6 +106,7 @@ fn every_fixture_snapshot_has_a_fixture() {
         let name = entry.expect("entry").file_name().into_string().expect("utf-8");
         let Some(rest) = name.strip_prefix("fixtures__").and_then(|n| n.strip_suffix(".snap")) else { continue };
         let (kind, case) = rest.split_once("__").expect("kind__case");
+        let case = case.split("__").next().expect("case");
         let dir = common::root().join("fixtures").join(kind).join(case);
         assert!(dir.is_dir(), "snapshot `{name}` has no fixture at {}: delete it", dir.display());
     }

@@ -74,15 +74,7 @@ pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
     };
     let (document, file) = match args.emit {
         Emit::Ir => (serde_json::json!({ "workloads": compiled.workloads }), "ir.yaml"),
-        _ => (
-            serde_json::json!({
-                "environment": compiled.environment.name,
-                "target": compiled.target,
-                "resources": compiled.provisioned.as_ref().map(|p| &p.resources),
-                "objects": compiled.provisioned.as_ref().map(|p| &p.objects),
-            }),
-            "resources.yaml",
-        ),
+        _ => (resources_view(&compiled), "resources.yaml"),
     };
     let text = match serde_saphyr::to_string(&document) {
         Ok(text) => text,
@@ -98,6 +90,33 @@ pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
             Err(error) => reporter.usage_error(&format!("cannot write into `{}`: {error}", dir.display())),
         },
     }
+}
+
+/// The provisioned resources (provisioner, outputs, and their objects by `Kind/name`), then every
+/// object once.
+fn resources_view(compiled: &pipeline::Compiled) -> serde_json::Value {
+    let Some(provisioned) = &compiled.provisioned else { return serde_json::Value::Null };
+    let name = |o: &serde_json::Value| {
+        let text = |p: &str| o.pointer(p).and_then(serde_json::Value::as_str).unwrap_or("?").to_string();
+        format!("{}/{}", text("/kind"), text("/metadata/name"))
+    };
+    let resources: serde_json::Map<String, serde_json::Value> = provisioned
+        .resources
+        .iter()
+        .map(|(uid, r)| {
+            let view = serde_json::json!({
+                "type": r.kind, "class": r.class, "provisioner": r.provisioner,
+                "outputs": r.outputs, "objects": r.objects.iter().map(name).collect::<Vec<_>>(),
+            });
+            (uid.clone(), view)
+        })
+        .collect();
+    serde_json::json!({
+        "environment": compiled.environment.name,
+        "target": compiled.target,
+        "resources": resources,
+        "objects": provisioned.objects,
+    })
 }
 
 /// Writes `name` inside `dir` through a temporary file and a rename, so a reader never sees a

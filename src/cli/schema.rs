@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::{Args, ValueEnum};
 
 use super::Outcome;
-use crate::spec::schema::WORKLOAD_SCHEMA;
+use crate::spec::schema::{PLATFORM_SCHEMA, PROVISIONERS_SCHEMA, WORKLOAD_SCHEMA};
 
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
@@ -18,11 +18,17 @@ pub struct SchemaArgs {
 enum Which {
     /// The Score workload file (score.dev/v1b1).
     Workload,
+    /// The platform file (`stave.yaml`): environments.
+    Platform,
+    /// A provisioner file.
+    Provisioners,
 }
 
 pub fn run(args: &SchemaArgs) -> Outcome {
     let text = match args.which {
         Which::Workload => WORKLOAD_SCHEMA,
+        Which::Platform => PLATFORM_SCHEMA,
+        Which::Provisioners => PROVISIONERS_SCHEMA,
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     Outcome::Success

@@ -378,7 +378,8 @@ fn check_params(
 }
 
 /// Every secret output must name a key of a Secret that this provisioner (or an earlier one)
-/// creates: the only place a secret value may live.
+/// creates, directly or through an `ExternalSecret` (External Secrets Operator) targeting it:
+/// the only places a secret value may live.
 fn check_secrets(
     outputs: &BTreeMap<String, Output>,
     objects: &[Json],
@@ -397,9 +398,16 @@ fn check_secrets(
     outputs.values().for_each(|o| secrets(o, &mut wanted));
     let has = |name: &str, key: &str| {
         objects.iter().chain(done.resources.values().flat_map(|r| r.objects.iter())).any(|o| {
-            o.get("kind").and_then(Json::as_str) == Some("Secret")
+            let kind = o.get("kind").and_then(Json::as_str);
+            let secret = kind == Some("Secret")
                 && o.pointer("/metadata/name").and_then(Json::as_str) == Some(name)
-                && (o.pointer(&format!("/stringData/{key}")).is_some() || o.pointer(&format!("/data/{key}")).is_some())
+                && (o.pointer(&format!("/stringData/{key}")).is_some() || o.pointer(&format!("/data/{key}")).is_some());
+            let external = kind == Some("ExternalSecret")
+                && o.pointer("/spec/target/name").and_then(Json::as_str) == Some(name)
+                && o.pointer("/spec/data")
+                    .and_then(Json::as_array)
+                    .is_some_and(|data| data.iter().any(|d| d.get("secretKey").and_then(Json::as_str) == Some(key)));
+            secret || external
         })
     };
     let missing: Vec<_> = wanted.into_iter().filter(|(n, k)| !has(n, k)).collect();
@@ -412,7 +420,7 @@ fn check_secrets(
             Diagnostic::error(Code::DanglingSecret, format!("provisioner `{}` returns a secret output in Secret `{name}`, key `{key}`, but creates no such Secret key", provisioner.name))
                 .label(provisioner.span, "this provisioner")
                 .label(resource.declarations[0].span, format!("while provisioning `{}`", resource.uid))
-                .help("add a Secret with that key (in `stringData` or `data`) to the provisioner's objects"),
+                .help("add a Secret with that key (in `stringData` or `data`), or an ExternalSecret targeting it, to the provisioner's objects"),
         );
     }
     Err(out)

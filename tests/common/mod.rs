@@ -22,6 +22,11 @@ pub struct Case {
     pub args: Vec<String>,
     /// A file the test writes first (too large to commit).
     pub generate: Option<Generate>,
+    /// Whether to set `STAVE_SEED` (default: yes, so generated values are fixed and quiet).
+    pub seed: Option<bool>,
+    /// Only the front end applies (no graph or provisioning snapshots).
+    #[serde(default)]
+    pub front_end_only: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,10 +65,24 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Runs `stave` in `cwd` with `args`, optional standard input, no colours.
+/// The seed the fixture tests compile with.
+pub const FIXTURE_SEED: &str = "stave fixture seed";
+
+/// Runs `stave` in `cwd` with `args`, optional standard input, no colours, and the fixture seed.
 pub fn stave(cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    stave_with_env(cwd, args, stdin, &[("STAVE_SEED", Some(FIXTURE_SEED))])
+}
+
+/// Runs `stave` with environment variables set (`Some`) or removed (`None`).
+pub fn stave_with_env(cwd: &Path, args: &[&str], stdin: Option<&[u8]>, vars: &[(&str, Option<&str>)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_stave"));
     command.current_dir(cwd).args(args).env("NO_COLOR", "1").env_remove("RUST_BACKTRACE");
+    for (name, value) in vars {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
     command.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = command.spawn().expect("run stave");
@@ -92,7 +111,8 @@ pub fn run_case(dir: &Path, subcommand: &[&str], extra: &[&str]) -> Output {
     args.extend(files.iter().map(String::as_str));
     args.extend(case.args.iter().map(String::as_str));
     args.extend(extra);
-    stave(&copy, &args, None)
+    let seed = if case.seed == Some(false) { None } else { Some(FIXTURE_SEED) };
+    stave_with_env(&copy, &args, None, &[("STAVE_SEED", seed)])
 }
 
 /// Exit code, then standard output and standard error, for a snapshot.
