@@ -11,7 +11,6 @@ use clap::{Args, ValueEnum};
 use super::report::Reporter;
 use super::{InputArgs, Outcome, PlatformArgs, inputs};
 use crate::pipeline::{self, Stage};
-use crate::source::Sources;
 use crate::targets::Target;
 
 #[derive(Debug, Args)]
@@ -65,12 +64,9 @@ pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
         );
     }
     let stage = if args.emit == Emit::Ir { Stage::Load } else { Stage::Provision };
-    let mut sources = Sources::new();
-    let (compiled, diagnostics) = pipeline::run(&request, stage, &mut sources);
-    let outcome = reporter.emit(&diagnostics, &sources);
-    let Some(compiled) = compiled.filter(|_| outcome == Outcome::Success) else {
-        reporter.summary(&diagnostics, "compile failed; nothing was written");
-        return if outcome == Outcome::Success { Outcome::InvalidInput } else { outcome };
+    let compiled = match reporter.run(&request, stage) {
+        Ok((compiled, _)) => compiled,
+        Err(outcome) => return outcome,
     };
     let (document, file) = match args.emit {
         Emit::Ir => (serde_json::json!({ "workloads": compiled.workloads }), "ir.yaml"),

@@ -6,9 +6,8 @@ use clap::Args;
 
 use super::report::Reporter;
 use super::{InputArgs, Outcome, PlatformArgs, inputs};
-use crate::pipeline::{self, Stage};
+use crate::pipeline::Stage;
 use crate::provision::registry::Origin;
-use crate::source::Sources;
 use crate::suggest;
 
 #[derive(Debug, Args)]
@@ -26,11 +25,9 @@ pub fn run(args: ExplainArgs, reporter: &Reporter) -> Outcome {
         Ok(request) => request,
         Err(message) => return reporter.usage_error(&message),
     };
-    let mut sources = Sources::new();
-    let (compiled, diagnostics) = pipeline::run(&request, Stage::Graph, &mut sources);
-    let outcome = reporter.emit(&diagnostics, &sources);
-    let Some(compiled) = compiled.filter(|_| outcome == Outcome::Success) else {
-        return if outcome == Outcome::Success { Outcome::InvalidInput } else { outcome };
+    let compiled = match reporter.run(&request, Stage::Graph) {
+        Ok((compiled, _)) => compiled,
+        Err(outcome) => return outcome,
     };
     let Some(graph) = &compiled.graph else { return Outcome::InvalidInput };
     let Some(resource) = graph.resources.get(&args.uid) else {

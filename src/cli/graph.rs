@@ -7,8 +7,7 @@ use clap::{Args, ValueEnum};
 use super::report::Reporter;
 use super::{InputArgs, Outcome, PlatformArgs, inputs};
 use crate::graph;
-use crate::pipeline::{self, Stage};
-use crate::source::Sources;
+use crate::pipeline::Stage;
 
 #[derive(Debug, Args)]
 pub struct GraphArgs {
@@ -34,13 +33,10 @@ pub fn run(args: GraphArgs, reporter: &Reporter) -> Outcome {
         Ok(request) => request,
         Err(message) => return reporter.usage_error(&message),
     };
-    let mut sources = Sources::new();
-    let (compiled, diagnostics) = pipeline::run(&request, Stage::Graph, &mut sources);
-    let outcome = reporter.emit(&diagnostics, &sources);
-    if outcome != Outcome::Success {
-        return outcome;
-    }
-    let Some(compiled) = compiled else { return Outcome::InvalidInput };
+    let compiled = match reporter.run(&request, Stage::Graph) {
+        Ok((compiled, _)) => compiled,
+        Err(outcome) => return outcome,
+    };
     let Some(graph) = &compiled.graph else { return Outcome::InvalidInput };
     let format = match args.format {
         GraphFormat::Dot => graph::Format::Dot,
@@ -49,5 +45,5 @@ pub fn run(args: GraphArgs, reporter: &Reporter) -> Outcome {
     };
     let text = graph::render(graph, format, &compiled.choices);
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    outcome
+    Outcome::Success
 }

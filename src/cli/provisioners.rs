@@ -6,9 +6,8 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::report::Reporter;
 use super::{Outcome, PlatformArgs};
-use crate::pipeline::{self, Request, Stage};
+use crate::pipeline::{Request, Stage};
 use crate::provision::registry::Origin;
-use crate::source::Sources;
 
 #[derive(Debug, Subcommand)]
 pub enum ProvisionersCommand {
@@ -39,11 +38,9 @@ pub fn run(command: ProvisionersCommand, reporter: &Reporter) -> Outcome {
         environment: args.platform.env.clone(),
         ..Request::default()
     };
-    let mut sources = Sources::new();
-    let (compiled, diagnostics) = pipeline::run(&request, Stage::Load, &mut sources);
-    let outcome = reporter.emit(&diagnostics, &sources);
-    let Some(compiled) = compiled.filter(|_| outcome == Outcome::Success) else {
-        return if outcome == Outcome::Success { Outcome::InvalidInput } else { outcome };
+    let compiled = match reporter.run(&request, Stage::Load) {
+        Ok((compiled, _)) => compiled,
+        Err(outcome) => return outcome,
     };
     let mut rows: Vec<&crate::provision::registry::Provisioner> =
         compiled.registry.provisioners.iter().filter(|p| p.targets.contains(&compiled.target)).collect();

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use super::{DiagnosticsFormat, Outcome};
 use crate::diagnostics::render::{self, Style};
 use crate::diagnostics::{Diagnostics, Severity};
+use crate::pipeline::{self, Compiled, Request, Stage};
 use crate::source::Sources;
 
 #[derive(Debug)]
@@ -54,5 +55,22 @@ impl Reporter {
     pub fn usage_error(&self, message: &str) -> Outcome {
         let _ = writeln!(std::io::stderr(), "error: {message}");
         Outcome::Usage
+    }
+}
+
+impl Reporter {
+    /// Runs the pipeline up to `stage` and prints its diagnostics. Returns what it built, or
+    /// the outcome to exit with when it failed.
+    pub fn run(&self, request: &Request, stage: Stage) -> Result<(Compiled, Sources), Outcome> {
+        let mut sources = Sources::new();
+        let (compiled, diagnostics) = pipeline::run(request, stage, &mut sources);
+        let outcome = self.emit(&diagnostics, &sources);
+        match compiled {
+            Some(compiled) if outcome == Outcome::Success => Ok((compiled, sources)),
+            _ => {
+                self.summary(&diagnostics, "failed; nothing was written");
+                Err(if outcome == Outcome::Success { Outcome::InvalidInput } else { outcome })
+            }
+        }
     }
 }
