@@ -162,7 +162,12 @@ fn compile_is_byte_identical_across_runs_and_file_orders() {
 fn targets_not_built_yet_are_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("workload.yaml"), HELLO).unwrap();
-    let output = stave(dir.path(), &["compile"], None);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stderr).contains("--emit ir"));
+    let kubernetes = stave(dir.path(), &["compile"], None);
+    assert_eq!(kubernetes.status.code(), Some(0), "{}", transcript(&kubernetes));
+    assert!(text(&kubernetes.stdout).contains("kind: Deployment"));
+    for target in ["helm", "terraform"] {
+        let output = stave(dir.path(), &["compile", "--target", target], None);
+        assert_eq!(output.status.code(), Some(2));
+        assert!(text(&output.stderr).contains(&format!("the {target} target is not built yet")));
+    }
 }

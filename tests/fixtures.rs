@@ -26,13 +26,19 @@ fn invalid_fixtures_render_their_diagnostics() {
     for dir in fixture_dirs("invalid") {
         let code = code_for_dir(&dir);
         let name = dir.file_name().and_then(|n| n.to_str()).expect("name").to_string();
-        let output = run_case(&dir, &["check"], &[]);
+        let case = common::read_case(&dir);
+        let subcommand: Vec<&str> = if case.subcommand.is_empty() {
+            vec!["check"]
+        } else {
+            case.subcommand.iter().map(String::as_str).collect()
+        };
+        let output = run_case(&dir, &subcommand, &[]);
         let text = transcript(&output);
         assert!(text.contains(&code), "{name}: expected `{code}` in:\n{text}");
         let warning_only = output.status.code() == Some(0);
         if warning_only {
             assert!(text.contains('⚠'), "{name}: exit 0 without a warning:\n{text}");
-            let denied = run_case(&dir, &["check"], &["--deny-warnings"]);
+            let denied = run_case(&dir, &subcommand, &["--deny-warnings"]);
             assert_eq!(denied.status.code(), Some(1), "{name}: --deny-warnings must fail");
         } else {
             assert_eq!(output.status.code(), Some(1), "{name}: invalid input must exit 1:\n{text}");
@@ -44,7 +50,7 @@ fn invalid_fixtures_render_their_diagnostics() {
         }
         insta::assert_snapshot!(format!("invalid__{name}"), text);
 
-        let json = run_case(&dir, &["check", "--diagnostics", "json"], &[]);
+        let json = run_case(&dir, &subcommand, &["--diagnostics", "json"]);
         let stderr = String::from_utf8_lossy(&json.stderr);
         let lines: Vec<serde_json::Value> = stderr
             .lines()

@@ -1,5 +1,6 @@
-//! `stave check`: load, validate and check placeholders; with `--provision`, also build the graph
-//! and provision the resources for the environment, as `compile` does. Writes nothing.
+//! `stave check`: load, validate and check placeholders; with `--provision`, also build the graph,
+//! provision the resources and lower them for the environment's target, as `compile` does.
+//! Writes nothing.
 
 use clap::Args;
 
@@ -7,6 +8,7 @@ use super::report::Reporter;
 use super::{InputArgs, Outcome, PlatformArgs, inputs};
 use crate::pipeline::{self, Stage};
 use crate::source::Sources;
+use crate::targets::{Target, kubernetes};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -15,8 +17,8 @@ pub struct CheckArgs {
     #[command(flatten)]
     platform: PlatformArgs,
 
-    /// Also build the graph and provision every resource for the environment (unknown types,
-    /// bad params, missing outputs, links and cycles), as `compile` does.
+    /// Also build the graph, provision every resource and lower everything for the environment's
+    /// target (unknown types, bad params, missing outputs, links, cycles), as `compile` does.
     #[arg(long)]
     provision: bool,
 }
@@ -28,7 +30,13 @@ pub fn run(args: CheckArgs, reporter: &Reporter) -> Outcome {
     };
     let mut sources = Sources::new();
     let stage = if args.provision { Stage::Provision } else { Stage::Load };
-    let (_, diagnostics) = pipeline::run(&request, stage, &mut sources);
+    let (compiled, mut diagnostics) = pipeline::run(&request, stage, &mut sources);
+    if let Some(compiled) =
+        compiled.filter(|c| args.provision && !diagnostics.has_errors() && c.target == Target::Kubernetes)
+        && let Err(found) = kubernetes::emit(&compiled, &kubernetes::Options::default())
+    {
+        diagnostics.extend(found);
+    }
     let outcome = reporter.emit(&diagnostics, &sources);
     let what = match request.inputs.len() {
         1 => "checked 1 workload file".to_string(),

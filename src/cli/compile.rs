@@ -1,7 +1,8 @@
 //! `stave compile`: compile workloads for an environment and target.
 //!
-//! `--emit ir` prints the typed IR; `--emit resources` the provisioned resources (provisioner,
-//! outputs, objects); the targets' own output comes with the targets.
+//! By default it emits the target's output: for Kubernetes, one YAML stream on stdout in apply
+//! order, or with `-o DIR` one file per object. `--emit ir` prints the typed IR; `--emit
+//! resources` the provisioned resources (provisioner, outputs, objects).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -11,7 +12,8 @@ use clap::{Args, ValueEnum};
 use super::report::Reporter;
 use super::{InputArgs, Outcome, PlatformArgs, inputs};
 use crate::pipeline::{self, Stage};
-use crate::targets::Target;
+use crate::source::Sources;
+use crate::targets::{Target, kubernetes};
 
 #[derive(Debug, Args)]
 pub struct CompileArgs {
@@ -36,6 +38,10 @@ pub struct CompileArgs {
     #[arg(long, value_name = "NS")]
     namespace: Option<String>,
 
+    /// Add the Namespace object (needs a namespace).
+    #[arg(long)]
+    generate_namespace: bool,
+
     /// What to emit.
     #[arg(long, value_enum, default_value_t = Emit::Manifests)]
     emit: Emit,
@@ -58,16 +64,14 @@ pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
     };
     request.target = args.target;
     request.namespace = args.namespace.clone();
-    if args.emit == Emit::Manifests {
-        return reporter.usage_error(
-            "the kubernetes, helm and terraform targets are not built yet; `--emit ir` prints the typed IR and `--emit resources` the provisioned resources",
-        );
-    }
     let stage = if args.emit == Emit::Ir { Stage::Load } else { Stage::Provision };
-    let compiled = match reporter.run(&request, stage) {
-        Ok((compiled, _)) => compiled,
+    let (compiled, sources) = match reporter.run(&request, stage) {
+        Ok(result) => result,
         Err(outcome) => return outcome,
     };
+    if args.emit == Emit::Manifests {
+        return manifests(&compiled, &sources, &args, reporter);
+    }
     let (document, file) = match args.emit {
         Emit::Ir => (serde_json::json!({ "workloads": compiled.workloads }), "ir.yaml"),
         _ => (resources_view(&compiled), "resources.yaml"),
@@ -82,6 +86,38 @@ pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
             Outcome::Success
         }
         Some(dir) => match write_atomically(dir, file, &text) {
+            Ok(()) => Outcome::Success,
+            Err(error) => reporter.usage_error(&format!("cannot write into `{}`: {error}", dir.display())),
+        },
+    }
+}
+
+/// The target's output.
+fn manifests(compiled: &pipeline::Compiled, sources: &Sources, args: &CompileArgs, reporter: &Reporter) -> Outcome {
+    if compiled.target != Target::Kubernetes {
+        return reporter.usage_error(&format!(
+            "the {} target is not built yet; environments can compile to kubernetes (or use `--emit ir` or `--emit resources`)",
+            compiled.target.name()
+        ));
+    }
+    let options = kubernetes::Options { generate_namespace: args.generate_namespace };
+    let objects = match kubernetes::emit(compiled, &options) {
+        Ok(objects) => objects,
+        Err(diagnostics) => {
+            let outcome = reporter.emit(&diagnostics, sources);
+            reporter.summary(&diagnostics, "failed; nothing was written");
+            return if outcome == Outcome::Success { Outcome::InvalidInput } else { outcome };
+        }
+    };
+    match &args.output {
+        None => match kubernetes::to_yaml_stream(&objects) {
+            Ok(text) => {
+                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+                Outcome::Success
+            }
+            Err(error) => reporter.usage_error(&format!("cannot print the manifests: {error}")),
+        },
+        Some(dir) => match kubernetes::write_directory(dir, &objects) {
             Ok(()) => Outcome::Success,
             Err(error) => reporter.usage_error(&format!("cannot write into `{}`: {error}", dir.display())),
         },

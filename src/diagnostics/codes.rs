@@ -76,4 +76,10 @@ codes! {
     SecretInText => "stave::provision::secret-in-text": "a secret output is mixed into text where it would be stored in plain text",
     DanglingSecret => "stave::provision::dangling-secret": "a secret output names a Secret the provisioner does not create",
     DevelopmentSeed => "stave::provision::development-seed": "no seed is set, so generated values are development values",
+    UnsupportedOutput => "stave::kubernetes::unsupported-output": "an output that the Kubernetes target cannot use (a reference for another target)",
+    SecretValueUnavailable => "stave::kubernetes::secret-value-unavailable": "a file embeds a secret whose value exists only at deploy time",
+    BadVolume => "stave::kubernetes::bad-volume": "a volume source is not a resource that provides a volume",
+    HealthyNeedsProbe => "stave::kubernetes::healthy-needs-probe": "`before` with `ready: healthy` needs a readiness probe",
+    InvalidKind => "stave::kubernetes::invalid-kind": "the `k8s.score.dev/kind` annotation names a kind Stave cannot emit",
+    NoNamespace => "stave::kubernetes::no-namespace": "`--generate-namespace` needs a namespace",
 }

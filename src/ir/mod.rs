@@ -78,7 +78,7 @@ pub struct Container {
     pub before: BTreeMap<String, Readiness>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Readiness {
     Started,

@@ -43,6 +43,9 @@ struct EnvironmentInput {
     overrides: Vec<OverrideInput>,
     #[serde(default)]
     workloads: BTreeMap<String, WorkloadSettings>,
+    #[serde(default)]
+    security: Security,
+    routes: Option<RouteKind>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,6 +61,56 @@ struct OverrideInput {
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSettings {
     pub replicas: Option<u32>,
+    #[serde(default)]
+    pub security: Security,
+}
+
+/// The secure defaults of the Kubernetes target, each of which can be switched off; `None` means
+/// "as the environment (or the default) says".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Security {
+    pub network_policy: Option<bool>,
+    pub read_only_root_filesystem: Option<bool>,
+    pub run_as_non_root: Option<bool>,
+    #[serde(default, deserialize_with = "explicit_null")]
+    pub run_as_user: Option<Option<i64>>,
+    pub seccomp: Option<bool>,
+    pub drop_capabilities: Option<bool>,
+    pub automount_service_account_token: Option<bool>,
+    pub default_resources: Option<bool>,
+}
+
+/// Tells `runAsUser: null` (keep the image's user) from an absent `runAsUser`.
+fn explicit_null<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<i64>>, D::Error> {
+    Ok(Some(Option::deserialize(deserializer)?))
+}
+
+impl Security {
+    /// This layer's settings over `base`'s.
+    pub fn over(&self, base: &Security) -> Security {
+        Security {
+            network_policy: self.network_policy.or(base.network_policy),
+            read_only_root_filesystem: self.read_only_root_filesystem.or(base.read_only_root_filesystem),
+            run_as_non_root: self.run_as_non_root.or(base.run_as_non_root),
+            run_as_user: self.run_as_user.or(base.run_as_user),
+            seccomp: self.seccomp.or(base.seccomp),
+            drop_capabilities: self.drop_capabilities.or(base.drop_capabilities),
+            automount_service_account_token: self
+                .automount_service_account_token
+                .or(base.automount_service_account_token),
+            default_resources: self.default_resources.or(base.default_resources),
+        }
+    }
+}
+
+/// What `route` resources become in Kubernetes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RouteKind {
+    #[default]
+    Httproute,
+    Ingress,
 }
 
 /// One override from the platform file: a path set (or deleted, with `null`) in some workloads.
@@ -85,6 +138,8 @@ pub struct Environment {
     pub workload_spans: BTreeMap<String, Span>,
     /// The environment's key in the platform file.
     pub span: Span,
+    pub security: Security,
+    pub routes: RouteKind,
 }
 
 #[derive(Debug)]
@@ -217,5 +272,7 @@ fn lower_environment(root: &Node, name: &str, input: EnvironmentInput) -> Enviro
         workloads: input.workloads,
         workload_spans,
         span,
+        security: input.security,
+        routes: input.routes.unwrap_or_default(),
     }
 }

@@ -480,6 +480,7 @@ fn context(inputs: &Inputs<'_>, resource: &Resource, params: Json, done: &Provis
             "namespace": environment.namespace,
             "target": inputs.target.name(),
             "variables": environment.variables,
+            "routes": environment.routes,
         },
         "outputs": dependencies,
         "_keys": { "resource": inputs.seed.key(&resource.uid), "shared": inputs.seed.key(&format!("shared:{}", environment.name)) },
@@ -505,6 +506,18 @@ fn check_workload_placeholders(inputs: &Inputs<'_>, done: &Provisioned, out: &mu
                 out.push(missing_output(reference, &uid, depth, &keys, inputs.environment));
             }
         }
+    }
+}
+
+/// The output a workload's placeholder names, after provisioning (`None` when the resource or key
+/// is missing, which provisioning has already reported).
+pub fn resolve(graph: &Graph, provisioned: &Provisioned, workload: &str, reference: &ResourceRef) -> Option<Output> {
+    let uid = graph.local.get(&(workload.to_string(), reference.resource.clone()))?;
+    let outputs = &provisioned.resources.get(uid)?.outputs;
+    match walk(outputs, &reference.path).ok()? {
+        Walked::Output(output) => Some(output.clone()),
+        Walked::Json(json) => Some(Output::Value(json)),
+        Walked::All(all) => Some(Output::Map(all.clone())),
     }
 }
 

@@ -53,3 +53,5 @@ pub const BUILTIN_PROVISIONERS: &[Embedded] = embed![
 
 /// Template libraries that provisioner templates can `{% import %}` by this path.
 pub const BUILTIN_TEMPLATES: &[Embedded] = embed!["kubernetes/workload.jinja"];
+
+pub mod kubernetes;

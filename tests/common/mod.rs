@@ -24,6 +24,9 @@ pub struct Case {
     pub generate: Option<Generate>,
     /// Whether to set `STAVE_SEED` (default: yes, so generated values are fixed and quiet).
     pub seed: Option<bool>,
+    /// For invalid fixtures: the subcommand to run instead of `check`.
+    #[serde(default)]
+    pub subcommand: Vec<String>,
     /// Only the front end applies (no graph or provisioning snapshots).
     #[serde(default)]
     pub front_end_only: bool,
@@ -147,3 +150,5 @@ pub fn code_for_dir(dir: &Path) -> String {
     let (area, rest) = name.split_once('-').expect("area-name");
     format!("stave::{area}::{rest}")
 }
+
+pub mod validators;

@@ -1,0 +1,171 @@
+//! Lowering placeholders for Kubernetes: variables become `EnvVar`s (a secret output becomes a
+//! `secretKeyRef`; text mixed with secrets is composed with `$(VAR)` references to helper
+//! variables, never by inlining the secret), and file contents become text.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{EnvVar, EnvVarSource, SecretKeySelector};
+use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
+
+use super::Context;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::ir::{Part, ResourceRef, Template, Workload};
+use crate::provision::output::{Output, SecretKey};
+
+/// Kubernetes expands `$(NAME)` and turns `$$` into `$` in env values. A literal that holds
+/// either is escaped by doubling every `$`, so the container sees exactly the Score value.
+pub fn escape(text: &str) -> String {
+    if text.contains("$(") || text.contains("$$") { text.replace('$', "$$") } else { text.to_string() }
+}
+
+/// What one placeholder lowers to.
+pub enum Lowered {
+    Text(String),
+    Secret(SecretKey),
+}
+
+pub fn lower_reference(
+    cx: &Context<'_>,
+    workload: &Workload,
+    reference: &ResourceRef,
+    out: &mut Diagnostics,
+) -> Option<Lowered> {
+    // Provisioning has checked every reference; a missing one was reported there.
+    let output = cx.output(workload, reference)?;
+    match output {
+        Output::Secret { secret } => Some(Lowered::Secret(secret)),
+        Output::Reference { reference: expression } => {
+            out.push(
+                Diagnostic::error(
+                    Code::UnsupportedOutput,
+                    format!("`{}` is a reference for another target (`{expression}`), which a Kubernetes workload cannot use", reference.to_placeholder()),
+                )
+                .label(reference.span, "not available in Kubernetes")
+                .help("choose a provisioner for this resource that returns a value or a secret for the kubernetes target"),
+            );
+            None
+        }
+        literal => literal.as_text().map(Lowered::Text),
+    }
+}
+
+/// A helper variable holding one secret key, named after it so it is stable.
+fn helper_name(secret: &SecretKey) -> String {
+    let digest = Sha256::digest(format!("{}\0{}", secret.name, secret.key).as_bytes());
+    let hex: String = digest.iter().take(5).map(|b| format!("{b:02X}")).collect();
+    format!("STAVE_SECRET_{hex}")
+}
+
+fn secret_ref(name: &str, secret: &SecretKey) -> EnvVar {
+    EnvVar {
+        name: name.to_string(),
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector {
+                name: secret.name.clone(),
+                key: secret.key.clone(),
+                optional: None,
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// A container's variables: helper variables first (they must precede their uses), then the
+/// variables by name.
+pub fn variables(
+    cx: &Context<'_>,
+    workload: &Workload,
+    variables: &BTreeMap<String, Template>,
+    out: &mut Diagnostics,
+) -> Vec<EnvVar> {
+    let mut helpers: BTreeMap<String, EnvVar> = BTreeMap::new();
+    let mut env = Vec::new();
+    for (name, template) in variables {
+        if let [Part::Resource(reference)] = template.parts.as_slice() {
+            match lower_reference(cx, workload, reference, out) {
+                Some(Lowered::Secret(secret)) => env.push(secret_ref(name, &secret)),
+                Some(Lowered::Text(text)) => {
+                    env.push(EnvVar { name: name.clone(), value: Some(escape(&text)), ..Default::default() })
+                }
+                None => {}
+            }
+            continue;
+        }
+        let mut value = String::new();
+        let mut used_helper = false;
+        for part in &template.parts {
+            match part {
+                Part::Text(text) => value.push_str(&text.replace('$', "$$")),
+                Part::Resource(reference) => match lower_reference(cx, workload, reference, out) {
+                    Some(Lowered::Text(text)) => value.push_str(&text.replace('$', "$$")),
+                    Some(Lowered::Secret(secret)) => {
+                        let helper = helper_name(&secret);
+                        value.push_str(&format!("$({helper})"));
+                        used_helper = true;
+                        helpers.entry(helper.clone()).or_insert_with(|| secret_ref(&helper, &secret));
+                    }
+                    None => {}
+                },
+            }
+        }
+        // Without a helper reference nothing needs expanding: undo the doubling where it is not needed.
+        let value = if used_helper { value } else { escape(&value.replace("$$", "$")) };
+        env.push(EnvVar { name: name.clone(), value: Some(value), ..Default::default() });
+    }
+    helpers.into_values().chain(env).collect()
+}
+
+/// The text of a file, with secret values read from the Secret objects the provisioners
+/// created. Returns the text and whether it holds a secret (so it must go into a Secret).
+pub fn file_text(
+    cx: &Context<'_>,
+    workload: &Workload,
+    template: &Template,
+    out: &mut Diagnostics,
+) -> Option<(String, bool)> {
+    let mut text = String::new();
+    let mut secret = false;
+    for part in &template.parts {
+        match part {
+            Part::Text(t) => text.push_str(t),
+            Part::Resource(reference) => match lower_reference(cx, workload, reference, out)? {
+                Lowered::Text(t) => text.push_str(&t),
+                Lowered::Secret(key) => match cx.secret_value(&key) {
+                    Some(value) => {
+                        text.push_str(&value);
+                        secret = true;
+                    }
+                    None => {
+                        out.push(
+                            Diagnostic::error(
+                                Code::SecretValueUnavailable,
+                                format!("file content uses secret `{}` key `{}`, whose value exists only when deployed", key.name, key.key),
+                            )
+                            .label(reference.span, "a secret inside a file")
+                            .help("pass the secret as a variable instead (`variables: {NAME: ${resources…}}`), or use a provisioner that creates the Secret itself"),
+                        );
+                        return None;
+                    }
+                },
+            },
+        }
+    }
+    Some((text, secret))
+}
+
+/// A Secret's value for a key, from `stringData` or base64 `data`.
+pub fn secret_value(objects: &[Json], key: &SecretKey) -> Option<String> {
+    use base64::Engine;
+    let secret = objects.iter().find(|o| {
+        o.get("kind").and_then(Json::as_str) == Some("Secret")
+            && o.pointer("/metadata/name").and_then(Json::as_str) == Some(&key.name)
+    })?;
+    if let Some(value) = secret.get("stringData").and_then(|d| d.get(&key.key)).and_then(Json::as_str) {
+        return Some(value.to_string());
+    }
+    let encoded = secret.get("data").and_then(|d| d.get(&key.key)).and_then(Json::as_str)?;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+    String::from_utf8(bytes).ok()
+}

@@ -1,0 +1,192 @@
+//! A NetworkPolicy per workload that allows exactly what the graph knows: ingress from the
+//! workloads that link to it and (on the routed port) from the route's gateway; egress to DNS, to
+//! the workloads it links to, and to its resources (their pods, when they run in the cluster, or
+//! their port anywhere, when they do not).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::networking::v1::{
+    IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
+    NetworkPolicySpec,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde_json::Value as Json;
+
+use super::Context;
+use crate::graph::link_target;
+use crate::ir::{Param, Workload};
+use crate::provision::output::Output;
+
+fn selector(labels: BTreeMap<String, String>) -> LabelSelector {
+    LabelSelector { match_labels: Some(labels), match_expressions: None }
+}
+
+fn pods(labels: BTreeMap<String, String>) -> NetworkPolicyPeer {
+    NetworkPolicyPeer { pod_selector: Some(selector(labels)), ..Default::default() }
+}
+
+fn tcp(port: IntOrString) -> NetworkPolicyPort {
+    NetworkPolicyPort { port: Some(port), protocol: Some("TCP".into()), end_port: None }
+}
+
+/// The target ports of a workload's service port, by name or number (all of them for `None`).
+fn target_ports(workload: &Workload, port: Option<&str>) -> Vec<NetworkPolicyPort> {
+    workload
+        .service_ports
+        .iter()
+        .filter(|(name, p)| port.is_none_or(|wanted| *name == wanted || p.port.to_string() == wanted))
+        .map(|(_, p)| NetworkPolicyPort {
+            port: Some(IntOrString::Int(i32::from(p.target_port))),
+            protocol: Some(if p.protocol == crate::ir::Protocol::Udp { "UDP" } else { "TCP" }.into()),
+            end_port: None,
+        })
+        .collect()
+}
+
+fn param_text(params: &BTreeMap<String, Param>, key: &str) -> Option<String> {
+    match params.get(key)? {
+        Param::String(t) => t.as_literal(),
+        Param::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+pub fn policy(cx: &Context<'_>, workload: &Workload) -> NetworkPolicy {
+    let mut ingress = Vec::new();
+    let mut egress = vec![NetworkPolicyEgressRule {
+        to: Some(vec![NetworkPolicyPeer {
+            namespace_selector: Some(selector(BTreeMap::from([(
+                "kubernetes.io/metadata.name".into(),
+                "kube-system".into(),
+            )]))),
+            pod_selector: Some(selector(BTreeMap::from([("k8s-app".into(), "kube-dns".into())]))),
+            ip_block: None,
+        }]),
+        ports: Some(vec![
+            NetworkPolicyPort { port: Some(IntOrString::Int(53)), protocol: Some("UDP".into()), end_port: None },
+            NetworkPolicyPort { port: Some(IntOrString::Int(53)), protocol: Some("TCP".into()), end_port: None },
+        ]),
+    }];
+    // Links into this workload, and from it.
+    let mut callers: BTreeSet<&str> = BTreeSet::new();
+    for resource in cx.graph.resources.values() {
+        let Some((target, _)) = link_target(resource) else { continue };
+        let port = param_text(&resource.params, "port");
+        for declaration in &resource.declarations {
+            if target == workload.name && declaration.workload != workload.name {
+                callers.insert(&declaration.workload);
+            }
+            if declaration.workload == workload.name
+                && let Some(callee) = cx.workloads.iter().find(|w| w.name == target)
+                && callee.name != workload.name
+            {
+                egress.push(NetworkPolicyEgressRule {
+                    to: Some(vec![pods(cx.selector(callee))]),
+                    ports: Some(target_ports(callee, port.as_deref().filter(|_| resource.kind == "service-port"))),
+                });
+            }
+        }
+    }
+    for caller in callers {
+        if let Some(caller) = cx.workloads.iter().find(|w| w.name == caller) {
+            ingress.push(NetworkPolicyIngressRule {
+                from: Some(vec![pods(cx.selector(caller))]),
+                ports: Some(target_ports(workload, None)),
+            });
+        }
+    }
+    for (name, request) in &workload.resources {
+        let Some(uid) = cx.graph.local.get(&(workload.name.clone(), name.clone())) else { continue };
+        let Some(provided) = cx.provisioned.resources.get(uid) else { continue };
+        if request.kind == "route" {
+            // The gateway or ingress controller runs in a namespace we do not know.
+            let port = param_text(&request.params, "port");
+            let ports = target_ports(workload, port.as_deref());
+            if !ports.is_empty() {
+                ingress.push(NetworkPolicyIngressRule {
+                    from: Some(vec![NetworkPolicyPeer {
+                        namespace_selector: Some(LabelSelector::default()),
+                        ..Default::default()
+                    }]),
+                    ports: Some(ports),
+                });
+            }
+            continue;
+        }
+        if link_target(&cx.graph.resources[uid]).is_some() {
+            continue;
+        }
+        let services: Vec<&Json> =
+            provided.objects.iter().filter(|o| o.get("kind").and_then(Json::as_str) == Some("Service")).collect();
+        for service in &services {
+            let Some(labels) = service
+                .pointer("/spec/selector")
+                .and_then(|s| serde_json::from_value::<BTreeMap<String, String>>(s.clone()).ok())
+            else {
+                continue;
+            };
+            let ports: Vec<NetworkPolicyPort> = service
+                .pointer("/spec/ports")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|p| {
+                    let target = p.get("targetPort").or_else(|| p.get("port"))?;
+                    let port = match target {
+                        Json::Number(n) => IntOrString::Int(i32::try_from(n.as_i64()?).ok()?),
+                        Json::String(s) => IntOrString::String(s.clone()),
+                        _ => return None,
+                    };
+                    Some(NetworkPolicyPort {
+                        port: Some(port),
+                        protocol: Some(p.get("protocol").and_then(Json::as_str).unwrap_or("TCP").into()),
+                        end_port: None,
+                    })
+                })
+                .collect();
+            egress.push(NetworkPolicyEgressRule { to: Some(vec![pods(labels)]), ports: Some(ports) });
+        }
+        if services.is_empty()
+            && let Some(Output::Value(Json::Number(port))) = provided.outputs.get("port")
+            && let Some(port) = port.as_i64().and_then(|p| i32::try_from(p).ok())
+        {
+            // Outside the cluster (a managed database): its port, to any address.
+            egress.push(NetworkPolicyEgressRule {
+                to: Some(vec![
+                    NetworkPolicyPeer {
+                        ip_block: Some(IPBlock { cidr: "0.0.0.0/0".into(), except: None }),
+                        ..Default::default()
+                    },
+                    NetworkPolicyPeer {
+                        ip_block: Some(IPBlock { cidr: "::/0".into(), except: None }),
+                        ..Default::default()
+                    },
+                ]),
+                ports: Some(vec![tcp(IntOrString::Int(port))]),
+            });
+        }
+    }
+    // Two resources on one shared instance give the same rule: keep one.
+    let mut seen = Vec::new();
+    egress.retain(|rule| {
+        let key = serde_json::to_string(rule).unwrap_or_default();
+        let new = !seen.contains(&key);
+        seen.push(key);
+        new
+    });
+    NetworkPolicy {
+        metadata: ObjectMeta {
+            name: Some(workload.name.clone()),
+            namespace: cx.namespace.clone(),
+            labels: Some(cx.labels(workload)),
+            ..Default::default()
+        },
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(selector(cx.selector(workload))),
+            policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
+            ingress: Some(ingress),
+            egress: Some(egress),
+        }),
+    }
+}

@@ -1,0 +1,447 @@
+//! A workload's pod: containers (with `before` as init containers and native sidecars), probes,
+//! files mounted at their own paths, volumes from resource outputs, and the security defaults.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::ByteString;
+use k8s_openapi::api::core::v1::{
+    Capabilities, ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, ExecAction,
+    HTTPGetAction, HTTPHeader, KeyToPath, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSecurityContext,
+    PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, Secret, SecretVolumeSource, SecurityContext,
+    Volume, VolumeMount,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
+
+use super::{Context, Settings, env};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::ir::{self, FileContent, Readiness, Workload};
+use crate::provision::output::Output;
+
+/// The pod and the objects it needs.
+#[derive(Debug, Default)]
+pub struct Pod {
+    pub template: PodTemplateSpec,
+    pub config_maps: Vec<ConfigMap>,
+    pub secrets: Vec<Secret>,
+    /// For a StatefulSet: claims from volume outputs with a `claimSpec`.
+    pub claims: Vec<PersistentVolumeClaim>,
+}
+
+fn short_hash(text: &str) -> String {
+    Sha256::digest(text.as_bytes()).iter().take(4).map(|b| format!("{b:02x}")).collect()
+}
+
+/// A ConfigMap or Secret key for a file: its base name, made safe, and a hash of the path.
+fn file_key(target: &str) -> String {
+    let base: String = target
+        .rsplit('/')
+        .next()
+        .unwrap_or("file")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
+        .take(40)
+        .collect();
+    format!("{}-{}", base.trim_matches('.'), short_hash(target))
+}
+
+fn quantity(text: &str) -> Quantity {
+    Quantity(text.to_string())
+}
+
+fn resources(container: &ir::Container, settings: &Settings) -> Option<ResourceRequirements> {
+    let map = |c: &ir::Compute| -> BTreeMap<String, Quantity> {
+        let mut out = BTreeMap::new();
+        if let Some(cpu) = &c.cpu {
+            out.insert("cpu".to_string(), quantity(cpu));
+        }
+        if let Some(memory) = &c.memory {
+            out.insert("memory".to_string(), quantity(memory));
+        }
+        out
+    };
+    let mut requests = container.requests.as_ref().map(map).unwrap_or_default();
+    let mut limits = container.limits.as_ref().map(map).unwrap_or_default();
+    if settings.default_resources {
+        // Fill only what the workload left out; never tighten what it asked for.
+        if !requests.contains_key("cpu") && !limits.contains_key("cpu") {
+            requests.insert("cpu".into(), quantity("100m"));
+        }
+        if !requests.contains_key("memory") && !limits.contains_key("memory") {
+            requests.insert("memory".into(), quantity("128Mi"));
+        }
+        limits.entry("cpu".into()).or_insert_with(|| quantity("1"));
+        if !limits.contains_key("memory") {
+            let asked = requests.get("memory").map(|q| q.0.clone());
+            limits.insert(
+                "memory".into(),
+                quantity(&asked.filter(|_| container.requests.is_some()).unwrap_or_else(|| "512Mi".into())),
+            );
+        }
+    }
+    (!requests.is_empty() || !limits.is_empty()).then(|| ResourceRequirements {
+        requests: (!requests.is_empty()).then_some(requests),
+        limits: (!limits.is_empty()).then_some(limits),
+        ..Default::default()
+    })
+}
+
+/// Score allows both handlers and says exec is preferred; Kubernetes takes one.
+fn probe(probe: &ir::Probe) -> Probe {
+    if let Some(command) = &probe.exec {
+        return Probe { exec: Some(ExecAction { command: Some(command.clone()) }), ..Default::default() };
+    }
+    let http = probe.http_get.as_ref();
+    Probe {
+        http_get: http.map(|h| HTTPGetAction {
+            path: Some(h.path.clone()),
+            port: IntOrString::Int(i32::from(h.port)),
+            host: h.host.clone(),
+            scheme: Some(h.scheme.clone()),
+            http_headers: (!h.headers.is_empty()).then(|| {
+                h.headers.iter().map(|x| HTTPHeader { name: x.name.clone(), value: x.value.clone() }).collect()
+            }),
+        }),
+        ..Default::default()
+    }
+}
+
+fn container_security(settings: &Settings) -> SecurityContext {
+    SecurityContext {
+        allow_privilege_escalation: settings.drop_capabilities.then_some(false),
+        privileged: settings.drop_capabilities.then_some(false),
+        capabilities: settings.drop_capabilities.then(|| Capabilities { drop: Some(vec!["ALL".into()]), add: None }),
+        read_only_root_filesystem: settings.read_only_root_filesystem.then_some(true),
+        run_as_non_root: settings.run_as_non_root.then_some(true),
+        run_as_user: settings.run_as_user,
+        run_as_group: settings.run_as_user,
+        ..Default::default()
+    }
+}
+
+/// Where a container goes, from its `before` entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Main,
+    /// Runs to completion before the next container starts.
+    Init,
+    /// A native sidecar (an init container that keeps running); `true` when the next container
+    /// waits until it is healthy.
+    Sidecar(bool),
+}
+
+fn role(container: &ir::Container) -> Role {
+    let states: BTreeSet<Readiness> = container.before.values().copied().collect();
+    if states.is_empty() {
+        Role::Main
+    } else if states.contains(&Readiness::Complete) {
+        Role::Init
+    } else {
+        Role::Sidecar(states.contains(&Readiness::Healthy))
+    }
+}
+
+/// Init containers and sidecars in `before` order (a container comes before those it names),
+/// ties by name. The graph is acyclic: the front end rejected cycles.
+fn init_order(workload: &Workload) -> Vec<&str> {
+    let early: BTreeSet<&str> =
+        workload.containers.iter().filter(|(_, c)| role(c) != Role::Main).map(|(n, _)| n.as_str()).collect();
+    let mut waiting: BTreeMap<&str, usize> = early.iter().map(|n| (*n, 0)).collect();
+    for (name, container) in &workload.containers {
+        for after in container.before.keys() {
+            if early.contains(name.as_str())
+                && let Some(count) = waiting.get_mut(after.as_str())
+            {
+                *count += 1;
+            }
+        }
+    }
+    let mut ready: BTreeSet<&str> = waiting.iter().filter(|(_, c)| **c == 0).map(|(n, _)| *n).collect();
+    let mut order = Vec::new();
+    while let Some(next) = ready.pop_first() {
+        order.push(next);
+        for after in workload.containers[next].before.keys() {
+            if let Some(count) = waiting.get_mut(after.as_str()) {
+                *count -= 1;
+                if *count == 0 {
+                    ready.insert(after.as_str());
+                }
+            }
+        }
+    }
+    order
+}
+
+pub fn pod(cx: &Context<'_>, workload: &Workload, settings: &Settings, stateful: bool, out: &mut Diagnostics) -> Pod {
+    let mut result = Pod::default();
+    let mut volumes: BTreeMap<String, Volume> = BTreeMap::new();
+    let main_names: Vec<&str> =
+        workload.containers.iter().filter(|(_, c)| role(c) == Role::Main).map(|(n, _)| n.as_str()).collect();
+    let mut built: BTreeMap<&str, Container> = BTreeMap::new();
+    for (name, container) in &workload.containers {
+        let mut mounts = Vec::new();
+        let mut config_data = BTreeMap::new();
+        let mut binary_data = BTreeMap::new();
+        let mut secret_data = BTreeMap::new();
+        let mut config_items = Vec::new();
+        let mut secret_items = Vec::new();
+        let config_name = format!("{}-{name}-files", workload.name);
+        let secret_name = format!("{}-{name}-secret-files", workload.name);
+        for (target, file) in &container.files {
+            let key = file_key(target);
+            let mode = file.mode.map(|m| i32::try_from(m).unwrap_or(0o644));
+            let in_secret = match &file.content {
+                FileContent::Binary(bytes) => {
+                    binary_data.insert(key.clone(), ByteString(bytes.clone()));
+                    false
+                }
+                FileContent::Text(template) => match env::file_text(cx, workload, template, out) {
+                    Some((text, true)) => {
+                        secret_data.insert(key.clone(), text);
+                        true
+                    }
+                    Some((text, false)) => {
+                        config_data.insert(key.clone(), text);
+                        false
+                    }
+                    None => continue,
+                },
+            };
+            let item = KeyToPath { key: key.clone(), path: key.clone(), mode };
+            let volume = if in_secret {
+                secret_items.push(item);
+                "secret-files"
+            } else {
+                config_items.push(item);
+                "files"
+            };
+            // subPath mounts the one file at its own path and leaves the rest of the directory.
+            mounts.push(VolumeMount {
+                name: volume.into(),
+                mount_path: target.clone(),
+                sub_path: Some(key),
+                read_only: Some(true),
+                ..Default::default()
+            });
+        }
+        let labels = cx.labels(workload);
+        let meta = |object: &str| ObjectMeta {
+            name: Some(object.to_string()),
+            namespace: cx.namespace.clone(),
+            labels: Some(labels.clone()),
+            ..Default::default()
+        };
+        if !config_items.is_empty() {
+            result.config_maps.push(ConfigMap {
+                metadata: meta(&config_name),
+                data: (!config_data.is_empty()).then_some(config_data),
+                binary_data: (!binary_data.is_empty()).then_some(binary_data),
+                immutable: None,
+            });
+            volumes.insert(
+                format!("{name}/files"),
+                Volume {
+                    name: format!("{name}-files"),
+                    config_map: Some(ConfigMapVolumeSource {
+                        name: config_name.clone(),
+                        items: Some(config_items),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            );
+        }
+        if !secret_items.is_empty() {
+            result.secrets.push(Secret {
+                metadata: meta(&secret_name),
+                string_data: Some(secret_data),
+                type_: Some("Opaque".into()),
+                ..Default::default()
+            });
+            volumes.insert(
+                format!("{name}/secret-files"),
+                Volume {
+                    name: format!("{name}-secret-files"),
+                    secret: Some(SecretVolumeSource {
+                        secret_name: Some(secret_name.clone()),
+                        items: Some(secret_items),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            );
+        }
+        for mount in &mut mounts {
+            mount.name = format!("{name}-{}", mount.name);
+        }
+        for (target, volume) in &container.volumes {
+            let Some(reference) = volume.source.as_whole_resource() else {
+                out.push(
+                    Diagnostic::error(Code::BadVolume, format!("the volume at `{target}` does not name a resource"))
+                        .label(volume.source.span, "expected `${resources.<name>}`")
+                        .help("declare a resource of type `volume` (or another that provides one) and use `source: ${resources.<name>}`"),
+                );
+                continue;
+            };
+            let outputs = cx.output(workload, reference);
+            let source = outputs.as_ref().and_then(|o| match o {
+                Output::Map(map) => map.get("source").and_then(Output::to_literal_json),
+                _ => None,
+            });
+            let claim = outputs.as_ref().and_then(|o| match o {
+                Output::Map(map) => map.get("claimSpec").and_then(Output::to_literal_json),
+                _ => None,
+            });
+            let volume_name = format!("vol-{}", reference.resource);
+            match (source, claim) {
+                (Some(Json::Object(mut source)), _) => {
+                    source.insert("name".into(), Json::String(volume_name.clone()));
+                    match serde_json::from_value::<Volume>(Json::Object(source)) {
+                        Ok(v) => {
+                            volumes.insert(format!("resource/{}", reference.resource), v);
+                        }
+                        Err(error) => out.push(
+                            Diagnostic::error(Code::BadVolume, format!("resource `{}` returns a `source` that is not a Kubernetes volume source: {error}", reference.resource))
+                                .label(reference.span, "this volume")
+                                .help("the provisioner's `source` output must be a volume source, e.g. `{emptyDir: {}}`"),
+                        ),
+                    }
+                }
+                (_, Some(claim)) if stateful => match serde_json::from_value::<PersistentVolumeClaimSpec>(claim) {
+                    Ok(spec) => result.claims.push(PersistentVolumeClaim {
+                        metadata: ObjectMeta { name: Some(volume_name.clone()), ..Default::default() },
+                        spec: Some(spec),
+                        ..Default::default()
+                    }),
+                    Err(error) => out.push(
+                        Diagnostic::error(Code::BadVolume, format!("resource `{}` returns a `claimSpec` that is not a claim spec: {error}", reference.resource))
+                            .label(reference.span, "this volume"),
+                    ),
+                },
+                (_, Some(_)) => out.push(
+                    Diagnostic::error(Code::BadVolume, format!("resource `{}` provides a claim, which only a StatefulSet can use", reference.resource))
+                        .label(reference.span, "a claim for a Deployment")
+                        .help("annotate the workload with `k8s.score.dev/kind: StatefulSet`, or use a provisioner that returns a `source`"),
+                ),
+                _ => out.push(
+                    Diagnostic::error(Code::BadVolume, format!("resource `{}` provides no volume (`source` or `claimSpec` output)", reference.resource))
+                        .label(reference.span, "not a volume")
+                        .help("use a resource of type `volume`, or a provisioner that returns `source`"),
+                ),
+            }
+            mounts.push(VolumeMount {
+                name: volume_name,
+                mount_path: target.clone(),
+                sub_path: volume.path.clone(),
+                read_only: volume.read_only.then_some(true),
+                ..Default::default()
+            });
+        }
+        if settings.read_only_root_filesystem && !mounts.iter().any(|m| m.mount_path == "/tmp") {
+            volumes.insert(
+                "tmp".into(),
+                Volume { name: "tmp".into(), empty_dir: Some(EmptyDirVolumeSource::default()), ..Default::default() },
+            );
+            mounts.push(VolumeMount { name: "tmp".into(), mount_path: "/tmp".into(), ..Default::default() });
+        }
+        mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
+        let role = role(container);
+        let ports = if main_names.first() == Some(&name.as_str()) {
+            let mut ports: Vec<ContainerPort> = workload
+                .service_ports
+                .iter()
+                .map(|(port_name, p)| ContainerPort {
+                    name: Some(port_name.clone()).filter(|n| n.len() <= 15),
+                    container_port: i32::from(p.target_port),
+                    protocol: Some(if p.protocol == ir::Protocol::Udp { "UDP" } else { "TCP" }.into()),
+                    ..Default::default()
+                })
+                .collect();
+            ports.sort_by_key(|p| (p.container_port, p.protocol.clone()));
+            ports.dedup_by_key(|p| (p.container_port, p.protocol.clone()));
+            ports
+        } else {
+            Vec::new()
+        };
+        let readiness = container.readiness_probe.as_ref().map(probe);
+        let startup = match role {
+            Role::Sidecar(true) => {
+                match &readiness {
+                    Some(readiness) => Some(readiness.clone()),
+                    None => {
+                        out.push(
+                        Diagnostic::error(Code::HealthyNeedsProbe, format!("container `{name}` must be healthy before others start, but has no `readinessProbe`"))
+                            .label(container.image_span, "this container")
+                            .help("add a `readinessProbe`, or use `ready: started`"),
+                    );
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        let env = env::variables(cx, workload, &container.variables, out);
+        built.insert(
+            name.as_str(),
+            Container {
+                name: name.clone(),
+                image: Some(container.image.clone()),
+                image_pull_policy: Some("Always".into()),
+                command: container.command.clone(),
+                args: container.args.clone(),
+                env: (!env.is_empty()).then_some(env),
+                ports: (!ports.is_empty()).then_some(ports),
+                resources: resources(container, settings),
+                liveness_probe: container
+                    .liveness_probe
+                    .as_ref()
+                    .map(probe)
+                    .filter(|_| role == Role::Main || matches!(role, Role::Sidecar(_))),
+                readiness_probe: readiness.filter(|_| role != Role::Init),
+                startup_probe: startup,
+                restart_policy: matches!(role, Role::Sidecar(_)).then(|| "Always".to_string()),
+                security_context: Some(container_security(settings)),
+                volume_mounts: (!mounts.is_empty()).then_some(mounts),
+                ..Default::default()
+            },
+        );
+    }
+    let init: Vec<Container> = init_order(workload).into_iter().filter_map(|n| built.remove(n)).collect();
+    let main: Vec<Container> = built.into_values().collect();
+    let pod_security = PodSecurityContext {
+        run_as_non_root: settings.run_as_non_root.then_some(true),
+        run_as_user: settings.run_as_user,
+        run_as_group: settings.run_as_user,
+        fs_group: settings.run_as_user,
+        seccomp_profile: settings
+            .seccomp
+            .then(|| SeccompProfile { type_: "RuntimeDefault".into(), localhost_profile: None }),
+        ..Default::default()
+    };
+    let annotations: BTreeMap<String, String> = workload
+        .annotations
+        .iter()
+        .filter(|(k, _)| !k.starts_with("k8s.score.dev/"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    result.template = PodTemplateSpec {
+        metadata: Some(ObjectMeta {
+            labels: Some(cx.labels(workload)),
+            annotations: (!annotations.is_empty()).then_some(annotations),
+            ..Default::default()
+        }),
+        spec: Some(PodSpec {
+            automount_service_account_token: Some(settings.automount_service_account_token),
+            enable_service_links: Some(false),
+            init_containers: (!init.is_empty()).then_some(init),
+            containers: main,
+            security_context: Some(pod_security),
+            volumes: (!volumes.is_empty()).then(|| volumes.into_values().collect()),
+            ..Default::default()
+        }),
+    };
+    result
+}

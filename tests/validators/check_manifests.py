@@ -1,0 +1,37 @@
+"""Validates Kubernetes manifests with kubernetes-validate (strict, Kubernetes 1.32).
+
+Usage: check_manifests.py FILE...   Prints one line per problem; exits 1 if there are any.
+A kind with no schema fails, unless it is an allow-listed custom resource.
+"""
+import sys
+
+import kubernetes_validate
+import yaml
+from kubernetes_validate.utils import SchemaNotFoundError
+
+VERSION = "1.32"
+ALLOWED_CUSTOM_RESOURCES = {
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"),
+    ("external-secrets.io/v1beta1", "ExternalSecret"),
+}
+
+problems = 0
+checked = 0
+for path in sys.argv[1:]:
+    with open(path, encoding="utf-8") as handle:
+        documents = [d for d in yaml.safe_load_all(handle) if d is not None]
+    for document in documents:
+        checked += 1
+        kind = (document.get("apiVersion"), document.get("kind"))
+        name = document.get("metadata", {}).get("name")
+        try:
+            kubernetes_validate.validate(document, VERSION, strict=True)
+        except SchemaNotFoundError:
+            if kind not in ALLOWED_CUSTOM_RESOURCES:
+                problems += 1
+                print(f"{path}: {kind[1]} {name}: no schema for {kind[0]} {kind[1]} in Kubernetes {VERSION}")
+        except kubernetes_validate.ValidationError as error:
+            problems += 1
+            print(f"{path}: {kind[1]} {name}: {error.message} at {'.'.join(str(p) for p in error.path)}")
+print(f"kubernetes-validate: {checked} objects, {problems} problems")
+sys.exit(1 if problems else 0)
