@@ -3,9 +3,42 @@
 //!
 //! The data flows `spec -> ir -> graph -> provision -> targets`:
 //! - [`spec`] reads Score files into the typed [`ir`], reporting every mistake at its place;
-//! - the graph, provisioners and targets build on the IR (later stages of the pipeline).
+//! - [`graph`] settles resource identity and orders workloads and resources;
+//! - [`provision`] meets each resource with a provisioner of the [`platform`]'s environment;
+//! - [`targets`] lower all of it, e.g. [`targets::kubernetes`].
 //!
-//! Problems are [`diagnostics::Diagnostic`] values with stable codes, positions and help.
+//! [`pipeline::run`] runs the phases in order. Problems are [`diagnostics::Diagnostic`] values
+//! with stable codes, positions and help.
+//!
+//! ```
+//! use stave::pipeline::{self, Request, Stage};
+//! use stave::provision::seed::Seed;
+//! use stave::source::Sources;
+//! use stave::spec::Input;
+//! use stave::targets::kubernetes;
+//!
+//! let workload = "
+//! apiVersion: score.dev/v1b1
+//! metadata: {name: hello}
+//! containers:
+//!   main:
+//!     image: nginx:1.27
+//!     variables: {DB_HOST: '${resources.db.host}'}
+//! resources:
+//!   db: {type: postgres}
+//! ";
+//! let request = Request {
+//!     inputs: vec![Input::Text { name: "hello.yaml".into(), bytes: workload.into() }],
+//!     seed: Some(Seed::from_text("example")),
+//!     ..Request::default()
+//! };
+//! let mut sources = Sources::new();
+//! let (compiled, diagnostics) = pipeline::run(&request, Stage::Provision, &mut sources);
+//! assert!(!diagnostics.has_errors());
+//! let objects = kubernetes::emit(&compiled.unwrap(), &kubernetes::Options::default()).unwrap();
+//! let kinds: Vec<&str> = objects.iter().filter_map(|o| o["kind"].as_str()).collect();
+//! assert!(kinds.contains(&"Deployment") && kinds.contains(&"StatefulSet"));
+//! ```
 
 pub mod cli;
 pub mod diagnostics;

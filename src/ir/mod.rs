@@ -17,6 +17,11 @@ pub use template::{Part, ResourceRef, Template};
 
 use crate::source::Span;
 
+/// The workload named `name` in a list sorted by name (as the loader returns them).
+pub fn find_workload<'w>(workloads: &'w [Workload], name: &str) -> Option<&'w Workload> {
+    workloads.binary_search_by(|w| w.name.as_str().cmp(name)).ok().map(|i| &workloads[i])
+}
+
 /// One workload, from one Score file.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -79,6 +79,11 @@ pub fn provision(inputs: &Inputs<'_>) -> (Provisioned, Diagnostics) {
     }
     let mut provisioned = Provisioned::default();
     let mut first_generated: Option<Span> = None;
+    // Built once: every resource's context shares it (rebuilding it per resource would make
+    // provisioning quadratic in the number of workloads).
+    let workloads = workloads_json(inputs);
+    let shared = Shared { value: minijinja::Value::from(minijinja::value::Serde(&workloads)), json: workloads };
+    let mut secret_keys: BTreeSet<(String, String)> = BTreeSet::new();
     for resource in inputs.graph.resources_in_order() {
         let candidates = inputs.registry.candidates(resource, inputs.target);
         let Some(provisioner) = candidates.first() else {
@@ -86,8 +91,9 @@ pub fn provision(inputs: &Inputs<'_>) -> (Provisioned, Diagnostics) {
             continue;
         };
         let already_generated = renderer.generated_values();
-        match run_one(inputs, &renderer, resource, provisioner, &provisioned) {
+        match run_one(inputs, &renderer, resource, provisioner, &provisioned, &shared, &secret_keys) {
             Ok(result) => {
+                secret_keys.extend(result.objects.iter().flat_map(secret_keys_of));
                 if !already_generated && renderer.generated_values() {
                     first_generated = Some(resource.declarations[0].span);
                 }
@@ -178,32 +184,72 @@ fn failed(resource: &Resource, provisioner: &Provisioner, message: impl Into<Str
     out
 }
 
+/// The workloads every provisioner sees, as JSON and as a template value, built once.
+struct Shared {
+    json: Json,
+    value: minijinja::Value,
+}
+
+/// The `(Secret name, key)` pairs an object provides: a Secret's keys, or an ExternalSecret's.
+fn secret_keys_of(object: &Json) -> Vec<(String, String)> {
+    let text = |p: &str| object.pointer(p).and_then(Json::as_str).map(str::to_string);
+    match object.get("kind").and_then(Json::as_str) {
+        Some("Secret") => {
+            let Some(name) = text("/metadata/name") else { return Vec::new() };
+            ["stringData", "data"]
+                .iter()
+                .filter_map(|field| object.get(*field).and_then(Json::as_object))
+                .flat_map(|map| map.keys())
+                .map(|key| (name.clone(), key.clone()))
+                .collect()
+        }
+        Some("ExternalSecret") => {
+            let Some(name) = text("/spec/target/name") else { return Vec::new() };
+            object
+                .pointer("/spec/data")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d.get("secretKey").and_then(Json::as_str))
+                .map(|key| (name.clone(), key.to_string()))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn run_one(
     inputs: &Inputs<'_>,
     renderer: &Renderer,
     resource: &Resource,
     provisioner: &Provisioner,
     done: &Provisioned,
+    shared: &Shared,
+    secret_keys: &BTreeSet<(String, String)>,
 ) -> Result<ProvisionedResource, Diagnostics> {
     let params = resolve_params(inputs, resource, done)?;
     if let Some(validator) = &provisioner.params {
         check_params(validator, &params, resource, provisioner)?;
     }
-    let context = context(inputs, resource, params, done);
+    let mut context = context(inputs, resource, params, done);
     let (outputs, objects) = match &provisioner.action {
         Action::Templates { outputs, .. } => {
-            let value = minijinja::Value::from(minijinja::value::Serde(&context));
-            let rendered = renderer.outputs(outputs, &value).map_err(|e| failed(resource, provisioner, e))?;
+            let value = minijinja::context! { workloads => shared.value.clone(), ..minijinja::Value::from(minijinja::value::Serde(&context)) };
+            let rendered =
+                renderer.outputs(provisioner, outputs, &value).map_err(|e| failed(resource, provisioner, e))?;
             let objects = renderer.objects(provisioner, &value).map_err(|e| failed(resource, provisioner, e))?;
             (rendered, objects)
         }
         Action::Command { argv, timeout_seconds, base_dir } => {
+            if let Some(map) = context.as_object_mut() {
+                map.insert("workloads".into(), shared.json.clone());
+            }
             command::run(argv, base_dir, Duration::from_secs(*timeout_seconds), &context)
                 .map_err(|e| failed(resource, provisioner, e))?
         }
     };
     if matches!(inputs.target, Target::Kubernetes | Target::Helm) {
-        check_secrets(&outputs, &objects, done, resource, provisioner)?;
+        check_secrets(&outputs, &objects, secret_keys, resource, provisioner)?;
     }
     Ok(ProvisionedResource {
         uid: resource.uid.clone(),
@@ -379,11 +425,11 @@ fn check_params(
 
 /// Every secret output must name a key of a Secret that this provisioner (or an earlier one)
 /// creates, directly or through an `ExternalSecret` (External Secrets Operator) targeting it:
-/// the only places a secret value may live.
+/// the only places a secret value may live. `known` indexes the earlier ones.
 fn check_secrets(
     outputs: &BTreeMap<String, Output>,
     objects: &[Json],
-    done: &Provisioned,
+    known: &BTreeSet<(String, String)>,
     resource: &Resource,
     provisioner: &Provisioner,
 ) -> Result<(), Diagnostics> {
@@ -396,21 +442,8 @@ fn check_secrets(
     }
     let mut wanted = Vec::new();
     outputs.values().for_each(|o| secrets(o, &mut wanted));
-    let has = |name: &str, key: &str| {
-        objects.iter().chain(done.resources.values().flat_map(|r| r.objects.iter())).any(|o| {
-            let kind = o.get("kind").and_then(Json::as_str);
-            let secret = kind == Some("Secret")
-                && o.pointer("/metadata/name").and_then(Json::as_str) == Some(name)
-                && (o.pointer(&format!("/stringData/{key}")).is_some() || o.pointer(&format!("/data/{key}")).is_some());
-            let external = kind == Some("ExternalSecret")
-                && o.pointer("/spec/target/name").and_then(Json::as_str) == Some(name)
-                && o.pointer("/spec/data")
-                    .and_then(Json::as_array)
-                    .is_some_and(|data| data.iter().any(|d| d.get("secretKey").and_then(Json::as_str) == Some(key)));
-            secret || external
-        })
-    };
-    let missing: Vec<_> = wanted.into_iter().filter(|(n, k)| !has(n, k)).collect();
+    let own: BTreeSet<(String, String)> = objects.iter().flat_map(secret_keys_of).collect();
+    let missing: Vec<_> = wanted.into_iter().filter(|k| !own.contains(k) && !known.contains(k)).collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -426,9 +459,8 @@ fn check_secrets(
     Err(out)
 }
 
-/// What templates and commands see.
-fn context(inputs: &Inputs<'_>, resource: &Resource, params: Json, done: &Provisioned) -> Json {
-    let workload = inputs.workloads.iter().find(|w| w.name == resource.source_workload);
+/// Every workload's name, Service name, ports and metadata, for templates and commands.
+fn workloads_json(inputs: &Inputs<'_>) -> Json {
     let workloads: serde_json::Map<String, Json> = inputs
         .workloads
         .iter()
@@ -447,6 +479,12 @@ fn context(inputs: &Inputs<'_>, resource: &Resource, params: Json, done: &Provis
             (w.name.clone(), json!({"name": w.name, "service": service, "ports": ports, "metadata": w.metadata}))
         })
         .collect();
+    Json::Object(workloads)
+}
+
+/// What templates and commands see, but `workloads` (shared, added by the caller).
+fn context(inputs: &Inputs<'_>, resource: &Resource, params: Json, done: &Provisioned) -> Json {
+    let workload = crate::ir::find_workload(inputs.workloads, &resource.source_workload);
     let dependencies: serde_json::Map<String, Json> = workload
         .map(|w| {
             w.resources
@@ -474,7 +512,6 @@ fn context(inputs: &Inputs<'_>, resource: &Resource, params: Json, done: &Provis
             "declared_by": resource.declarations.iter().map(|d| json!({"workload": d.workload, "name": d.name})).collect::<Vec<_>>(),
         },
         "workload": workload.map(|w| json!({"name": w.name, "metadata": w.metadata, "annotations": w.annotations})),
-        "workloads": workloads,
         "environment": {
             "name": environment.name,
             "namespace": environment.namespace,

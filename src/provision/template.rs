@@ -66,10 +66,19 @@ impl Renderer {
         }
         let mut errors = Vec::new();
         for provisioner in &registry.provisioners {
-            if let Action::Templates { objects: Some(text), .. } = &provisioner.action
+            let Action::Templates { outputs, objects } = &provisioner.action else { continue };
+            if let Some(text) = objects
                 && let Err(error) = env.add_template_owned(objects_template(provisioner), text.clone())
             {
                 errors.push((provisioner.order, describe(&error)));
+            }
+            // Every output string is compiled once here, not once per resource.
+            let mut leaves = Vec::new();
+            collect_leaves(outputs, &format!("provisioner-{}/outputs", provisioner.order), &mut leaves);
+            for (name, text) in leaves {
+                if let Err(error) = env.add_template_owned(name, text) {
+                    errors.push((provisioner.order, format!("in `outputs`: {}", describe(&error))));
+                }
             }
         }
         (Renderer { env, generated }, errors)
@@ -79,14 +88,21 @@ impl Renderer {
         self.generated.load(Ordering::Relaxed)
     }
 
+    fn render(&self, name: &str, context: &Value) -> Result<String, Error> {
+        self.env.get_template(name)?.render(context.clone())
+    }
+
     /// Renders the outputs of a template provisioner.
-    pub fn outputs(&self, spec: &Json, context: &Value) -> Result<BTreeMap<String, Output>, String> {
+    pub fn outputs(
+        &self,
+        provisioner: &Provisioner,
+        spec: &Json,
+        context: &Value,
+    ) -> Result<BTreeMap<String, Output>, String> {
+        let root = format!("provisioner-{}/outputs", provisioner.order);
         let rendered = match spec {
-            Json::String(template) => {
-                let text = self
-                    .env
-                    .render_str(template, context.clone())
-                    .map_err(|e| format!("in `outputs`: {}", describe(&e)))?;
+            Json::String(_) => {
+                let text = self.render(&root, context).map_err(|e| format!("in `outputs`: {}", describe(&e)))?;
                 if text.trim().is_empty() {
                     Json::Object(Default::default())
                 } else {
@@ -94,7 +110,7 @@ impl Renderer {
                         .map_err(|e| format!("`outputs` did not render a YAML map: {e}"))?
                 }
             }
-            other => self.render_strings(other, context, "outputs")?,
+            other => self.render_strings(other, context, &root, "outputs")?,
         };
         match Output::from_json(rendered).map_err(|e| format!("in `outputs`: {e}"))? {
             Output::Map(map) => Ok(map),
@@ -103,19 +119,27 @@ impl Renderer {
         }
     }
 
-    fn render_strings(&self, value: &Json, context: &Value, at: &str) -> Result<Json, String> {
+    /// Renders each string of an outputs map with the template compiled for its path.
+    fn render_strings(&self, value: &Json, context: &Value, name: &str, at: &str) -> Result<Json, String> {
         Ok(match value {
-            Json::String(template) => Json::String(
-                self.env.render_str(template, context.clone()).map_err(|e| format!("in `{at}`: {}", describe(&e)))?,
-            ),
+            Json::String(text) if !is_template(text) => Json::String(text.clone()),
+            Json::String(_) => {
+                Json::String(self.render(name, context).map_err(|e| format!("in `{at}`: {}", describe(&e)))?)
+            }
             Json::Object(map) => Json::Object(
                 map.iter()
-                    .map(|(k, v)| Ok((k.clone(), self.render_strings(v, context, &format!("{at}.{k}"))?)))
+                    .map(|(k, v)| {
+                        Ok((k.clone(), self.render_strings(v, context, &format!("{name}/{k}"), &format!("{at}.{k}"))?))
+                    })
                     .collect::<Result<_, String>>()?,
             ),
-            Json::Array(items) => {
-                Json::Array(items.iter().map(|v| self.render_strings(v, context, at)).collect::<Result<_, _>>()?)
-            }
+            Json::Array(items) => Json::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| self.render_strings(v, context, &format!("{name}/{i}"), at))
+                    .collect::<Result<_, _>>()?,
+            ),
             other => other.clone(),
         })
     }
@@ -126,6 +150,25 @@ impl Renderer {
         let template = self.env.get_template(&objects_template(provisioner)).map_err(|e| describe(&e))?;
         let text = template.render(context.clone()).map_err(|e| format!("in `objects`: {}", describe(&e)))?;
         parse_objects(&text)
+    }
+}
+
+fn is_template(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%") || text.contains("{#")
+}
+
+/// Every template string of an outputs spec with the name it is compiled under: the whole
+/// string form at `root`, or each string of the map form at `root/<key>/…`.
+fn collect_leaves(value: &Json, name: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        Json::String(text) if is_template(text) || !name.contains("/outputs/") => {
+            out.push((name.to_string(), text.clone()))
+        }
+        Json::Object(map) => map.iter().for_each(|(k, v)| collect_leaves(v, &format!("{name}/{k}"), out)),
+        Json::Array(items) => {
+            items.iter().enumerate().for_each(|(i, v)| collect_leaves(v, &format!("{name}/{i}"), out))
+        }
+        _ => {}
     }
 }
 

@@ -156,12 +156,8 @@ pub fn file_text(
 }
 
 /// A Secret's value for a key, from `stringData` or base64 `data`.
-pub fn secret_value(objects: &[Json], key: &SecretKey) -> Option<String> {
+pub fn secret_value(secret: &Json, key: &SecretKey) -> Option<String> {
     use base64::Engine;
-    let secret = objects.iter().find(|o| {
-        o.get("kind").and_then(Json::as_str) == Some("Secret")
-            && o.pointer("/metadata/name").and_then(Json::as_str) == Some(&key.name)
-    })?;
     if let Some(value) = secret.get("stringData").and_then(|d| d.get(&key.key)).and_then(Json::as_str) {
         return Some(value.to_string());
     }

@@ -64,13 +64,55 @@ impl Settings {
     }
 }
 
-/// What lowering a workload reads.
+/// What lowering a workload reads, with the indexes built once per compile (so that nothing is
+/// quadratic in workloads or resources).
 #[derive(Debug)]
 pub struct Context<'a> {
     pub workloads: &'a [Workload],
     pub graph: &'a Graph,
     pub provisioned: &'a Provisioned,
     pub namespace: Option<String>,
+    /// Secret objects by name.
+    secrets: BTreeMap<&'a str, &'a Json>,
+    pub links: Links<'a>,
+}
+
+/// Who links to whom: for each workload, the workloads that call it, and the workloads it calls
+/// (with the port named, for `service-port`).
+#[derive(Debug, Default)]
+pub struct Links<'a> {
+    pub callers: BTreeMap<&'a str, std::collections::BTreeSet<&'a str>>,
+    pub callees: BTreeMap<&'a str, Vec<(String, Option<String>)>>,
+}
+
+impl<'a> Links<'a> {
+    fn build(graph: &'a Graph) -> Links<'a> {
+        let mut links = Links::default();
+        for resource in graph.resources.values() {
+            let Some((target, _)) = crate::graph::link_target(resource) else { continue };
+            let port = match resource.params.get("port") {
+                Some(crate::ir::Param::String(t)) if resource.kind == "service-port" => t.as_literal(),
+                Some(crate::ir::Param::Number(n)) if resource.kind == "service-port" => Some(n.to_string()),
+                _ => None,
+            };
+            for declaration in &resource.declarations {
+                if declaration.workload == target {
+                    continue;
+                }
+                links.callers.entry(graph_name(graph, &target)).or_default().insert(&declaration.workload);
+                links.callees.entry(&declaration.workload).or_default().push((target.clone(), port.clone()));
+            }
+        }
+        links
+    }
+}
+
+/// The workload's name as stored in the graph (so the maps can borrow it).
+fn graph_name<'g>(graph: &'g Graph, name: &str) -> &'g str {
+    match graph.node(&crate::graph::Node::Workload(name.to_string())).map(|i| &graph.graph[i]) {
+        Some(crate::graph::Node::Workload(stored)) => stored,
+        _ => "",
+    }
 }
 
 impl Context<'_> {
@@ -79,7 +121,7 @@ impl Context<'_> {
     }
 
     pub fn secret_value(&self, key: &SecretKey) -> Option<String> {
-        env::secret_value(&self.provisioned.objects, key)
+        env::secret_value(self.secrets.get(key.name.as_str())?, key)
     }
 
     /// The recommended labels; stable across compiles.
@@ -124,7 +166,20 @@ pub fn emit(compiled: &Compiled, options: &Options) -> Result<Vec<Json>, Diagnos
     };
     let environment = &compiled.environment;
     let namespace = environment.namespace.clone();
-    let cx = Context { workloads: &compiled.workloads, graph, provisioned, namespace: namespace.clone() };
+    let secrets = provisioned
+        .objects
+        .iter()
+        .filter(|o| o.get("kind").and_then(Json::as_str) == Some("Secret"))
+        .filter_map(|o| Some((o.pointer("/metadata/name")?.as_str()?, o)))
+        .collect();
+    let cx = Context {
+        workloads: &compiled.workloads,
+        graph,
+        provisioned,
+        namespace: namespace.clone(),
+        secrets,
+        links: Links::build(graph),
+    };
     let mut objects = Vec::new();
     if options.generate_namespace {
         match &namespace {

@@ -3,7 +3,7 @@
 //! the workloads it links to, and to its resources (their pods, when they run in the cluster, or
 //! their port anywhere, when they do not).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use k8s_openapi::api::networking::v1::{
     IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
@@ -69,27 +69,16 @@ pub fn policy(cx: &Context<'_>, workload: &Workload) -> NetworkPolicy {
         ]),
     }];
     // Links into this workload, and from it.
-    let mut callers: BTreeSet<&str> = BTreeSet::new();
-    for resource in cx.graph.resources.values() {
-        let Some((target, _)) = link_target(resource) else { continue };
-        let port = param_text(&resource.params, "port");
-        for declaration in &resource.declarations {
-            if target == workload.name && declaration.workload != workload.name {
-                callers.insert(&declaration.workload);
-            }
-            if declaration.workload == workload.name
-                && let Some(callee) = cx.workloads.iter().find(|w| w.name == target)
-                && callee.name != workload.name
-            {
-                egress.push(NetworkPolicyEgressRule {
-                    to: Some(vec![pods(cx.selector(callee))]),
-                    ports: Some(target_ports(callee, port.as_deref().filter(|_| resource.kind == "service-port"))),
-                });
-            }
+    for (callee, port) in cx.links.callees.get(workload.name.as_str()).into_iter().flatten() {
+        if let Some(callee) = crate::ir::find_workload(cx.workloads, callee) {
+            egress.push(NetworkPolicyEgressRule {
+                to: Some(vec![pods(cx.selector(callee))]),
+                ports: Some(target_ports(callee, port.as_deref())),
+            });
         }
     }
-    for caller in callers {
-        if let Some(caller) = cx.workloads.iter().find(|w| w.name == caller) {
+    for caller in cx.links.callers.get(workload.name.as_str()).into_iter().flatten() {
+        if let Some(caller) = crate::ir::find_workload(cx.workloads, caller) {
             ingress.push(NetworkPolicyIngressRule {
                 from: Some(vec![pods(cx.selector(caller))]),
                 ports: Some(target_ports(workload, None)),

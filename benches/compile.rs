@@ -1,0 +1,81 @@
+//! Throughput: how many workloads per second Stave compiles. The front end alone (read, validate,
+//! lower), then the whole pipeline (graph, provisioning, Kubernetes objects). Run with
+//! `cargo bench`; it prints figures rather than asserting them (timing belongs here, not in tests).
+#![allow(clippy::print_stdout, reason = "a benchmark reports its figures")]
+
+use std::time::{Duration, Instant};
+
+use stave::examples::EXAMPLE_WORKLOAD;
+use stave::pipeline::{self, Request, Stage};
+use stave::provision::seed::Seed;
+use stave::source::Sources;
+use stave::spec::{self, Input, LoadOptions};
+use stave::targets::kubernetes;
+
+fn inputs(count: usize) -> Vec<Input> {
+    (0..count)
+        .map(|i| Input::Text {
+            name: format!("w{i}.yaml"),
+            bytes: EXAMPLE_WORKLOAD.replace("name: shop", &format!("name: shop-{i}")).into_bytes(),
+        })
+        .collect()
+}
+
+fn measure(count: usize, rounds: u32) -> Duration {
+    let inputs = inputs(count);
+    let mut best = Duration::MAX;
+    for _ in 0..rounds {
+        let mut sources = Sources::new();
+        let start = Instant::now();
+        let loaded = spec::load(&inputs, &LoadOptions::default(), &mut sources);
+        let elapsed = start.elapsed();
+        assert_eq!(loaded.workloads.len(), count);
+        assert!(!loaded.diagnostics.has_errors());
+        best = best.min(elapsed);
+    }
+    best
+}
+
+/// The whole pipeline: every workload has its own database, cache, DNS name and route.
+fn measure_compile(count: usize, rounds: u32) -> (Duration, usize) {
+    let request = Request { inputs: inputs(count), seed: Some(Seed::from_text("bench")), ..Request::default() };
+    let mut best = Duration::MAX;
+    let mut objects = 0;
+    for _ in 0..rounds {
+        let mut sources = Sources::new();
+        let start = Instant::now();
+        let (compiled, diagnostics) = pipeline::run(&request, Stage::Provision, &mut sources);
+        assert!(!diagnostics.has_errors());
+        let emitted = kubernetes::emit(&compiled.expect("compiled"), &kubernetes::Options::default()).expect("objects");
+        let text = kubernetes::to_yaml_stream(&emitted).expect("yaml");
+        let elapsed = start.elapsed();
+        assert!(!text.is_empty());
+        objects = emitted.len();
+        best = best.min(elapsed);
+    }
+    (best, objects)
+}
+
+/// The sizes to measure: `STAVE_BENCH_MAX` caps them (for a quick look).
+fn counts(all: &[usize]) -> Vec<usize> {
+    let max = std::env::var("STAVE_BENCH_MAX").ok().and_then(|m| m.parse().ok()).unwrap_or(usize::MAX);
+    all.iter().copied().filter(|c| *c <= max).collect()
+}
+
+fn main() {
+    println!("front end: load + validate + lower the bundled example workload (best of 5)");
+    for count in counts(&[100, 1_000, 10_000]) {
+        let best = measure(count, 5);
+        let per_second = count as f64 / best.as_secs_f64();
+        println!("  {count:>6} workloads: {:>8.1} ms  ({per_second:>8.0} workloads/s)", best.as_secs_f64() * 1e3);
+    }
+    println!("whole compile to Kubernetes YAML: 4 resources and 11 objects per workload (best of 3)");
+    for count in counts(&[100, 1_000, 5_000]) {
+        let (best, objects) = measure_compile(count, 3);
+        let per_second = count as f64 / best.as_secs_f64();
+        println!(
+            "  {count:>6} workloads: {:>8.1} ms  ({per_second:>8.0} workloads/s, {objects} objects)",
+            best.as_secs_f64() * 1e3
+        );
+    }
+}
