@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::Args;
 
 use super::report::Reporter;
-use super::{InputArgs, Outcome, PlatformArgs, inputs};
+use super::{InputArgs, Outcome, PlatformArgs};
 use crate::pipeline::Stage;
 use crate::provision::registry::Origin;
 use crate::suggest;
@@ -21,11 +21,7 @@ pub struct ExplainArgs {
 }
 
 pub fn run(args: ExplainArgs, reporter: &Reporter) -> Outcome {
-    let request = match inputs::request(&args.input, &args.platform, false) {
-        Ok(request) => request,
-        Err(message) => return reporter.usage_error(&message),
-    };
-    let compiled = match reporter.run(&request, Stage::Graph) {
+    let compiled = match reporter.run_flags(&args.input, &args.platform, Stage::Graph) {
         Ok((compiled, _)) => compiled,
         Err(outcome) => return outcome,
     };

@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::{Args, ValueEnum};
 
 use super::report::Reporter;
-use super::{InputArgs, Outcome, PlatformArgs, inputs};
+use super::{InputArgs, Outcome, PlatformArgs};
 use crate::graph;
 use crate::pipeline::Stage;
 
@@ -29,11 +29,7 @@ enum GraphFormat {
 }
 
 pub fn run(args: GraphArgs, reporter: &Reporter) -> Outcome {
-    let request = match inputs::request(&args.input, &args.platform, false) {
-        Ok(request) => request,
-        Err(message) => return reporter.usage_error(&message),
-    };
-    let compiled = match reporter.run(&request, Stage::Graph) {
+    let compiled = match reporter.run_flags(&args.input, &args.platform, Stage::Graph) {
         Ok((compiled, _)) => compiled,
         Err(outcome) => return outcome,
     };

@@ -59,6 +59,17 @@ impl Reporter {
 }
 
 impl Reporter {
+    /// Builds the request from the shared flags, then runs it up to `stage` (see [`Self::run`]).
+    pub fn run_flags(
+        &self,
+        input: &super::InputArgs,
+        platform: &super::PlatformArgs,
+        stage: Stage,
+    ) -> Result<(Compiled, Sources), Outcome> {
+        let request = super::inputs::request(input, platform, false).map_err(|message| self.usage_error(&message))?;
+        self.run(&request, stage)
+    }
+
     /// Runs the pipeline up to `stage` and prints its diagnostics. Returns what it built, or
     /// the outcome to exit with when it failed.
     pub fn run(&self, request: &Request, stage: Stage) -> Result<(Compiled, Sources), Outcome> {
