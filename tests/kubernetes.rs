@@ -125,6 +125,38 @@ fn corpus_manifests_are_valid() {
 }
 
 #[test]
+fn text_mixed_with_secrets_is_composed_never_inlined() {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        temp.path().join("workload.yaml"),
+        "apiVersion: score.dev/v1b1\nmetadata: {name: app}\ncontainers:\n  main:\n    image: example/app:1\n    variables:\n      DATABASE_URL: \"postgres://${resources.db.username}:${resources.db.password}@${resources.db.host}:${resources.db.port}/x\"\n      PASSWORD_ONLY: ${resources.db.password}\n      PRICE: costs $$(five) and $$$$ more\n      PLAIN: $HOME stays\nresources:\n  db: {type: postgres}\n",
+    )
+    .unwrap();
+    let output = stave(temp.path(), &["compile", "--namespace", "apps"], None);
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let objects = documents(&String::from_utf8(output.stdout).unwrap());
+    let deployment = objects.iter().find(|o| o["kind"] == "Deployment").unwrap();
+    let env = deployment["spec"]["template"]["spec"]["containers"][0]["env"].as_array().unwrap();
+    let names: Vec<&str> = env.iter().map(|v| v["name"].as_str().unwrap()).collect();
+    let helper = names[0];
+    assert!(helper.starts_with("STAVE_SECRET_"), "helpers come first: {names:?}");
+    assert!(env[0].pointer("/valueFrom/secretKeyRef/key").is_some());
+    let url = env.iter().find(|v| v["name"] == "DATABASE_URL").unwrap()["value"].as_str().unwrap();
+    assert!(
+        url.starts_with("postgres://app:$(") && url.contains(&format!("$({helper})@")) && url.ends_with(":5432/x"),
+        "{url}"
+    );
+    let password = env.iter().find(|v| v["name"] == "PASSWORD_ONLY").unwrap();
+    assert!(password.pointer("/valueFrom/secretKeyRef").is_some() && password.get("value").is_none());
+    // Kubernetes would expand `$(five)` and shrink `$$`: both are escaped so the container sees the Score value.
+    assert_eq!(env.iter().find(|v| v["name"] == "PRICE").unwrap()["value"], "costs $$(five) and $$$$ more");
+    assert_eq!(env.iter().find(|v| v["name"] == "PLAIN").unwrap()["value"], "$HOME stays");
+    let secret = objects.iter().find(|o| o["kind"] == "Secret").unwrap();
+    let value = secret["stringData"]["password"].as_str().unwrap();
+    assert!(!serde_json::to_string(deployment).unwrap().contains(value), "the password is never inlined");
+}
+
+#[test]
 fn output_directory_holds_one_file_per_object_in_apply_order() {
     let dir = root().join("fixtures/valid/multi-app");
     let temp = tempfile::tempdir().unwrap();
