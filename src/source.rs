@@ -75,11 +75,15 @@ impl SourceFile {
 }
 
 impl SourceFile {
-    /// A file that is not registered: for parsing a fragment whose spans are shifted afterwards.
-    pub fn detached(text: &str) -> Self {
+    fn new(name: String, text: Arc<str>, base_dir: PathBuf) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile { name: String::new(), text: text.into(), base_dir: PathBuf::new(), line_starts }
+        SourceFile { name, text, base_dir, line_starts }
+    }
+
+    /// A file that is not registered: for parsing a fragment whose spans are shifted afterwards.
+    pub fn detached(text: &str) -> Self {
+        SourceFile::new(String::new(), text.into(), PathBuf::new())
     }
 }
 
@@ -95,11 +99,8 @@ impl Sources {
     }
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>, base_dir: &Path) -> SourceId {
-        let text: Arc<str> = text.into();
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         let id = SourceId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files.push(SourceFile { name: name.into(), text, base_dir: base_dir.to_path_buf(), line_starts });
+        self.files.push(SourceFile::new(name.into(), text.into(), base_dir.to_path_buf()));
         id
     }
 

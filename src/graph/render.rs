@@ -99,7 +99,7 @@ pub fn render(graph: &Graph, format: Format, provisioners: &BTreeMap<String, Str
                 "edges": edges.iter().map(|(from, to, label)| serde_json::json!({
                     "from": nodes[*from].0.id, "to": nodes[*to].0.id, "kind": label,
                 })).collect::<Vec<_>>(),
-                "order": graph.order.iter().map(|i| view(graph, &graph.graph[*i], provisioners).id).collect::<Vec<_>>(),
+                "order": graph.order.iter().map(|i| nodes[ids[i]].0.id.clone()).collect::<Vec<_>>(),
             });
             out = serde_json::to_string_pretty(&json).unwrap_or_default();
             out.push('\n');

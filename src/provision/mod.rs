@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
-use crate::diagnostics::{Code, Diagnostic, Diagnostics, Label};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::graph::{Graph, Resource, link_target};
 use crate::ir::{FileContent, Param, Part, ResourceRef, Workload};
 use crate::platform::Environment;
@@ -556,9 +556,4 @@ pub fn resolve(graph: &Graph, provisioned: &Provisioned, workload: &str, referen
         Walked::Json(json) => Some(Output::Value(json)),
         Walked::All(all) => Some(Output::Map(all.clone())),
     }
-}
-
-/// A label pointing at a provisioner, for related notes.
-pub fn provisioner_label(provisioner: &Provisioner) -> Label {
-    Label { span: provisioner.span, text: format!("provisioner `{}`", provisioner.name) }
 }
