@@ -1,21 +1,23 @@
 //! Stave: a workload compiler. Score workload files in; Kubernetes manifests, a Helm chart or
 //! Terraform out.
 //!
-//! The data flows `spec -> ir -> graph -> provision -> targets`:
+//! The data flows `spec -> ir -> graph -> provision -> targets` (see `ARCHITECTURE.md`):
 //! - [`spec`] reads Score files into the typed [`ir`], reporting every mistake at its place;
 //! - [`graph`] settles resource identity and orders workloads and resources;
-//! - [`provision`] meets each resource with a provisioner of the [`platform`]'s environment;
-//! - [`targets`] lower all of it, e.g. [`targets::kubernetes`].
+//! - [`provision`] meets each resource with a provisioner of the [`platform`]'s environment and
+//!   binds every placeholder to the output it reads;
+//! - [`targets`] lower all of it through one entry point, [`targets::emit`], into files.
 //!
 //! [`pipeline::run`] runs the phases in order. Problems are [`diagnostics::Diagnostic`] values
 //! with stable codes, positions and help.
 //!
 //! ```
+//! use stave::catalog::Target;
 //! use stave::pipeline::{self, Request, Stage};
 //! use stave::provision::seed::Seed;
 //! use stave::source::Sources;
 //! use stave::spec::Input;
-//! use stave::targets::kubernetes;
+//! use stave::targets::{self, Options};
 //!
 //! let workload = "
 //! apiVersion: score.dev/v1b1
@@ -35,13 +37,17 @@
 //! let mut sources = Sources::new();
 //! let (compiled, diagnostics) = pipeline::run(&request, Stage::Provision, &mut sources);
 //! assert!(!diagnostics.has_errors());
-//! let objects = kubernetes::emit(&compiled.unwrap(), &kubernetes::Options::default()).unwrap();
-//! let kinds: Vec<&str> = objects.iter().filter_map(|o| o["kind"].as_str()).collect();
-//! assert!(kinds.contains(&"Deployment") && kinds.contains(&"StatefulSet"));
+//! let compiled = compiled.unwrap();
+//! let emitted = targets::emit(Target::Kubernetes, &[compiled.target_input().unwrap()], &Options::default()).unwrap();
+//! let names: Vec<&str> = emitted.files.iter().map(|f| f.path.as_str()).collect();
+//! assert!(names.iter().any(|n| n.contains("-statefulset-hello-db-")));
+//! assert!(names.iter().any(|n| n.ends_with("-deployment-hello.yaml")));
 //! ```
 
+pub mod catalog;
 pub mod cli;
 pub mod diagnostics;
+pub mod document;
 pub mod examples;
 pub mod graph;
 pub mod ir;

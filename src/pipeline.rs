@@ -3,19 +3,19 @@
 //! Each phase accumulates its diagnostics; the pipeline stops between phases when there are
 //! errors, so a later phase never sees broken input.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::catalog::Target;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::graph::{self, Graph};
 use crate::ir::Workload;
 use crate::platform::{Environment, Platform};
 use crate::provision::registry::Registry;
 use crate::provision::seed::Seed;
-use crate::provision::{self, Inputs, Provisioned};
+use crate::provision::{self, Choices, Inputs, Provisioned};
 use crate::source::Sources;
 use crate::spec::{self, Input, LoadOptions};
-use crate::targets::Target;
+use crate::targets;
 
 /// What to compile, and for which environment.
 #[derive(Debug, Clone, Default)]
@@ -49,9 +49,22 @@ pub struct Compiled {
     pub target: Target,
     pub registry: Registry,
     pub graph: Option<Graph>,
-    /// The provisioner chosen for each resource UID.
-    pub choices: BTreeMap<String, String>,
+    /// The provisioners that serve each resource, best first: matched once, read by
+    /// provisioning, `graph` and `explain`.
+    pub choices: Choices,
     pub provisioned: Option<Provisioned>,
+}
+
+impl Compiled {
+    /// What a target receives, once everything is provisioned.
+    pub fn target_input(&self) -> Option<targets::Input<'_>> {
+        Some(targets::Input {
+            workloads: &self.workloads,
+            graph: self.graph.as_ref()?,
+            environment: &self.environment,
+            provisioned: self.provisioned.as_ref()?,
+        })
+    }
 }
 
 /// Runs the pipeline up to `stage`. Returns what was built (when the phases before it had no
@@ -59,18 +72,21 @@ pub struct Compiled {
 pub fn run(request: &Request, stage: Stage, sources: &mut Sources) -> (Option<Compiled>, Diagnostics) {
     let mut out = Diagnostics::new();
     let platform = match Platform::load(request.platform.as_deref(), sources) {
-        Ok(platform) => platform,
+        Ok((platform, warnings)) => {
+            out.extend(warnings);
+            platform
+        }
         Err(diagnostics) => return (None, diagnostics),
     };
     let mut environment = match platform.select(request.environment.as_deref(), sources) {
         Ok(environment) => environment.clone(),
         Err(diagnostic) => {
             out.push(diagnostic);
-            return (None, out);
+            return (None, out.sorted());
         }
     };
     if let Some(namespace) = &request.namespace {
-        environment.namespace = Some(namespace.clone());
+        environment.kubernetes.namespace = Some(namespace.clone());
     }
     let target = request.target.unwrap_or(environment.target);
     let mut load = request.load.clone();
@@ -102,7 +118,7 @@ pub fn run(request: &Request, stage: Stage, sources: &mut Sources) -> (Option<Co
         target,
         registry,
         graph: None,
-        choices: BTreeMap::new(),
+        choices: Choices::default(),
         provisioned: None,
     };
     if stage == Stage::Load || out.has_errors() {
@@ -115,24 +131,31 @@ pub fn run(request: &Request, stage: Stage, sources: &mut Sources) -> (Option<Co
             return (Some(compiled), out.sorted());
         }
     }
-    let seed = request.seed.clone().unwrap_or_else(|| Seed::locate(&platform.base_dir));
     let Some(graph) = &compiled.graph else { return (Some(compiled), out.sorted()) };
+    compiled.choices = provision::choose(graph, &compiled.registry, target);
+    if stage == Stage::Graph {
+        return (Some(compiled), out.sorted());
+    }
+    // Provisioning asks the target what it needs to know; a target that is not built stops here.
+    let chosen_in_file = request.target.is_none().then_some(compiled.environment.target_span);
+    let backend = match targets::backend(target, chosen_in_file) {
+        Ok(backend) => backend,
+        Err(diagnostic) => {
+            out.push(diagnostic);
+            return (Some(compiled), out.sorted());
+        }
+    };
+    let seed = request.seed.clone().unwrap_or_else(|| Seed::locate(&platform.base_dir));
     let inputs = Inputs {
         workloads: &compiled.workloads,
         graph,
         environment: &compiled.environment,
         target,
+        model: backend.model(),
         registry: &compiled.registry,
         seed: &seed,
     };
-    compiled.choices = provision::choose(&inputs)
-        .into_iter()
-        .filter_map(|(uid, candidates)| Some((uid, candidates.first()?.name.clone())))
-        .collect();
-    if stage == Stage::Graph {
-        return (Some(compiled), out.sorted());
-    }
-    let (provisioned, diagnostics) = provision::provision(&inputs);
+    let (provisioned, diagnostics) = provision::provision(&inputs, &compiled.choices);
     out.extend(diagnostics);
     compiled.provisioned = Some(provisioned);
     (Some(compiled), out.sorted())

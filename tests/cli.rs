@@ -1,8 +1,18 @@
-//! CLI tests: run the real binary and check exit codes, standard output and standard error.
+//! CLI tests: run the real binary; each case's exit code, standard output and standard error
+//! are an insta snapshot (`cli__<case>`), and the exit code is asserted besides.
 
 mod common;
 
+use std::process::Output;
+
 use common::{root, stave, transcript};
+
+/// Asserts the exit code and snapshots the whole transcript.
+fn snapshot(name: &str, output: &Output, code: i32) {
+    let text = transcript(output);
+    assert_eq!(output.status.code(), Some(code), "{name}:\n{text}");
+    insta::assert_snapshot!(name, text);
+}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -18,12 +28,15 @@ fn version_and_help() {
     assert_eq!(version.status.code(), Some(0));
     assert!(text(&version.stdout).starts_with("stave "));
     let help = stave(dir.path(), &["--help"], None);
-    assert_eq!(help.status.code(), Some(0));
+    snapshot("help", &help, 0);
     let help = text(&help.stdout);
     for expected in ["check", "compile", "schema", "Examples:", "--diagnostics", "--deny-warnings"] {
         assert!(help.contains(expected), "--help lacks `{expected}`:\n{help}");
     }
-    let compile_help = text(&stave(dir.path(), &["compile", "--help"], None).stdout);
+    let compile_help = stave(dir.path(), &["compile", "--help"], None);
+    snapshot("compile_help", &compile_help, 0);
+    snapshot("check_help", &stave(dir.path(), &["check", "--help"], None), 0);
+    let compile_help = text(&compile_help.stdout);
     for flag in [
         "--env",
         "--target",
@@ -42,35 +55,28 @@ fn version_and_help() {
 #[test]
 fn usage_errors_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let unknown_flag = stave(dir.path(), &["check", "--no-such-flag"], None);
-    assert_eq!(unknown_flag.status.code(), Some(2));
-    let no_file = stave(dir.path(), &["check"], None);
-    assert_eq!(no_file.status.code(), Some(2), "{}", transcript(&no_file));
-    assert!(text(&no_file.stderr).contains("neither `workload.yaml` nor `score.yaml`"));
+    snapshot("unknown_flag", &stave(dir.path(), &["check", "--no-such-flag"], None), 2);
+    snapshot("no_workload_file", &stave(dir.path(), &["check"], None), 2);
     std::fs::write(dir.path().join("a.yaml"), HELLO).unwrap();
     std::fs::write(dir.path().join("b.yaml"), HELLO.replace("hello", "world")).unwrap();
     let two_with_override =
         stave(dir.path(), &["check", "a.yaml", "b.yaml", "--override-property", "metadata.x=1"], None);
-    assert_eq!(two_with_override.status.code(), Some(2));
-    let bad_target = stave(dir.path(), &["compile", "a.yaml", "--target", "nomad"], None);
-    assert_eq!(bad_target.status.code(), Some(2));
+    snapshot("overrides_with_two_files", &two_with_override, 2);
+    snapshot("unknown_target", &stave(dir.path(), &["compile", "a.yaml", "--target", "nomad"], None), 2);
 }
 
 #[test]
 fn default_file_names_and_stdin() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("score.yaml"), HELLO).unwrap();
-    let from_score = stave(dir.path(), &["check"], None);
-    assert_eq!(from_score.status.code(), Some(0), "{}", transcript(&from_score));
-    assert!(text(&from_score.stderr).contains("no problems found"));
+    snapshot("check_score_yaml", &stave(dir.path(), &["check"], None), 0);
     // workload.yaml wins over score.yaml.
     std::fs::write(dir.path().join("workload.yaml"), "not: [valid").unwrap();
-    assert_eq!(stave(dir.path(), &["check"], None).status.code(), Some(1));
+    snapshot("check_workload_yaml_first", &stave(dir.path(), &["check"], None), 1);
     let piped = stave(dir.path(), &["compile", "-", "--emit", "ir"], Some(HELLO.as_bytes()));
-    assert_eq!(piped.status.code(), Some(0), "{}", transcript(&piped));
-    assert!(text(&piped.stdout).contains("name: hello"));
+    snapshot("compile_stdin_ir", &piped, 0);
     let bad_stdin = stave(dir.path(), &["check", "-"], Some(b"apiVersion: score.dev/v1b1\n"));
-    assert_eq!(bad_stdin.status.code(), Some(1));
+    snapshot("check_bad_stdin", &bad_stdin, 1);
     assert!(text(&bad_stdin.stderr).contains("<stdin>:1:1"), "{}", transcript(&bad_stdin));
 }
 
@@ -83,7 +89,7 @@ fn json_diagnostics_are_one_object_per_line() {
     )
     .unwrap();
     let output = stave(dir.path(), &["check", "--diagnostics", "json"], None);
-    assert_eq!(output.status.code(), Some(1));
+    snapshot("json_diagnostics", &output, 1);
     let lines: Vec<serde_json::Value> =
         text(&output.stderr).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert!(!lines.is_empty());
@@ -102,8 +108,8 @@ fn warnings_fail_only_with_deny_warnings() {
     let dir = tempfile::tempdir().unwrap();
     let warned = HELLO.replace("image: nginx:1.27", "image: nginx:1.27\n    args: [\"${metadata.name}\"]");
     std::fs::write(dir.path().join("workload.yaml"), warned).unwrap();
-    assert_eq!(stave(dir.path(), &["check"], None).status.code(), Some(0));
-    assert_eq!(stave(dir.path(), &["check", "--deny-warnings"], None).status.code(), Some(1));
+    snapshot("warning", &stave(dir.path(), &["check"], None), 0);
+    snapshot("warning_denied", &stave(dir.path(), &["check", "--deny-warnings"], None), 1);
 }
 
 #[test]
@@ -158,16 +164,59 @@ fn compile_is_byte_identical_across_runs_and_file_orders() {
     assert_eq!(one.stdout, two.stdout);
 }
 
+/// Every command that reaches a target refuses one that is not built in the same words, with
+/// the same exit code; `--target` on `check --provision` works as on `compile`.
 #[test]
-fn targets_not_built_yet_are_a_usage_error() {
+fn targets_not_built_yet_are_refused_in_one_place() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("workload.yaml"), HELLO).unwrap();
     let kubernetes = stave(dir.path(), &["compile"], None);
-    assert_eq!(kubernetes.status.code(), Some(0), "{}", transcript(&kubernetes));
-    assert!(text(&kubernetes.stdout).contains("kind: Deployment"));
+    snapshot("compile_kubernetes", &kubernetes, 0);
+    let checked = stave(dir.path(), &["check", "--provision", "--target", "kubernetes"], None);
+    snapshot("check_provision_kubernetes", &checked, 0);
     for target in ["helm", "terraform"] {
-        let output = stave(dir.path(), &["compile", "--target", target], None);
-        assert_eq!(output.status.code(), Some(2));
-        assert!(text(&output.stderr).contains(&format!("the {target} target is not built yet")));
+        let compile = stave(dir.path(), &["compile", "--target", target], None);
+        snapshot(&format!("compile_target_{target}"), &compile, 1);
+        for args in [
+            vec!["check", "--provision", "--target", target],
+            vec!["compile", "--emit", "resources", "--target", target],
+        ] {
+            let other = stave(dir.path(), &args, None);
+            assert_eq!(other.status.code(), compile.status.code(), "{args:?}");
+            assert_eq!(text(&other.stderr).lines().next(), text(&compile.stderr).lines().next(), "{args:?}");
+            assert!(text(&other.stderr).contains(&format!("the {target} target is not built yet")));
+        }
     }
+    // Commands that do not reach a target work for any environment.
+    std::fs::write(dir.path().join("stave.yaml"), "environments:\n  cloud: {target: terraform}\n").unwrap();
+    snapshot("graph_terraform_environment", &stave(dir.path(), &["graph"], None), 0);
+    snapshot("check_provision_terraform_environment", &stave(dir.path(), &["check", "--provision"], None), 1);
+}
+
+/// `-o DIR` goes through the one writer: one file per object, replacing only a previous output.
+#[test]
+fn output_directory_replaces_only_a_previous_output() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("workload.yaml"), HELLO).unwrap();
+    snapshot("compile_to_directory", &stave(dir.path(), &["compile", "-o", "out"], None), 0);
+    let listing = |path: &std::path::Path| {
+        let mut names: Vec<String> =
+            std::fs::read_dir(path).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(listing(&dir.path().join("out")), ["001-networkpolicy-hello.yaml", "002-deployment-hello.yaml"]);
+    let joined: String = listing(&dir.path().join("out"))
+        .iter()
+        .map(|n| std::fs::read_to_string(dir.path().join("out").join(n)).unwrap())
+        .collect();
+    assert_eq!(
+        joined.as_bytes(),
+        stave(dir.path(), &["compile"], None).stdout,
+        "the files concatenated are the stream"
+    );
+    std::fs::write(dir.path().join("out/notes.txt"), "mine").unwrap();
+    snapshot("compile_refuses_foreign_directory", &stave(dir.path(), &["compile", "-o", "out"], None), 2);
+    assert_eq!(std::fs::read_to_string(dir.path().join("out/notes.txt")).unwrap(), "mine", "nothing deleted");
+    assert_eq!(listing(dir.path()).len(), 2, "no temporary directories left behind: {:?}", listing(dir.path()));
 }

@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 
 use common::{copy_dir, fixture_dirs, root, stave, transcript};
 use serde_json::Value as Json;
+use stave::document::yaml;
 use stave::source::Sources;
-use stave::spec::{schema, yaml};
+use stave::spec::schema;
 
 fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("STAVE_SCORE_CORPUS")

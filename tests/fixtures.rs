@@ -105,6 +105,20 @@ fn valid_fixtures_lower_to_the_expected_ir() {
     }
 }
 
+/// Each valid fixture's sidecar names the targets it is emitted for (unless only the front end
+/// applies), and each is a target Stave knows; each target's test file snapshots them.
+#[test]
+fn every_valid_fixture_names_its_targets() {
+    for dir in fixture_dirs("valid") {
+        let case = common::read_case(&dir);
+        let name = dir.display();
+        assert!(case.front_end_only || !case.targets.is_empty(), "{name}: case.yaml names no `targets`");
+        for target in &case.targets {
+            assert!(stave::catalog::Target::parse(target).is_some(), "{name}: unknown target `{target}`");
+        }
+    }
+}
+
 #[test]
 fn every_fixture_snapshot_has_a_fixture() {
     let snapshots = common::root().join("tests/snapshots");

@@ -7,7 +7,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use common::{fixture_dirs, read_case, root, run_case, stave, transcript, validators};
+use common::{fixtures_for, root, run_case, stave, transcript, validators};
 use serde_json::Value as Json;
 
 fn documents(text: &str) -> Vec<Json> {
@@ -22,10 +22,7 @@ fn documents(text: &str) -> Vec<Json> {
 fn fixtures_compile_to_valid_manifests() {
     let temp = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
-    for dir in fixture_dirs("valid") {
-        if read_case(&dir).front_end_only {
-            continue;
-        }
+    for dir in fixtures_for("kubernetes") {
         let name = dir.file_name().unwrap().to_str().unwrap().to_string();
         let output = run_case(&dir, &["compile", "--namespace", "apps", "--generate-namespace"], &[]);
         assert_eq!(output.status.code(), Some(0), "{name}:\n{}", transcript(&output));
@@ -43,7 +40,7 @@ fn ingress_routes_and_statefulsets_are_valid_too() {
     let temp = tempfile::tempdir().unwrap();
     std::fs::write(
         temp.path().join("stave.yaml"),
-        "environments:\n  edge:\n    target: kubernetes\n    namespace: edge\n    routes: ingress\n    workloads:\n      db-app:\n        replicas: 2\n        security: {readOnlyRootFilesystem: false, runAsUser: null}\n",
+        "environments:\n  edge:\n    target: kubernetes\n    kubernetes: {namespace: edge, routes: ingress}\n    workloads:\n      db-app:\n        replicas: 2\n        kubernetes:\n          security: {readOnlyRootFilesystem: false, runAsUser: null}\n",
     )
     .unwrap();
     std::fs::write(

@@ -26,7 +26,7 @@ fn project(provisioners: &str, script: Option<&str>) -> tempfile::TempDir {
     std::fs::write(dir.path().join("workload.yaml"), WORKLOAD).unwrap();
     std::fs::write(
         dir.path().join("stave.yaml"),
-        "environments:\n  dev:\n    target: kubernetes\n    namespace: team\n    provisioners: [platform/queues.yaml]\n",
+        "environments:\n  dev:\n    target: kubernetes\n    kubernetes: {namespace: team}\n    provisioners: [platform/queues.yaml]\n",
     )
     .unwrap();
     std::fs::create_dir_all(dir.path().join("platform")).unwrap();

@@ -10,10 +10,10 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::report::Reporter;
-use super::{InputArgs, Outcome, PlatformArgs, inputs};
+use super::{InputArgs, Outcome, PlatformArgs, TargetArgs, inputs, output};
 use crate::pipeline::{self, Stage};
 use crate::source::Sources;
-use crate::targets::{Target, kubernetes};
+use crate::targets::{self, Options};
 
 #[derive(Debug, Args)]
 pub struct CompileArgs {
@@ -26,17 +26,12 @@ pub struct CompileArgs {
     #[arg(long)]
     example: bool,
 
-    /// The target to emit (overrides the environment's).
-    #[arg(long, value_enum)]
-    target: Option<Target>,
+    #[command(flatten)]
+    target: TargetArgs,
 
     /// Write into this directory (atomically) instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     output: Option<PathBuf>,
-
-    /// The Kubernetes namespace of everything emitted (overrides the environment's).
-    #[arg(long, value_name = "NS")]
-    namespace: Option<String>,
 
     /// Add the Namespace object (needs a namespace).
     #[arg(long)]
@@ -62,8 +57,7 @@ pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
         Ok(request) => request,
         Err(message) => return reporter.usage_error(&message),
     };
-    request.target = args.target;
-    request.namespace = args.namespace.clone();
+    args.target.apply(&mut request);
     let stage = if args.emit == Emit::Ir { Stage::Load } else { Stage::Provision };
     let (compiled, sources) = match reporter.run(&request, stage) {
         Ok(result) => result,
@@ -85,49 +79,43 @@ pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
             Outcome::Success
         }
-        Some(dir) => match write_atomically(dir, file, &text) {
+        Some(dir) => match output::write_atomically(dir, file, &text) {
             Ok(()) => Outcome::Success,
             Err(error) => reporter.usage_error(&format!("cannot write into `{}`: {error}", dir.display())),
         },
     }
 }
 
-/// The target's output.
+/// The target's output, through the one entry point of every target and the one writer.
 fn manifests(compiled: &pipeline::Compiled, sources: &Sources, args: &CompileArgs, reporter: &Reporter) -> Outcome {
-    if compiled.target != Target::Kubernetes {
-        return reporter.usage_error(&format!(
-            "the {} target is not built yet; environments can compile to kubernetes (or use `--emit ir` or `--emit resources`)",
-            compiled.target.name()
-        ));
-    }
-    let options = kubernetes::Options { generate_namespace: args.generate_namespace };
-    let objects = match kubernetes::emit(compiled, &options) {
-        Ok(objects) => objects,
+    let Some(input) = compiled.target_input() else { return Outcome::InvalidInput };
+    let options = Options { generate_namespace: args.generate_namespace };
+    match targets::emit(compiled.target, &[input], &options) {
+        Ok(emitted) => {
+            let outcome = reporter.emit(&emitted.warnings, sources);
+            if outcome != Outcome::Success {
+                reporter.summary(&emitted.warnings, "failed; nothing was written");
+                return outcome;
+            }
+            match output::write(&emitted, args.output.as_deref()) {
+                Ok(()) => Outcome::Success,
+                Err(message) => reporter.usage_error(&message),
+            }
+        }
         Err(diagnostics) => {
             let outcome = reporter.emit(&diagnostics, sources);
             reporter.summary(&diagnostics, "failed; nothing was written");
-            return if outcome == Outcome::Success { Outcome::InvalidInput } else { outcome };
+            if outcome == Outcome::Success { Outcome::InvalidInput } else { outcome }
         }
-    };
-    match &args.output {
-        None => match kubernetes::to_yaml_stream(&objects) {
-            Ok(text) => {
-                let _ = std::io::stdout().lock().write_all(text.as_bytes());
-                Outcome::Success
-            }
-            Err(error) => reporter.usage_error(&format!("cannot print the manifests: {error}")),
-        },
-        Some(dir) => match kubernetes::write_directory(dir, &objects) {
-            Ok(()) => Outcome::Success,
-            Err(error) => reporter.usage_error(&format!("cannot write into `{}`: {error}", dir.display())),
-        },
     }
 }
 
 /// The provisioned resources (provisioner, outputs, and their objects by `Kind/name`), then every
 /// object once.
 fn resources_view(compiled: &pipeline::Compiled) -> serde_json::Value {
-    let Some(provisioned) = &compiled.provisioned else { return serde_json::Value::Null };
+    let (Some(provisioned), Some(graph)) = (&compiled.provisioned, &compiled.graph) else {
+        return serde_json::Value::Null;
+    };
     let name = |o: &serde_json::Value| {
         let text = |p: &str| o.pointer(p).and_then(serde_json::Value::as_str).unwrap_or("?").to_string();
         format!("{}/{}", text("/kind"), text("/metadata/name"))
@@ -143,20 +131,17 @@ fn resources_view(compiled: &pipeline::Compiled) -> serde_json::Value {
             (uid.clone(), view)
         })
         .collect();
+    // Every object once: a shared instance (the same object for several resources) is one.
+    let mut seen = std::collections::BTreeSet::new();
+    let objects: Vec<&serde_json::Value> = provisioned
+        .in_order(graph)
+        .flat_map(|r| &r.objects)
+        .filter(|o| seen.insert(serde_json::to_string(o).unwrap_or_default()))
+        .collect();
     serde_json::json!({
         "environment": compiled.environment.name,
         "target": compiled.target,
         "resources": resources,
-        "objects": provisioned.objects,
+        "objects": objects,
     })
-}
-
-/// Writes `name` inside `dir` through a temporary file and a rename, so a reader never sees a
-/// half-written file and a failure leaves the previous one in place.
-fn write_atomically(dir: &std::path::Path, name: &str, text: &str) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(text.as_bytes())?;
-    file.persist(dir.join(name)).map_err(|e| e.error)?;
-    Ok(())
 }

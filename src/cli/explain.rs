@@ -35,7 +35,7 @@ pub fn run(args: ExplainArgs, reporter: &Reporter) -> Outcome {
             suggest::hint(&args.uid, uids.iter().copied())
         ));
     };
-    let candidates = compiled.registry.candidates(resource, compiled.target);
+    let candidates = compiled.choices.candidates(&compiled.registry, &resource.uid);
     let mut text = format!(
         "resource `{}` (type `{}`, class `{}`{})\n  declared by: {}\n  environment `{}`, target {}\n\n",
         resource.uid,

@@ -39,7 +39,7 @@ pub fn run(args: GraphArgs, reporter: &Reporter) -> Outcome {
         GraphFormat::Mermaid => graph::Format::Mermaid,
         GraphFormat::Json => graph::Format::Json,
     };
-    let text = graph::render(graph, format, &compiled.choices);
+    let text = graph::render(graph, format, &compiled.choices.names(&compiled.registry));
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     Outcome::Success
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::{InputArgs, PlatformArgs};
 use crate::examples;
 use crate::pipeline::Request;
-use crate::spec::{self, ImageChoice, Input, LoadOptions};
+use crate::spec::{ImageChoice, Input, LoadOptions};
 
 /// Resolves the files to read: the paths given, `-` for standard input, or the default names.
 pub fn resolve(args: &InputArgs, example: bool) -> Result<Vec<Input>, String> {
@@ -36,7 +36,7 @@ pub fn resolve(args: &InputArgs, example: bool) -> Result<Vec<Input>, String> {
             if file.as_path() == Path::new("-") {
                 let mut bytes = Vec::new();
                 std::io::stdin()
-                    .take(spec::read::MAX_FILE_BYTES + 1)
+                    .take(crate::document::read::MAX_FILE_BYTES + 1)
                     .read_to_end(&mut bytes)
                     .map_err(|e| format!("cannot read standard input: {e}"))?;
                 Ok(Input::Text { name: "<stdin>".into(), bytes })

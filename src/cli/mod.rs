@@ -9,6 +9,7 @@ mod compile;
 mod explain;
 mod graph;
 mod inputs;
+mod output;
 mod provisioners;
 mod report;
 mod schema;
@@ -104,6 +105,25 @@ pub struct PlatformArgs {
     /// The platform file (default: `stave.yaml` if present, else one `local` environment).
     #[arg(long, value_name = "FILE")]
     platform: Option<PathBuf>,
+}
+
+/// The target flags that `check` and `compile` share.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// The target to emit (overrides the environment's).
+    #[arg(long, value_enum)]
+    target: Option<crate::catalog::Target>,
+
+    /// The Kubernetes namespace of everything emitted (overrides the environment's).
+    #[arg(long, value_name = "NS")]
+    namespace: Option<String>,
+}
+
+impl TargetArgs {
+    fn apply(&self, request: &mut crate::pipeline::Request) {
+        request.target = self.target;
+        request.namespace = self.namespace.clone();
+    }
 }
 
 /// What a subcommand ends with.

@@ -1,27 +1,40 @@
 //! The platform file: the environments a platform team offers.
 //!
-//! `stave.yaml` (or `--platform FILE`) declares, per environment, its target, namespace, the
-//! provisioner files it uses (searched before the built-ins), overrides applied to every workload
-//! or to named ones, values for `environment` resources, and per-workload settings that Score
-//! lacks (replicas). It is validated against `spec/platform.schema.json`. With no platform file,
-//! an embedded default applies: one environment, `local`, target kubernetes.
+//! `stave.yaml` (or `--platform FILE`) declares, per environment, its target, the provisioner
+//! files it uses (searched before the built-ins), overrides applied to every workload or to named
+//! ones, values for `environment` resources, per-workload settings that Score lacks (replicas),
+//! and a section per target (`kubernetes:`; `helm:` and `terraform:` hold nothing yet). It is
+//! validated against `spec/platform.schema.json`. With no platform file, an embedded default
+//! applies: one environment, `local`, target kubernetes.
+
+mod settings;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+pub use settings::{KubernetesSettings, RouteKind, Security, WorkloadKubernetes, WorkloadSettings};
+
+use crate::catalog::{DEFAULT_PLATFORM, PLATFORM_SCHEMA, Target};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::document::schema::{Plain, Schema};
+use crate::document::yaml::{self, Node, place_at};
+use crate::document::{dotted, read};
 use crate::source::{SourceId, Sources, Span};
-use crate::spec::yaml::{self, Node, place_at};
-use crate::spec::{read, schema};
+use crate::spec::overrides::PlatformOverride;
 use crate::suggest;
-use crate::targets::Target;
 
 /// The default platform file name, looked for in the current directory.
 pub const DEFAULT_PLATFORM_FILE: &str = "stave.yaml";
-const EMBEDDED_DEFAULT: &str = include_str!("../../targets/default.platform.yaml");
+
+fn schema() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    static DIALECT: Plain = Plain { field_word: "platform file", schema_command: "stave schema platform" };
+    SCHEMA.get_or_init(|| Schema::compile(PLATFORM_SCHEMA, &DIALECT))
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,7 +47,6 @@ struct PlatformInput {
 struct EnvironmentInput {
     description: Option<String>,
     target: Target,
-    namespace: Option<String>,
     #[serde(default)]
     provisioners: Vec<String>,
     #[serde(default)]
@@ -42,10 +54,29 @@ struct EnvironmentInput {
     #[serde(default)]
     overrides: Vec<OverrideInput>,
     #[serde(default)]
-    workloads: BTreeMap<String, WorkloadSettings>,
+    workloads: BTreeMap<String, WorkloadInput>,
     #[serde(default)]
-    security: Security,
+    kubernetes: KubernetesSettings,
+    #[allow(dead_code, reason = "room for the Helm target's settings; the schema admits none yet")]
+    helm: Option<serde_json::Map<String, Json>>,
+    #[allow(dead_code, reason = "room for the Terraform target's settings; the schema admits none yet")]
+    terraform: Option<serde_json::Map<String, Json>>,
+    /// Deprecated: `kubernetes.namespace`.
+    namespace: Option<String>,
+    /// Deprecated: `kubernetes.security`.
+    security: Option<Security>,
+    /// Deprecated: `kubernetes.routes`.
     routes: Option<RouteKind>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkloadInput {
+    replicas: Option<u32>,
+    #[serde(default)]
+    kubernetes: WorkloadKubernetes,
+    /// Deprecated: `kubernetes.security`.
+    security: Option<Security>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -56,80 +87,13 @@ struct OverrideInput {
     set: serde_json::Map<String, Json>,
 }
 
-/// Settings a deployment needs that Score does not have.
-#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct WorkloadSettings {
-    pub replicas: Option<u32>,
-    #[serde(default)]
-    pub security: Security,
-}
-
-/// The secure defaults of the Kubernetes target, each of which can be switched off; `None` means
-/// "as the environment (or the default) says".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Security {
-    pub network_policy: Option<bool>,
-    pub read_only_root_filesystem: Option<bool>,
-    pub run_as_non_root: Option<bool>,
-    #[serde(default, deserialize_with = "explicit_null")]
-    pub run_as_user: Option<Option<i64>>,
-    pub seccomp: Option<bool>,
-    pub drop_capabilities: Option<bool>,
-    pub automount_service_account_token: Option<bool>,
-    pub default_resources: Option<bool>,
-}
-
-/// Tells `runAsUser: null` (keep the image's user) from an absent `runAsUser`.
-fn explicit_null<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<i64>>, D::Error> {
-    Ok(Some(Option::deserialize(deserializer)?))
-}
-
-impl Security {
-    /// This layer's settings over `base`'s.
-    pub fn over(&self, base: &Security) -> Security {
-        Security {
-            network_policy: self.network_policy.or(base.network_policy),
-            read_only_root_filesystem: self.read_only_root_filesystem.or(base.read_only_root_filesystem),
-            run_as_non_root: self.run_as_non_root.or(base.run_as_non_root),
-            run_as_user: self.run_as_user.or(base.run_as_user),
-            seccomp: self.seccomp.or(base.seccomp),
-            drop_capabilities: self.drop_capabilities.or(base.drop_capabilities),
-            automount_service_account_token: self
-                .automount_service_account_token
-                .or(base.automount_service_account_token),
-            default_resources: self.default_resources.or(base.default_resources),
-        }
-    }
-}
-
-/// What `route` resources become in Kubernetes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RouteKind {
-    #[default]
-    Httproute,
-    Ingress,
-}
-
-/// One override from the platform file: a path set (or deleted, with `null`) in some workloads.
-#[derive(Debug, Clone)]
-pub struct PlatformOverride {
-    pub workload: Option<String>,
-    pub path: Vec<String>,
-    /// `None` deletes the path.
-    pub value: Option<Node>,
-    /// The path's key in the platform file.
-    pub span: Span,
-}
-
 #[derive(Debug, Clone)]
 pub struct Environment {
     pub name: String,
     pub description: Option<String>,
     pub target: Target,
-    pub namespace: Option<String>,
+    /// The `target:` value in the platform file.
+    pub target_span: Span,
     pub provisioner_files: Vec<(PathBuf, Span)>,
     pub variables: BTreeMap<String, Json>,
     pub overrides: Vec<PlatformOverride>,
@@ -138,8 +102,7 @@ pub struct Environment {
     pub workload_spans: BTreeMap<String, Span>,
     /// The environment's key in the platform file.
     pub span: Span,
-    pub security: Security,
-    pub routes: RouteKind,
+    pub kubernetes: KubernetesSettings,
 }
 
 #[derive(Debug)]
@@ -154,7 +117,8 @@ pub struct Platform {
 
 impl Platform {
     /// Loads `--platform FILE`, else `stave.yaml` in the current directory, else the default.
-    pub fn load(path: Option<&Path>, sources: &mut Sources) -> Result<Platform, Diagnostics> {
+    /// Returns the platform and its warnings (settings that moved), or every error.
+    pub fn load(path: Option<&Path>, sources: &mut Sources) -> Result<(Platform, Diagnostics), Diagnostics> {
         let mut out = Diagnostics::new();
         let default_file = Path::new(DEFAULT_PLATFORM_FILE);
         let chosen = path.map(Path::to_path_buf).or_else(|| default_file.is_file().then(|| default_file.to_path_buf()));
@@ -164,13 +128,14 @@ impl Platform {
                 let bytes = read::read_file(file).map_err(single)?;
                 (read::decode(bytes, &file.display().to_string(), &base, sources).map_err(single)?, base)
             }
-            None => {
-                (sources.add("builtin:default.platform.yaml", EMBEDDED_DEFAULT, Path::new(".")), PathBuf::from("."))
-            }
+            None => (
+                sources.add(format!("builtin:{}", DEFAULT_PLATFORM.path), DEFAULT_PLATFORM.text, Path::new(".")),
+                PathBuf::from("."),
+            ),
         };
         let root = yaml::parse(sources.get(source), source).map_err(single)?;
         let document = root.to_json();
-        out.extend(schema::platform().validate(&root, &document));
+        out.extend(schema().validate(&root, &document));
         if out.has_errors() {
             return Err(out.sorted());
         }
@@ -184,11 +149,14 @@ impl Platform {
             .environments
             .into_iter()
             .map(|(name, env)| {
-                let environment = lower_environment(&root, &name, env);
+                let environment = lower_environment(&root, &name, env, &mut out);
                 (name, environment)
             })
             .collect();
-        Ok(Platform { path: chosen, base_dir, source, environments })
+        if out.has_errors() {
+            return Err(out.sorted());
+        }
+        Ok((Platform { path: chosen, base_dir, source, environments }, out))
     }
 
     /// The environment to compile for: the one named, or the only one.
@@ -224,12 +192,13 @@ fn single(diagnostic: Diagnostic) -> Diagnostics {
     out
 }
 
-fn lower_environment(root: &Node, name: &str, input: EnvironmentInput) -> Environment {
+fn lower_environment(root: &Node, name: &str, input: EnvironmentInput, out: &mut Diagnostics) -> Environment {
     let at = |path: &[&str]| {
         let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
         place_at(root, &path)
     };
     let span = at(&["environments", name]).and_then(|p| p.key_span).unwrap_or(root.span);
+    let target_span = at(&["environments", name, "target"]).map_or(span, |p| p.node.span);
     let provisioner_files = input
         .provisioners
         .iter()
@@ -250,14 +219,55 @@ fn lower_environment(root: &Node, name: &str, input: EnvironmentInput) -> Enviro
             let value = (!matches!(item.node.value, yaml::Value::Null)).then(|| item.node.clone());
             overrides.push(PlatformOverride {
                 workload: entry.workload.clone(),
-                path: crate::spec::dotted_path(path),
+                path: dotted::split(path, true),
                 value,
                 span: item.key_span,
             });
         }
     }
-    let workload_spans = input
-        .workloads
+    let mut kubernetes = input.kubernetes;
+    let mut moved = |key: &str, prefix: &[&str]| -> bool {
+        let old: Vec<&str> = prefix.iter().copied().chain([key]).collect();
+        let new: Vec<&str> = prefix.iter().copied().chain(["kubernetes", key]).collect();
+        let Some(place) = at(&old) else { return false };
+        let key_span = place.key_span.unwrap_or(place.node.span);
+        let new_path = format!("kubernetes.{key}");
+        if let Some(both) = at(&new) {
+            out.push(
+                Diagnostic::error(Code::DeprecatedSetting, format!("`{key}` is given twice: here and as `{new_path}`"))
+                    .label(key_span, "the old place")
+                    .label(both.key_span.unwrap_or(both.node.span), "the new place")
+                    .help(format!("remove `{key}`; `{new_path}` is where it belongs")),
+            );
+            return false;
+        }
+        out.push(
+            Diagnostic::warning(Code::DeprecatedSetting, format!("`{key}` has moved to `{new_path}`"))
+                .label(key_span, "still read from here, for now")
+                .help(format!("move it under `kubernetes:` (`{new_path}`); the old place will stop working")),
+        );
+        true
+    };
+    let prefix = ["environments", name];
+    if let Some(namespace) = input.namespace.filter(|_| moved("namespace", &prefix)) {
+        kubernetes.namespace = Some(namespace);
+    }
+    if let Some(routes) = input.routes.filter(|_| moved("routes", &prefix)) {
+        kubernetes.routes = routes;
+    }
+    if let Some(security) = input.security.filter(|_| moved("security", &prefix)) {
+        kubernetes.security = security;
+    }
+    let mut workloads = BTreeMap::new();
+    for (workload, settings) in input.workloads {
+        let prefix = ["environments", name, "workloads", workload.as_str()];
+        let mut own = settings.kubernetes;
+        if let Some(security) = settings.security.filter(|_| moved("security", &prefix)) {
+            own.security = security;
+        }
+        workloads.insert(workload, WorkloadSettings { replicas: settings.replicas, kubernetes: own });
+    }
+    let workload_spans = workloads
         .keys()
         .map(|w| (w.clone(), at(&["environments", name, "workloads", w]).and_then(|p| p.key_span).unwrap_or(span)))
         .collect();
@@ -265,14 +275,13 @@ fn lower_environment(root: &Node, name: &str, input: EnvironmentInput) -> Enviro
         name: name.to_string(),
         description: input.description,
         target: input.target,
-        namespace: input.namespace,
+        target_span,
         provisioner_files,
         variables: input.variables,
         overrides,
-        workloads: input.workloads,
+        workloads,
         workload_spans,
         span,
-        security: input.security,
-        routes: input.routes.unwrap_or_default(),
+        kubernetes,
     }
 }

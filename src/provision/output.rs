@@ -2,13 +2,16 @@
 //!
 //! A literal is text or JSON; a secret is a key of a Secret the provisioner creates (a
 //! `secretKeyRef` in Kubernetes, a values reference in Helm, a sensitive value in Terraform); a
-//! reference is a target-side expression (a Terraform attribute). In provisioner files and command
-//! output, `{$secret: {name, key}}` and `{$ref: EXPR}` mark the symbolic forms.
+//! reference is an expression of one target (a Terraform attribute), which only that target can
+//! lower. In provisioner files and command output, `{$secret: {name, key}}` and
+//! `{$ref: {TARGET: EXPR}}` mark the symbolic forms.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::Value as Json;
+
+use crate::catalog::Target;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -20,9 +23,25 @@ pub enum Output {
     },
     Reference {
         #[serde(rename = "$ref")]
-        reference: String,
+        reference: TargetExpression,
     },
     Map(BTreeMap<String, Output>),
+}
+
+/// An expression of one target, e.g. `{terraform: aws_db_instance.db.address}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetExpression {
+    pub target: Target,
+    pub expression: String,
+}
+
+impl Serialize for TargetExpression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry(self.target.name(), &self.expression)?;
+        map.end()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -43,10 +62,23 @@ impl Output {
                     _ => Err("`$secret` takes exactly `{name: <Secret name>, key: <key>}`".into()),
                 }
             }
-            Json::Object(mut map) if map.contains_key("$ref") => match (map.remove("$ref"), map.is_empty()) {
-                (Some(Json::String(reference)), true) => Ok(Output::Reference { reference }),
-                _ => Err("`$ref` takes one string, the target-side expression".into()),
-            },
+            Json::Object(mut map) if map.contains_key("$ref") => {
+                let form = "`$ref` takes one target and its expression, e.g. `{$ref: {terraform: aws_db_instance.db.address}}`";
+                let Some(Json::Object(reference)) = map.remove("$ref").filter(|_| map.is_empty()) else {
+                    return Err(form.into());
+                };
+                let mut entries = reference.into_iter();
+                match (entries.next(), entries.next()) {
+                    (Some((name, Json::String(expression))), None) => match Target::parse(&name) {
+                        Some(target) => Ok(Output::Reference { reference: TargetExpression { target, expression } }),
+                        None => Err(format!(
+                            "`$ref` names `{name}`, which is not a target (targets: {})",
+                            Target::ALL.map(|t| format!("`{}`", t.name())).join(", ")
+                        )),
+                    },
+                    _ => Err(form.into()),
+                }
+            }
             Json::Object(map) => map
                 .into_iter()
                 .map(|(k, v)| Ok((k, Output::from_json(v)?)))

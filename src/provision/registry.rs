@@ -11,11 +11,18 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+use crate::catalog::{BUILTIN_PROVISIONERS, PROVISIONERS_SCHEMA, Target};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::document::schema::{Plain, Schema};
+use crate::document::{read, yaml};
 use crate::graph::Resource;
 use crate::source::{SourceId, Sources, Span};
-use crate::spec::{read, schema, yaml};
-use crate::targets::{BUILTIN_PROVISIONERS, Target};
+
+fn schema() -> &'static Schema {
+    static SCHEMA: std::sync::OnceLock<Schema> = std::sync::OnceLock::new();
+    static DIALECT: Plain = Plain { field_word: "provisioner file", schema_command: "stave schema provisioners" };
+    SCHEMA.get_or_init(|| Schema::compile(PROVISIONERS_SCHEMA, &DIALECT))
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -150,7 +157,7 @@ impl Registry {
             Err(diagnostic) => return out.push(diagnostic),
         };
         let document = root.to_json();
-        let problems = schema::provisioners().validate(&root, &document);
+        let problems = schema().validate(&root, &document);
         if problems.has_errors() {
             return out.extend(problems);
         }

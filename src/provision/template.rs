@@ -17,7 +17,7 @@ use serde_json::Value as Json;
 use super::output::Output;
 use super::registry::{Action, Provisioner, Registry};
 use super::seed;
-use crate::targets::BUILTIN_TEMPLATES;
+use crate::catalog::BUILTIN_TEMPLATES;
 
 /// Instructions a template may run before it is stopped (a loop that never ends is an error).
 const FUEL: u64 = 5_000_000;

@@ -11,9 +11,10 @@ use base64::Engine;
 
 use super::input::{ContainerInput, FileInput, ProbeInput, QuantitiesInput, WorkloadInput};
 use super::placeholder::{self, Scope};
-use super::yaml::{Node, place_at};
-use super::{LoadOptions, before, read};
+use super::{LoadOptions, before};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::document::read;
+use crate::document::yaml::{Node, place_at};
 use crate::ir::{
     Compute, Container, File, FileContent, HttpGet, HttpHeader, Param, Probe, Protocol, Readiness, ResourceRequest,
     ServicePort, Template, Volume, Workload,

@@ -7,20 +7,18 @@
 //! across files.
 
 mod before;
-mod dotted;
 pub mod input;
 mod lower;
 pub mod overrides;
 pub mod placeholder;
-pub mod read;
 pub mod schema;
 mod upgrade;
-pub mod yaml;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::document::{read, yaml};
 use crate::ir::Workload;
 use crate::source::{SourceId, Sources, Span};
 
@@ -59,11 +57,6 @@ impl ImageChoice {
     }
 }
 
-/// Splits an override path (`a.b\.c`) into keys, as `--override-property` does.
-pub fn dotted_path(path: &str) -> Vec<String> {
-    dotted::split(path, true)
-}
-
 /// What the command line says about loading.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
@@ -73,7 +66,7 @@ pub struct LoadOptions {
     pub override_properties: Vec<String>,
     pub allow_outside_sources: bool,
     /// The environment's overrides from the platform file, applied before the command line's.
-    pub platform_overrides: Vec<crate::platform::PlatformOverride>,
+    pub platform_overrides: Vec<overrides::PlatformOverride>,
 }
 
 impl LoadOptions {

@@ -8,8 +8,8 @@
 
 use indexmap::IndexMap;
 
-use super::yaml::{self, Entry, Node, Value};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::document::yaml::{self, Entry, Node, Value};
 use crate::source::{SourceId, Sources, Span};
 
 /// One `--override-property` argument, registered as its own source so errors can point into it.
@@ -62,7 +62,7 @@ pub fn apply_property(target: &mut Node, property: &PropertyOverride, sources: &
             .help("for example `--override-property containers.main.variables.DEBUG=true`; an empty VALUE deletes the path"));
     };
     let path_span = Span::new(property.source, 0, path.len());
-    let segments = super::dotted::split(path, true);
+    let segments = crate::document::dotted::split(path, true);
     if path.is_empty() || segments.iter().any(String::is_empty) {
         return Err(Diagnostic::error(Code::InvalidOverride, format!("`{path}` is not a valid override path"))
             .label(path_span, "empty path segment")
@@ -91,11 +91,20 @@ pub fn apply_property(target: &mut Node, property: &PropertyOverride, sources: &
     })
 }
 
+/// One override an environment of the platform file applies: a path set (or deleted, with
+/// `null`) in every workload, or in the one named.
+#[derive(Debug, Clone)]
+pub struct PlatformOverride {
+    pub workload: Option<String>,
+    pub path: Vec<String>,
+    /// `None` deletes the path.
+    pub value: Option<Node>,
+    /// The path's key in the platform file.
+    pub span: Span,
+}
+
 /// Applies one override from the platform file.
-pub fn apply_platform(
-    target: &mut Node,
-    platform_override: &crate::platform::PlatformOverride,
-) -> Result<(), Diagnostic> {
+pub fn apply_platform(target: &mut Node, platform_override: &PlatformOverride) -> Result<(), Diagnostic> {
     set_path(target, &platform_override.path, 0, platform_override.value.clone()).map_err(|reason| {
         Diagnostic::error(
             Code::InvalidOverride,

@@ -102,7 +102,7 @@ enum Resolved {
 const FORMS: &str = "write `${resources.<name>.<output>}` or `${metadata.<key>}`; write `$$` for a literal `$`";
 
 fn resolve(body: &str, span: Span, scope: &Scope<'_>, out: &mut Diagnostics) -> Option<Resolved> {
-    let parts = super::dotted::split(body, false);
+    let parts = crate::document::dotted::split(body, false);
     if parts.len() < 2 || parts.iter().any(String::is_empty) {
         let why = if body.is_empty() {
             "it is empty".to_string()

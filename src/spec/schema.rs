@@ -1,322 +1,102 @@
-//! Validation against the JSON Schemas in `spec/` (the Score workload, the platform file, the
-//! provisioner file), with each error mapped back to the span of the offending value and said in
-//! plain language (an unknown field gets a did-you-mean).
+//! The Score dialect of schema validation: the workload schema (`spec/score-v1b1.schema.json`)
+//! and the words its errors are said in (what a container name is, how to write a CPU quantity,
+//! which of `content`, `binaryContent` and `source` a file takes).
 
 use std::sync::OnceLock;
 
 use jsonschema::error::{ValidationError, ValidationErrorKind};
-use serde_json::Value as Json;
 
-use super::yaml::{Node, Place, place_at};
+use crate::catalog::WORKLOAD_SCHEMA;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::suggest;
+use crate::document::schema::{Dialect, Located, Schema, list};
 
-/// The workload schema, as published by `stave schema workload`.
-pub const WORKLOAD_SCHEMA: &str = include_str!("../../spec/score-v1b1.schema.json");
-/// The platform file schema (`stave schema platform`).
-pub const PLATFORM_SCHEMA: &str = include_str!("../../spec/platform.schema.json");
-/// The provisioner file schema (`stave schema provisioners`).
-pub const PROVISIONERS_SCHEMA: &str = include_str!("../../spec/provisioners.schema.json");
-
-/// A compiled JSON Schema and its document (for did-you-mean candidates and expected types).
-#[derive(Debug)]
-pub struct Schema {
-    document: Json,
-    validator: jsonschema::Validator,
-}
-
-impl Schema {
-    fn compile(text: &str) -> Self {
-        let document: Json = serde_json::from_str(text).expect("an embedded schema is valid JSON");
-        let validator = jsonschema::validator_for(&document).expect("an embedded schema compiles");
-        Schema { document, validator }
-    }
-
-    /// Validates a document; returns one diagnostic per problem, each at its place.
-    pub fn validate(&self, root: &Node, document: &Json) -> Diagnostics {
-        let mut diagnostics = Diagnostics::new();
-        for error in self.validator.iter_errors(document) {
-            explain(self, &error, root, &mut diagnostics);
-        }
-        diagnostics
-    }
-
-    /// Whether a document is valid (no diagnostics built).
-    pub fn is_valid(&self, document: &Json) -> bool {
-        self.validator.is_valid(document)
-    }
-}
-
+/// The Score workload schema, compiled once.
 pub fn workload() -> &'static Schema {
     static SCHEMA: OnceLock<Schema> = OnceLock::new();
-    SCHEMA.get_or_init(|| Schema::compile(WORKLOAD_SCHEMA))
-}
-
-pub fn platform() -> &'static Schema {
-    static SCHEMA: OnceLock<Schema> = OnceLock::new();
-    SCHEMA.get_or_init(|| Schema::compile(PLATFORM_SCHEMA))
-}
-
-pub fn provisioners() -> &'static Schema {
-    static SCHEMA: OnceLock<Schema> = OnceLock::new();
-    SCHEMA.get_or_init(|| Schema::compile(PROVISIONERS_SCHEMA))
+    SCHEMA.get_or_init(|| Schema::compile(WORKLOAD_SCHEMA, &Score))
 }
 
 /// Validates a workload document against the Score schema.
-pub fn validate(root: &Node, document: &Json) -> Diagnostics {
+pub fn validate(root: &crate::document::yaml::Node, document: &serde_json::Value) -> Diagnostics {
     workload().validate(root, document)
 }
 
 /// Whether a workload document is valid under the Score schema.
-pub fn is_valid(document: &Json) -> bool {
+pub fn is_valid(document: &serde_json::Value) -> bool {
     workload().is_valid(document)
 }
 
-fn decode_pointer(pointer: &str) -> Vec<String> {
-    pointer.split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~")).collect()
-}
+#[derive(Debug)]
+struct Score;
 
-/// A path in words: `containers.main.files["/etc/app.conf"].mode`.
-pub fn describe(path: &[String]) -> String {
-    let mut out = String::new();
-    for segment in path {
-        if segment.parse::<usize>().is_ok() {
-            out.push_str(&format!("[{segment}]"));
-        } else if segment.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(segment);
-        } else {
-            out.push_str(&format!("[{segment:?}]"));
-        }
+impl Dialect for Score {
+    fn field_word(&self) -> &'static str {
+        "Score"
     }
-    if out.is_empty() { "the top level".to_string() } else { format!("`{out}`") }
-}
 
-/// The schema object that a keyword location points into, following `$ref`s.
-fn schema_at<'s>(schema: &'s Schema, keyword_path: &[String]) -> Option<&'s Json> {
-    let root = &schema.document;
-    let mut node = root;
-    for segment in keyword_path {
-        if segment == "$ref" {
-            let target = node.get("$ref")?.as_str()?.strip_prefix('#')?;
-            node = root.pointer(target)?;
-            continue;
-        }
-        node = match node {
-            Json::Object(map) => map.get(segment)?,
-            Json::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
+    fn schema_command(&self) -> &'static str {
+        "stave schema workload"
     }
-    Some(node)
-}
 
-struct Located<'a> {
-    schema: &'a Schema,
-    path: Vec<String>,
-    keyword_path: Vec<String>,
-    place: Option<Place<'a>>,
-    fallback: crate::source::Span,
-}
+    fn root_help(&self) -> String {
+        "start the file with `apiVersion: score.dev/v1b1`, then `metadata:` and `containers:`".to_string()
+    }
 
-impl<'a> Located<'a> {
-    fn span(&self) -> crate::source::Span {
-        self.place.map_or(self.fallback, |p| p.span())
+    fn required_help(&self, property: &str, path: &[String]) -> String {
+        required_help(property, path)
     }
-    fn value_span(&self) -> crate::source::Span {
-        self.place.map_or(self.fallback, |p| p.node.span)
-    }
-    /// The name of the field this error is about (the last path segment).
-    fn field(&self) -> &str {
-        self.path.last().map_or("", String::as_str)
-    }
-    /// The schema object holding the failing keyword.
-    fn schema_object(&self) -> Option<&'a Json> {
-        schema_at(self.schema, &self.keyword_path[..self.keyword_path.len().saturating_sub(1)])
-    }
-}
 
-fn explain(schema: &Schema, error: &ValidationError<'_>, root: &Node, out: &mut Diagnostics) {
-    let path = decode_pointer(error.instance_path().as_str());
-    let keyword_path = decode_pointer(error.schema_path().as_str());
-    let place = place_at(root, &path);
-    let at = Located { schema, path, keyword_path, place, fallback: root.span };
-    let here = describe(&at.path);
-    let value = error.instance();
-    let shown = short(value);
-    match error.kind() {
-        ValidationErrorKind::AdditionalProperties { unexpected } => {
-            let allowed: Vec<&str> = at
-                .schema_object()
-                .and_then(|s| s.get("properties"))
-                .and_then(Json::as_object)
-                .map(|p| p.keys().map(String::as_str).collect())
-                .unwrap_or_default();
-            for key in unexpected {
-                let span = at
-                    .place
-                    .and_then(|p| p.node.as_map())
-                    .and_then(|m| m.get(key))
-                    .map_or(at.span(), |entry| entry.key_span);
-                let mut help = match suggest::did_you_mean(key, allowed.iter().copied()) {
-                    Some(best) => format!("did you mean `{best}`?"),
-                    None => String::new(),
-                };
-                if !allowed.is_empty() {
-                    if !help.is_empty() {
-                        help.push(' ');
-                    }
-                    help.push_str(&format!("{here} accepts: {}", list(&allowed)));
-                }
-                out.push(
-                    Diagnostic::error(Code::UnknownField, format!("unknown field `{key}` in {here}"))
-                        .label(span, "not a Score field here")
-                        .help(help),
-                );
-            }
-        }
-        ValidationErrorKind::Required { property } => {
-            let property = property.as_str().unwrap_or_default();
-            out.push(
-                Diagnostic::error(Code::MissingField, format!("{here} is missing the required field `{property}`"))
-                    .label(at.span(), format!("add `{property}` here"))
-                    .help(required_help(property, &at.path)),
-            );
-        }
-        ValidationErrorKind::Type { .. } => {
-            let expected =
-                at.schema_object().and_then(|s| s.get("type")).map_or("another type".to_string(), |t| match t {
-                    Json::String(s) => article(s),
-                    Json::Array(items) => {
-                        items.iter().filter_map(Json::as_str).map(article).collect::<Vec<_>>().join(" or ")
-                    }
-                    _ => "another type".to_string(),
-                });
-            let found = at.place.map_or("another type", |p| p.node.kind_name());
-            let (message, help) = if at.path.is_empty() {
-                let title = schema.document.get("title").and_then(Json::as_str).unwrap_or("this file");
-                let help = if std::ptr::eq(schema, workload()) {
-                    "start the file with `apiVersion: score.dev/v1b1`, then `metadata:` and `containers:`".to_string()
-                } else {
-                    "see `stave schema` for the expected layout".to_string()
-                };
-                (format!("a {title} must be a map, found {found}"), help)
-            } else if expected == "a string" && matches!(value.as_ref(), Json::Number(_) | Json::Bool(_)) {
-                (format!("{here} must be a string, found {found}"), format!("quote it: `\"{shown}\"`"))
-            } else {
-                (format!("{here} must be {expected}, found {found}"), format!("write {here} as {expected}"))
-            };
-            out.push(
-                Diagnostic::error(Code::WrongType, message)
-                    .label(at.value_span(), format!("this is {found}"))
-                    .help(help),
-            );
-        }
-        ValidationErrorKind::PropertyNames { error: inner } => {
-            let key = inner.instance().as_str().unwrap_or_default().to_string();
-            let span = at
-                .place
-                .and_then(|p| p.node.as_map())
-                .and_then(|m| m.get(&key))
-                .map_or(at.span(), |entry| entry.key_span);
-            let (what, help) = key_rules(at.field(), &key);
-            out.push(
-                Diagnostic::error(Code::InvalidValue, format!("`{key}` is not a valid {what} in {here}"))
-                    .label(span, format!("invalid {what}"))
-                    .help(help),
-            );
-        }
-        ValidationErrorKind::Pattern { .. }
-        | ValidationErrorKind::MinLength { .. }
-        | ValidationErrorKind::MaxLength { .. } => {
-            let in_header = at.path.iter().any(|s| s == "httpHeaders");
-            let (message, help) = value_rules(at.field(), in_header, &shown, &here);
-            out.push(Diagnostic::error(Code::InvalidValue, message).label(at.value_span(), "invalid value").help(help));
-        }
-        ValidationErrorKind::Enum { options } => {
-            let options: Vec<&str> =
-                options.as_array().map(|o| o.iter().filter_map(Json::as_str).collect()).unwrap_or_default();
-            let help = match suggest::did_you_mean(&shown, options.iter().copied()) {
-                Some(best) => format!("did you mean `{best}`? (values are case-sensitive)"),
-                None => format!("use one of {}", list(&options)),
-            };
-            out.push(
-                Diagnostic::error(Code::InvalidValue, format!("`{shown}` is not one of {} in {here}", list(&options)))
-                    .label(at.value_span(), "not an allowed value")
-                    .help(help),
-            );
-        }
-        ValidationErrorKind::Minimum { .. } | ValidationErrorKind::Maximum { .. } => {
-            out.push(
+    fn key_rule(&self, field: &str, key: &str) -> (String, String) {
+        let (what, help) = key_rules(field, key);
+        (what.to_string(), help)
+    }
+
+    fn value_rule(&self, at: &Located<'_>, value: &str, here: &str) -> (String, String) {
+        let in_header = at.path.iter().any(|s| s == "httpHeaders");
+        value_rules(at.field(), in_header, value, here)
+    }
+
+    fn special(&self, error: &ValidationError<'_>, at: &Located<'_>, out: &mut Diagnostics) -> bool {
+        let here = crate::document::schema::describe(&at.path);
+        let shown = crate::document::schema::short(error.instance().as_ref());
+        match error.kind() {
+            ValidationErrorKind::Minimum { .. } | ValidationErrorKind::Maximum { .. } => out.push(
                 Diagnostic::error(
                     Code::InvalidValue,
                     format!("{here} must be a port number from 1 to 65535, found `{shown}`"),
                 )
                 .label(at.value_span(), "out of range")
                 .help("ports are whole numbers from 1 to 65535"),
-            );
-        }
-        ValidationErrorKind::MinProperties { .. } => {
-            out.push(
+            ),
+            ValidationErrorKind::MinProperties { .. } => out.push(
                 Diagnostic::error(Code::MissingField, format!("{here} needs at least one container"))
                     .label(at.span(), "empty")
                     .help("add a container, e.g. `main: {image: nginx:1.27}`"),
-            );
-        }
-        ValidationErrorKind::Not { .. } => {
-            let span = at
-                .place
-                .and_then(|p| p.node.as_map())
-                .and_then(|m| m.get("target"))
-                .map_or(at.span(), |entry| entry.key_span);
-            out.push(
+            ),
+            ValidationErrorKind::Not { .. } => out.push(
                 Diagnostic::error(Code::UnknownField, format!("`target` is not allowed in {here}"))
-                    .label(span, "only used in the deprecated list form")
+                    .label(at.key_span("target"), "only used in the deprecated list form")
                     .help("in the map form the key is the target path; remove `target`"),
-            );
-        }
-        ValidationErrorKind::OneOfMultipleValid { .. } => file_choice(&at, &here, out),
-        ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
-            let object = at.schema_object();
-            let is_file = object.is_some_and(|s| s.pointer("/properties/binaryContent").is_some());
-            let is_probe = object.is_some_and(|s| s.pointer("/properties/httpGet").is_some());
-            if is_file {
-                file_choice(&at, &here, out);
-            } else if is_probe {
-                out.push(
-                    Diagnostic::error(Code::ProbeKind, format!("{here} needs `httpGet` or `exec`"))
-                        .label(at.span(), "no check given")
-                        .help("add `httpGet: {path: /healthz, port: 8080}` or `exec: {command: [...]}`"),
-                );
-            } else if let Some(branch) = best_branch(context, &at.path) {
-                for inner in branch {
-                    explain(schema, inner, root, out);
+            ),
+            ValidationErrorKind::OneOfMultipleValid { .. } => file_choice(at, &here, out),
+            ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. } => {
+                let object = at.schema_object();
+                if object.is_some_and(|s| s.pointer("/properties/binaryContent").is_some()) {
+                    file_choice(at, &here, out);
+                } else if object.is_some_and(|s| s.pointer("/properties/httpGet").is_some()) {
+                    out.push(
+                        Diagnostic::error(Code::ProbeKind, format!("{here} needs `httpGet` or `exec`"))
+                            .label(at.span(), "no check given")
+                            .help("add `httpGet: {path: /healthz, port: 8080}` or `exec: {command: [...]}`"),
+                    );
+                } else {
+                    return false;
                 }
             }
+            _ => return false,
         }
-        _ => {
-            out.push(
-                Diagnostic::error(Code::InvalidValue, format!("{here} is invalid: {error}"))
-                    .label(at.value_span(), "invalid value")
-                    .help("see `stave schema workload` for what this field accepts"),
-            );
-        }
+        true
     }
-}
-
-/// Of the alternatives of a oneOf/anyOf, the one the author most likely meant: the branch whose
-/// type matched (no type error at the alternative's own place), then the fewest errors.
-fn best_branch<'e>(
-    context: &'e [Vec<ValidationError<'static>>],
-    path: &[String],
-) -> Option<&'e Vec<ValidationError<'static>>> {
-    let own_place = |e: &ValidationError<'_>| decode_pointer(e.instance_path().as_str()) == path;
-    context.iter().filter(|branch| !branch.is_empty()).min_by_key(|branch| {
-        let type_mismatch = branch.iter().any(|e| own_place(e) && matches!(e.kind(), ValidationErrorKind::Type { .. }));
-        (type_mismatch, branch.len())
-    })
 }
 
 fn file_choice(at: &Located<'_>, here: &str, out: &mut Diagnostics) {
@@ -410,26 +190,4 @@ fn to_label(name: &str) -> String {
     let trimmed = lowered.trim_matches('-');
     let label: String = trimmed.chars().take(63).collect();
     if label.len() >= 2 { label } else { "my-name".to_string() }
-}
-
-fn article(kind: &str) -> String {
-    match kind {
-        "object" => "a map".into(),
-        "array" => "a list".into(),
-        "integer" => "a whole number".into(),
-        "string" | "boolean" | "number" => format!("a {kind}"),
-        other => other.to_string(),
-    }
-}
-
-fn list(items: &[&str]) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
-}
-
-fn short(value: &Json) -> String {
-    let text = match value {
-        Json::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    if text.chars().count() > 60 { format!("{}…", text.chars().take(60).collect::<String>()) } else { text }
 }

@@ -6,8 +6,8 @@
 
 use indexmap::IndexMap;
 
-use super::yaml::{Entry, Node, Value};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::document::yaml::{Entry, Node, Value};
 
 pub fn upgrade(root: &mut Node, diagnostics: &mut Diagnostics) {
     let Some(containers) = root.as_map_mut().and_then(|m| m.get_mut("containers")) else { return };

@@ -27,9 +27,12 @@ pub struct Case {
     /// For invalid fixtures: the subcommand to run instead of `check`.
     #[serde(default)]
     pub subcommand: Vec<String>,
-    /// Only the front end applies (no graph or provisioning snapshots).
+    /// Only the front end applies (no graph, provisioning or target snapshots).
     #[serde(default)]
     pub front_end_only: bool,
+    /// For valid fixtures: the targets it is emitted for, each with a snapshot of its own.
+    #[serde(default)]
+    pub targets: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,7 +82,7 @@ pub fn stave(cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
 /// Runs `stave` with environment variables set (`Some`) or removed (`None`).
 pub fn stave_with_env(cwd: &Path, args: &[&str], stdin: Option<&[u8]>, vars: &[(&str, Option<&str>)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_stave"));
-    command.current_dir(cwd).args(args).env("NO_COLOR", "1").env_remove("RUST_BACKTRACE");
+    command.current_dir(cwd).args(args).env("NO_COLOR", "1").env_remove("RUST_BACKTRACE").env_remove("COLUMNS");
     for (name, value) in vars {
         match value {
             Some(value) => command.env(name, value),
@@ -134,6 +137,11 @@ pub fn transcript(output: &Output) -> String {
     text
 }
 
+/// The valid fixtures whose sidecar names `target`.
+pub fn fixtures_for(target: &str) -> Vec<PathBuf> {
+    fixture_dirs("valid").into_iter().filter(|dir| read_case(dir).targets.iter().any(|t| t == target)).collect()
+}
+
 pub fn fixture_dirs(kind: &str) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures").join(kind))
         .expect("fixtures dir")
@@ -144,9 +152,11 @@ pub fn fixture_dirs(kind: &str) -> Vec<PathBuf> {
     dirs
 }
 
-/// `stave::spec::unknown-field` for the fixture directory `spec-unknown-field`.
+/// `stave::spec::unknown-field` for the fixture directory `spec-unknown-field`; a code with
+/// several cases has one directory per case, `<area>-<name>.<case>`.
 pub fn code_for_dir(dir: &Path) -> String {
     let name = dir.file_name().and_then(|n| n.to_str()).expect("utf-8 name");
+    let name = name.split_once('.').map_or(name, |(code, _case)| code);
     let (area, rest) = name.split_once('-').expect("area-name");
     format!("stave::{area}::{rest}")
 }

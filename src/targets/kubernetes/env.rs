@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{EnvVar, EnvVarSource, SecretKeySelector};
-use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
 use super::Context;
@@ -39,10 +38,17 @@ pub fn lower_reference(
             out.push(
                 Diagnostic::error(
                     Code::UnsupportedOutput,
-                    format!("`{}` is a reference for another target (`{expression}`), which a Kubernetes workload cannot use", reference.to_placeholder()),
+                    format!(
+                        "`{}` is an expression of the {} target (`{}`), which a Kubernetes workload cannot use",
+                        reference.to_placeholder(),
+                        expression.target.name(),
+                        expression.expression
+                    ),
                 )
                 .label(reference.span, "not available in Kubernetes")
-                .help("choose a provisioner for this resource that returns a value or a secret for the kubernetes target"),
+                .help(
+                    "choose a provisioner for this resource that returns a value or a secret for the kubernetes target",
+                ),
             );
             None
         }
@@ -153,15 +159,4 @@ pub fn file_text(
         }
     }
     Some((text, secret))
-}
-
-/// A Secret's value for a key, from `stringData` or base64 `data`.
-pub fn secret_value(secret: &Json, key: &SecretKey) -> Option<String> {
-    use base64::Engine;
-    if let Some(value) = secret.get("stringData").and_then(|d| d.get(&key.key)).and_then(Json::as_str) {
-        return Some(value.to_string());
-    }
-    let encoded = secret.get("data").and_then(|d| d.get(&key.key)).and_then(Json::as_str)?;
-    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
-    String::from_utf8(bytes).ok()
 }

@@ -3,37 +3,77 @@
 //! Each workload becomes a Deployment (or, with `k8s.score.dev/kind: StatefulSet`, a
 //! StatefulSet and a headless Service), a Service when it has ports, ConfigMaps and Secrets for
 //! its files, and a NetworkPolicy; objects are typed (k8s-openapi) and then serialized. Order:
-//! the Namespace, the resources' objects in graph order, then each workload's objects. Secure
-//! defaults apply unless the environment or the workload switches them off.
+//! the Namespace, the resources' objects in graph order, then each workload's objects. Every
+//! object has one owner ([`objects::Ledger`]); provisioners' objects are checked before they are
+//! emitted. Secure defaults apply unless the environment or the workload switches them off.
 
 mod env;
+mod files;
 mod network;
+mod objects;
 mod output;
 mod pod;
+mod secrets;
+mod volumes;
+mod workload;
 
-use std::collections::BTreeMap;
+pub mod names;
 
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec};
-use k8s_openapi::api::core::v1::{Namespace, Service, ServicePort, ServiceSpec};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value as Json;
 
-pub use output::{file_names, to_yaml_stream, write_directory};
-
+use super::{Backend, Emitted, Input, Layout, Options};
+use crate::catalog::Target;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::graph::Graph;
-use crate::ir::{Protocol, ResourceRef, Workload};
-use crate::pipeline::Compiled;
+use crate::ir::{ResourceRef, Workload};
 use crate::platform::Security;
-use crate::provision::Provisioned;
 use crate::provision::output::{Output, SecretKey};
+use crate::provision::{Bindings, ProvisionedResource, TargetModel};
+use objects::{Ledger, Owner};
 
-/// Options from the command line.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// Prepend a Namespace object (needs a namespace).
-    pub generate_namespace: bool,
+/// The Kubernetes target.
+#[derive(Debug)]
+pub struct Kubernetes;
+
+impl TargetModel for Kubernetes {
+    fn service_name(&self, workload: &Workload) -> String {
+        service_name(workload)
+    }
+}
+
+impl Backend for Kubernetes {
+    fn target(&self) -> Target {
+        Target::Kubernetes
+    }
+
+    fn model(&self) -> &dyn TargetModel {
+        self
+    }
+
+    fn emit(&self, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {
+        let mut out = Diagnostics::new();
+        let mut files = Vec::new();
+        for input in inputs {
+            let objects = objects(input, options, &mut out);
+            let prefix = if inputs.len() > 1 { format!("{}/", input.environment.name) } else { String::new() };
+            files.extend(output::files(&objects, &prefix, &mut out));
+        }
+        let layout = if inputs.len() > 1 { Layout::Directory } else { Layout::Stream };
+        if out.has_errors() {
+            Err(out.sorted())
+        } else {
+            Ok(Emitted { files, layout, owns: output::owns, warnings: out.sorted() })
+        }
+    }
+}
+
+/// The name of the Service a workload is reached by: its own, or `k8s.score.dev/service-name`.
+pub fn service_name(workload: &Workload) -> String {
+    workload.annotations.get("k8s.score.dev/service-name").cloned().unwrap_or_else(|| workload.name.clone())
 }
 
 /// The secure defaults in force for one workload.
@@ -70,10 +110,10 @@ impl Settings {
 pub struct Context<'a> {
     pub workloads: &'a [Workload],
     pub graph: &'a Graph,
-    pub provisioned: &'a Provisioned,
+    pub resources: &'a BTreeMap<String, ProvisionedResource>,
+    bindings: &'a Bindings,
     pub namespace: Option<String>,
-    /// Secret objects by name.
-    secrets: BTreeMap<&'a str, &'a Json>,
+    secrets: secrets::Index<'a>,
     pub links: Links<'a>,
 }
 
@@ -81,7 +121,7 @@ pub struct Context<'a> {
 /// (with the port named, for `service-port`).
 #[derive(Debug, Default)]
 pub struct Links<'a> {
-    pub callers: BTreeMap<&'a str, std::collections::BTreeSet<&'a str>>,
+    pub callers: BTreeMap<&'a str, BTreeSet<&'a str>>,
     pub callees: BTreeMap<&'a str, Vec<(String, Option<String>)>>,
 }
 
@@ -116,12 +156,13 @@ fn graph_name<'g>(graph: &'g Graph, name: &str) -> &'g str {
 }
 
 impl Context<'_> {
+    /// The output a placeholder of `workload` reads, as provisioning bound it.
     pub fn output(&self, workload: &Workload, reference: &ResourceRef) -> Option<Output> {
-        crate::provision::resolve(self.graph, self.provisioned, &workload.name, reference)
+        self.bindings.get(&workload.name, reference).cloned()
     }
 
     pub fn secret_value(&self, key: &SecretKey) -> Option<String> {
-        env::secret_value(self.secrets.get(key.name.as_str())?, key)
+        self.secrets.value(key)
     }
 
     /// The recommended labels; stable across compiles.
@@ -140,61 +181,32 @@ impl Context<'_> {
     }
 }
 
-/// Kinds that live outside namespaces.
-const CLUSTER_SCOPED: &[&str] = &[
-    "Namespace",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "CustomResourceDefinition",
-    "StorageClass",
-    "PersistentVolume",
-    "PriorityClass",
-    "IngressClass",
-    "GatewayClass",
-    "ClusterSecretStore",
-];
-
-fn to_json<T: serde::Serialize>(object: &T) -> Json {
+pub(crate) fn to_json<T: serde::Serialize>(object: &T) -> Json {
     serde_json::to_value(object).unwrap_or(Json::Null)
 }
 
-/// Every object, in apply order.
-pub fn emit(compiled: &Compiled, options: &Options) -> Result<Vec<Json>, Diagnostics> {
-    let mut out = Diagnostics::new();
-    let (Some(graph), Some(provisioned)) = (&compiled.graph, &compiled.provisioned) else {
-        return Err(out);
-    };
-    let environment = &compiled.environment;
-    let namespace = environment.namespace.clone();
-    let secrets = provisioned
-        .objects
-        .iter()
-        .filter(|o| o.get("kind").and_then(Json::as_str) == Some("Secret"))
-        .filter_map(|o| Some((o.pointer("/metadata/name")?.as_str()?, o)))
-        .collect();
-    let cx = Context {
-        workloads: &compiled.workloads,
-        graph,
-        provisioned,
-        namespace: namespace.clone(),
-        secrets,
-        links: Links::build(graph),
-    };
-    let mut objects = Vec::new();
+/// Every object of one environment, in apply order, each with one owner.
+fn objects(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec<Json> {
+    let environment = input.environment;
+    let namespace = environment.kubernetes.namespace.clone();
+    let mut ledger = Ledger::new(namespace.as_deref());
     if options.generate_namespace {
         match &namespace {
-            Some(name) => objects.push(to_json(&Namespace {
-                metadata: ObjectMeta {
-                    name: Some(name.clone()),
-                    labels: Some(BTreeMap::from([
-                        ("app.kubernetes.io/managed-by".into(), "stave".into()),
-                        // Every pod Stave emits meets the restricted Pod Security Standard.
-                        ("pod-security.kubernetes.io/enforce".into(), "restricted".into()),
-                    ])),
+            Some(name) => {
+                let object = to_json(&Namespace {
+                    metadata: ObjectMeta {
+                        name: Some(name.clone()),
+                        labels: Some(BTreeMap::from([
+                            ("app.kubernetes.io/managed-by".into(), "stave".into()),
+                            // Every pod Stave emits meets the restricted Pod Security Standard.
+                            ("pod-security.kubernetes.io/enforce".into(), "restricted".into()),
+                        ])),
+                        ..Default::default()
+                    },
                     ..Default::default()
-                },
-                ..Default::default()
-            })),
+                });
+                ledger.add(object, Owner::Environment { name: &environment.name, span: environment.span }, out);
+            }
             None => out.push(
                 Diagnostic::error(
                     Code::NoNamespace,
@@ -204,128 +216,41 @@ pub fn emit(compiled: &Compiled, options: &Options) -> Result<Vec<Json>, Diagnos
                     ),
                 )
                 .label(environment.span, "this environment")
-                .help("pass `--namespace NS`, or set `namespace:` for the environment in the platform file"),
+                .help("pass `--namespace NS`, or set `kubernetes.namespace` for the environment in the platform file"),
             ),
         }
     }
-    for object in &provisioned.objects {
-        let mut object = object.clone();
-        let kind = object.get("kind").and_then(Json::as_str).unwrap_or_default().to_string();
-        if let (Some(namespace), false) = (&namespace, CLUSTER_SCOPED.contains(&kind.as_str()))
-            && let Some(metadata) = object.get_mut("metadata").and_then(Json::as_object_mut)
-        {
-            metadata.entry("namespace").or_insert_with(|| Json::String(namespace.clone()));
+    let resources = &input.provisioned.resources;
+    for resource in input.graph.resources_in_order() {
+        let Some(provided) = resources.get(&resource.uid) else { continue };
+        for object in &provided.objects {
+            ledger.add_provisioned(object, resource, provided, out);
         }
-        objects.push(object);
     }
-    for workload in &compiled.workloads {
-        let defaults = environment.workloads.get(&workload.name);
-        let security =
-            defaults.map(|d| d.security.over(&environment.security)).unwrap_or_else(|| environment.security.clone());
-        let settings = Settings::resolve(&security);
-        let replicas = defaults.and_then(|d| d.replicas).map(|r| i32::try_from(r).unwrap_or(i32::MAX));
-        objects.extend(workload_objects(&cx, workload, &settings, replicas, &mut out));
-    }
-    if out.has_errors() { Err(out.sorted()) } else { Ok(objects) }
-}
-
-fn workload_objects(
-    cx: &Context<'_>,
-    workload: &Workload,
-    settings: &Settings,
-    replicas: Option<i32>,
-    out: &mut Diagnostics,
-) -> Vec<Json> {
-    let kind = workload.annotations.get("k8s.score.dev/kind").map_or("Deployment", String::as_str);
-    let stateful = match kind {
-        "Deployment" => false,
-        "StatefulSet" => true,
-        other => {
-            out.push(
-                Diagnostic::error(
-                    Code::InvalidKind,
-                    format!(
-                        "workload `{}` asks for kind `{other}`; Stave emits `Deployment` or `StatefulSet`",
-                        workload.name
-                    ),
-                )
-                .label(workload.name_span, "this workload")
-                .help("set the annotation `k8s.score.dev/kind` to `Deployment` or `StatefulSet`, or remove it"),
-            );
-            return Vec::new();
+    let secrets = secrets::Index::build(resources.values().flat_map(|r| &r.objects));
+    secrets.check_outputs(input.graph, resources, out);
+    let cx = Context {
+        workloads: input.workloads,
+        graph: input.graph,
+        resources,
+        bindings: &input.provisioned.bindings,
+        namespace: namespace.clone(),
+        secrets,
+        links: Links::build(input.graph),
+    };
+    let mut emitted = Vec::new();
+    for workload in input.workloads {
+        let settings = environment.workloads.get(&workload.name);
+        let security = settings
+            .map(|s| s.kubernetes.security.over(&environment.kubernetes.security))
+            .unwrap_or_else(|| environment.kubernetes.security.clone());
+        let replicas = settings.and_then(|s| s.replicas).map(|r| i32::try_from(r).unwrap_or(i32::MAX));
+        for (object, part) in workload::objects(&cx, workload, &Settings::resolve(&security), replicas, out) {
+            emitted.push((object, Owner::Workload { workload, part }));
         }
-    };
-    let pod = pod::pod(cx, workload, settings, stateful, out);
-    let meta = |name: &str| ObjectMeta {
-        name: Some(name.to_string()),
-        namespace: cx.namespace.clone(),
-        labels: Some(cx.labels(workload)),
-        ..Default::default()
-    };
-    let mut objects: Vec<Json> = Vec::new();
-    objects.extend(pod.config_maps.iter().map(to_json));
-    objects.extend(pod.secrets.iter().map(to_json));
-    let service_name =
-        workload.annotations.get("k8s.score.dev/service-name").cloned().unwrap_or_else(|| workload.name.clone());
-    if !workload.service_ports.is_empty() {
-        let ports = workload
-            .service_ports
-            .iter()
-            .map(|(name, p)| ServicePort {
-                name: Some(name.clone()),
-                port: i32::from(p.port),
-                target_port: Some(IntOrString::Int(i32::from(p.target_port))),
-                protocol: Some(if p.protocol == Protocol::Udp { "UDP" } else { "TCP" }.into()),
-                ..Default::default()
-            })
-            .collect();
-        objects.push(to_json(&Service {
-            metadata: meta(&service_name),
-            spec: Some(ServiceSpec {
-                type_: Some("ClusterIP".into()),
-                selector: Some(cx.selector(workload)),
-                ports: Some(ports),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }));
     }
-    let headless = format!("{}-headless", workload.name);
-    if stateful {
-        objects.push(to_json(&Service {
-            metadata: meta(&headless),
-            spec: Some(ServiceSpec {
-                cluster_ip: Some("None".into()),
-                selector: Some(cx.selector(workload)),
-                ports: Some(vec![ServicePort { name: Some("headless".into()), port: 99, ..Default::default() }]),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }));
+    for (object, owner) in emitted {
+        ledger.add(object, owner, out);
     }
-    if settings.network_policy {
-        objects.push(to_json(&network::policy(cx, workload)));
-    }
-    let selector = LabelSelector { match_labels: Some(cx.selector(workload)), match_expressions: None };
-    if stateful {
-        objects.push(to_json(&StatefulSet {
-            metadata: meta(&workload.name),
-            spec: Some(StatefulSetSpec {
-                replicas,
-                selector,
-                service_name: Some(headless),
-                template: pod.template,
-                volume_claim_templates: (!pod.claims.is_empty()).then_some(pod.claims),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }));
-    } else {
-        objects.push(to_json(&Deployment {
-            metadata: meta(&workload.name),
-            spec: Some(DeploymentSpec { replicas, selector, template: pod.template, ..Default::default() }),
-            ..Default::default()
-        }));
-    }
-    objects
+    ledger.into_objects()
 }

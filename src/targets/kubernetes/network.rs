@@ -87,7 +87,7 @@ pub fn policy(cx: &Context<'_>, workload: &Workload) -> NetworkPolicy {
     }
     for (name, request) in &workload.resources {
         let Some(uid) = cx.graph.local.get(&(workload.name.clone(), name.clone())) else { continue };
-        let Some(provided) = cx.provisioned.resources.get(uid) else { continue };
+        let Some(provided) = cx.resources.get(uid) else { continue };
         if request.kind == "route" {
             // The gateway or ingress controller runs in a namespace we do not know.
             let port = param_text(&request.params, "port");

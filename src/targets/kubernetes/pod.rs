@@ -3,49 +3,28 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{
-    Capabilities, ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, ExecAction,
-    HTTPGetAction, HTTPHeader, KeyToPath, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSecurityContext,
-    PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, Secret, SecretVolumeSource, SecurityContext,
-    Volume, VolumeMount,
+    Capabilities, ConfigMap, Container, ContainerPort, EmptyDirVolumeSource, ExecAction, HTTPGetAction, HTTPHeader,
+    PersistentVolumeClaim, PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile,
+    Secret, SecurityContext, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use serde_json::Value as Json;
-use sha2::{Digest, Sha256};
 
-use super::{Context, Settings, env};
+use super::{Context, Settings, env, files, volumes};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::ir::{self, FileContent, Readiness, Workload};
-use crate::provision::output::Output;
+use crate::ir::{self, Readiness, Workload};
 
 /// The pod and the objects it needs.
 #[derive(Debug, Default)]
 pub struct Pod {
     pub template: PodTemplateSpec,
-    pub config_maps: Vec<ConfigMap>,
-    pub secrets: Vec<Secret>,
+    /// By container name.
+    pub config_maps: Vec<(String, ConfigMap)>,
+    pub secrets: Vec<(String, Secret)>,
     /// For a StatefulSet: claims from volume outputs with a `claimSpec`.
     pub claims: Vec<PersistentVolumeClaim>,
-}
-
-fn short_hash(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().take(4).map(|b| format!("{b:02x}")).collect()
-}
-
-/// A ConfigMap or Secret key for a file: its base name, made safe, and a hash of the path.
-fn file_key(target: &str) -> String {
-    let base: String = target
-        .rsplit('/')
-        .next()
-        .unwrap_or("file")
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
-        .take(40)
-        .collect();
-    format!("{}-{}", base.trim_matches('.'), short_hash(target))
 }
 
 fn quantity(text: &str) -> Quantity {
@@ -182,164 +161,16 @@ pub fn pod(cx: &Context<'_>, workload: &Workload, settings: &Settings, stateful:
         workload.containers.iter().filter(|(_, c)| role(c) == Role::Main).map(|(n, _)| n.as_str()).collect();
     let mut built: BTreeMap<&str, Container> = BTreeMap::new();
     for (name, container) in &workload.containers {
-        let mut mounts = Vec::new();
-        let mut config_data = BTreeMap::new();
-        let mut binary_data = BTreeMap::new();
-        let mut secret_data = BTreeMap::new();
-        let mut config_items = Vec::new();
-        let mut secret_items = Vec::new();
-        let config_name = format!("{}-{name}-files", workload.name);
-        let secret_name = format!("{}-{name}-secret-files", workload.name);
-        for (target, file) in &container.files {
-            let key = file_key(target);
-            let mode = file.mode.map(|m| i32::try_from(m).unwrap_or(0o644));
-            let in_secret = match &file.content {
-                FileContent::Binary(bytes) => {
-                    binary_data.insert(key.clone(), ByteString(bytes.clone()));
-                    false
-                }
-                FileContent::Text(template) => match env::file_text(cx, workload, template, out) {
-                    Some((text, true)) => {
-                        secret_data.insert(key.clone(), text);
-                        true
-                    }
-                    Some((text, false)) => {
-                        config_data.insert(key.clone(), text);
-                        false
-                    }
-                    None => continue,
-                },
-            };
-            let item = KeyToPath { key: key.clone(), path: key.clone(), mode };
-            let volume = if in_secret {
-                secret_items.push(item);
-                "secret-files"
-            } else {
-                config_items.push(item);
-                "files"
-            };
-            // subPath mounts the one file at its own path and leaves the rest of the directory.
-            mounts.push(VolumeMount {
-                name: volume.into(),
-                mount_path: target.clone(),
-                sub_path: Some(key),
-                read_only: Some(true),
-                ..Default::default()
-            });
+        let files = files::files(cx, workload, name, container, out);
+        let mut mounts = files.mounts;
+        if let Some(map) = files.config_map {
+            result.config_maps.push((name.clone(), map));
         }
-        let labels = cx.labels(workload);
-        let meta = |object: &str| ObjectMeta {
-            name: Some(object.to_string()),
-            namespace: cx.namespace.clone(),
-            labels: Some(labels.clone()),
-            ..Default::default()
-        };
-        if !config_items.is_empty() {
-            result.config_maps.push(ConfigMap {
-                metadata: meta(&config_name),
-                data: (!config_data.is_empty()).then_some(config_data),
-                binary_data: (!binary_data.is_empty()).then_some(binary_data),
-                immutable: None,
-            });
-            volumes.insert(
-                format!("{name}/files"),
-                Volume {
-                    name: format!("{name}-files"),
-                    config_map: Some(ConfigMapVolumeSource {
-                        name: config_name.clone(),
-                        items: Some(config_items),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-            );
+        if let Some(secret) = files.secret {
+            result.secrets.push((name.clone(), secret));
         }
-        if !secret_items.is_empty() {
-            result.secrets.push(Secret {
-                metadata: meta(&secret_name),
-                string_data: Some(secret_data),
-                type_: Some("Opaque".into()),
-                ..Default::default()
-            });
-            volumes.insert(
-                format!("{name}/secret-files"),
-                Volume {
-                    name: format!("{name}-secret-files"),
-                    secret: Some(SecretVolumeSource {
-                        secret_name: Some(secret_name.clone()),
-                        items: Some(secret_items),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-            );
-        }
-        for mount in &mut mounts {
-            mount.name = format!("{name}-{}", mount.name);
-        }
-        for (target, volume) in &container.volumes {
-            let Some(reference) = volume.source.as_whole_resource() else {
-                out.push(
-                    Diagnostic::error(Code::BadVolume, format!("the volume at `{target}` does not name a resource"))
-                        .label(volume.source.span, "expected `${resources.<name>}`")
-                        .help("declare a resource of type `volume` (or another that provides one) and use `source: ${resources.<name>}`"),
-                );
-                continue;
-            };
-            let outputs = cx.output(workload, reference);
-            let source = outputs.as_ref().and_then(|o| match o {
-                Output::Map(map) => map.get("source").and_then(Output::to_literal_json),
-                _ => None,
-            });
-            let claim = outputs.as_ref().and_then(|o| match o {
-                Output::Map(map) => map.get("claimSpec").and_then(Output::to_literal_json),
-                _ => None,
-            });
-            let volume_name = format!("vol-{}", reference.resource);
-            match (source, claim) {
-                (Some(Json::Object(mut source)), _) => {
-                    source.insert("name".into(), Json::String(volume_name.clone()));
-                    match serde_json::from_value::<Volume>(Json::Object(source)) {
-                        Ok(v) => {
-                            volumes.insert(format!("resource/{}", reference.resource), v);
-                        }
-                        Err(error) => out.push(
-                            Diagnostic::error(Code::BadVolume, format!("resource `{}` returns a `source` that is not a Kubernetes volume source: {error}", reference.resource))
-                                .label(reference.span, "this volume")
-                                .help("the provisioner's `source` output must be a volume source, e.g. `{emptyDir: {}}`"),
-                        ),
-                    }
-                }
-                (_, Some(claim)) if stateful => match serde_json::from_value::<PersistentVolumeClaimSpec>(claim) {
-                    Ok(spec) => result.claims.push(PersistentVolumeClaim {
-                        metadata: ObjectMeta { name: Some(volume_name.clone()), ..Default::default() },
-                        spec: Some(spec),
-                        ..Default::default()
-                    }),
-                    Err(error) => out.push(
-                        Diagnostic::error(Code::BadVolume, format!("resource `{}` returns a `claimSpec` that is not a claim spec: {error}", reference.resource))
-                            .label(reference.span, "this volume"),
-                    ),
-                },
-                (_, Some(_)) => out.push(
-                    Diagnostic::error(Code::BadVolume, format!("resource `{}` provides a claim, which only a StatefulSet can use", reference.resource))
-                        .label(reference.span, "a claim for a Deployment")
-                        .help("annotate the workload with `k8s.score.dev/kind: StatefulSet`, or use a provisioner that returns a `source`"),
-                ),
-                _ => out.push(
-                    Diagnostic::error(Code::BadVolume, format!("resource `{}` provides no volume (`source` or `claimSpec` output)", reference.resource))
-                        .label(reference.span, "not a volume")
-                        .help("use a resource of type `volume`, or a provisioner that returns `source`"),
-                ),
-            }
-            mounts.push(VolumeMount {
-                name: volume_name,
-                mount_path: target.clone(),
-                sub_path: volume.path.clone(),
-                read_only: volume.read_only.then_some(true),
-                ..Default::default()
-            });
-        }
+        volumes.extend(files.volumes);
+        mounts.extend(volumes::volumes(cx, workload, container, stateful, &mut volumes, &mut result.claims, out));
         if settings.read_only_root_filesystem && !mounts.iter().any(|m| m.mount_path == "/tmp") {
             volumes.insert(
                 "tmp".into(),

@@ -1,0 +1,8 @@
+//! Documents, whatever their kind (Score workloads, platform files, provisioner files): reading
+//! bytes safely, parsing YAML into a tree that keeps every span, dotted paths, and JSON Schema
+//! validation whose errors point into the tree. Nothing here knows what a document means.
+
+pub mod dotted;
+pub mod read;
+pub mod schema;
+pub mod yaml;

@@ -1,0 +1,81 @@
+//! Settings of an environment that are not about provisioning: per-workload settings Score lacks
+//! (replicas), and the section of each target (`kubernetes:` for the Kubernetes objects that the
+//! targets emit: namespace, what routes become, secure defaults). Keys that moved into a target's
+//! section still work, with a warning that says where they went.
+
+use serde::{Deserialize, Serialize};
+
+/// Settings a deployment needs that Score does not have.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct WorkloadSettings {
+    pub replicas: Option<u32>,
+    pub kubernetes: WorkloadKubernetes,
+}
+
+/// A workload's own Kubernetes settings, over the environment's.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadKubernetes {
+    #[serde(default)]
+    pub security: Security,
+}
+
+/// The `kubernetes:` section of an environment.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesSettings {
+    /// The namespace of everything compiled for the environment.
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub routes: RouteKind,
+    #[serde(default)]
+    pub security: Security,
+}
+
+/// The secure defaults of the Kubernetes objects, each of which can be switched off; `None`
+/// means "as the environment (or the default) says".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Security {
+    pub network_policy: Option<bool>,
+    pub read_only_root_filesystem: Option<bool>,
+    pub run_as_non_root: Option<bool>,
+    #[serde(default, deserialize_with = "explicit_null")]
+    pub run_as_user: Option<Option<i64>>,
+    pub seccomp: Option<bool>,
+    pub drop_capabilities: Option<bool>,
+    pub automount_service_account_token: Option<bool>,
+    pub default_resources: Option<bool>,
+}
+
+/// Tells `runAsUser: null` (keep the image's user) from an absent `runAsUser`.
+fn explicit_null<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<i64>>, D::Error> {
+    Ok(Some(Option::deserialize(deserializer)?))
+}
+
+impl Security {
+    /// This layer's settings over `base`'s.
+    pub fn over(&self, base: &Security) -> Security {
+        Security {
+            network_policy: self.network_policy.or(base.network_policy),
+            read_only_root_filesystem: self.read_only_root_filesystem.or(base.read_only_root_filesystem),
+            run_as_non_root: self.run_as_non_root.or(base.run_as_non_root),
+            run_as_user: self.run_as_user.or(base.run_as_user),
+            seccomp: self.seccomp.or(base.seccomp),
+            drop_capabilities: self.drop_capabilities.or(base.drop_capabilities),
+            automount_service_account_token: self
+                .automount_service_account_token
+                .or(base.automount_service_account_token),
+            default_resources: self.default_resources.or(base.default_resources),
+        }
+    }
+}
+
+/// What `route` resources become in Kubernetes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RouteKind {
+    #[default]
+    Httproute,
+    Ingress,
+}

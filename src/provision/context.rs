@@ -1,0 +1,87 @@
+//! What templates and commands see: the resource, its declaring workload, every workload (built
+//! once per compile and shared by every resource's context), the environment, the outputs of
+//! the resources the declaring workload has, and the keys generated values derive from.
+
+use serde_json::{Value as Json, json};
+
+use super::{Inputs, Provisioned, lookup};
+use crate::graph::{Resource, link_target};
+
+/// Every workload's name, the name it is reached by, its ports and metadata: as JSON (for
+/// commands) and as a template value, built once.
+#[derive(Debug)]
+pub(super) struct Shared {
+    pub json: Json,
+    value: minijinja::Value,
+}
+
+impl Shared {
+    pub fn new(inputs: &Inputs<'_>) -> Shared {
+        let workloads: serde_json::Map<String, Json> = inputs
+            .workloads
+            .iter()
+            .map(|w| {
+                let ports: serde_json::Map<String, Json> = w
+                    .service_ports
+                    .iter()
+                    .map(|(name, p)| {
+                        let port =
+                            json!({"name": name, "port": p.port, "target_port": p.target_port, "protocol": p.protocol});
+                        (name.clone(), port)
+                    })
+                    .collect();
+                let service = inputs.model.service_name(w);
+                (w.name.clone(), json!({"name": w.name, "service": service, "ports": ports, "metadata": w.metadata}))
+            })
+            .collect();
+        let json = Json::Object(workloads);
+        Shared { value: minijinja::Value::from(minijinja::value::Serde(&json)), json }
+    }
+
+    /// A template context: `context` with the shared `workloads`.
+    pub fn with(&self, context: &Json) -> minijinja::Value {
+        minijinja::context! { workloads => self.value.clone(), ..minijinja::Value::from(minijinja::value::Serde(context)) }
+    }
+}
+
+/// What templates and commands see, but `workloads` (shared, added by the caller).
+pub(super) fn context(inputs: &Inputs<'_>, resource: &Resource, params: Json, done: &Provisioned) -> Json {
+    let workload = crate::ir::find_workload(inputs.workloads, &resource.source_workload);
+    let dependencies: serde_json::Map<String, Json> = workload
+        .map(|w| {
+            w.resources
+                .keys()
+                .filter_map(|name| {
+                    let (provided, _) = lookup(inputs, done, &w.name, name)?;
+                    let outputs: serde_json::Map<String, Json> =
+                        provided.outputs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+                    Some((name.clone(), Json::Object(outputs)))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let environment = inputs.environment;
+    json!({
+        "resource": {
+            "uid": resource.uid,
+            "type": resource.kind,
+            "class": resource.class,
+            "id": resource.id,
+            "name": resource.dns_name(),
+            "params": params,
+            "metadata": resource.metadata,
+            "link": link_target(resource).map(|(w, _)| w),
+            "declared_by": resource.declarations.iter().map(|d| json!({"workload": d.workload, "name": d.name})).collect::<Vec<_>>(),
+        },
+        "workload": workload.map(|w| json!({"name": w.name, "metadata": w.metadata, "annotations": w.annotations})),
+        "environment": {
+            "name": environment.name,
+            "namespace": environment.kubernetes.namespace,
+            "target": inputs.target.name(),
+            "variables": environment.variables,
+            "routes": environment.kubernetes.routes,
+        },
+        "outputs": dependencies,
+        "_keys": { "resource": inputs.seed.key(&resource.uid), "shared": inputs.seed.key(&format!("shared:{}", environment.name)) },
+    })
+}

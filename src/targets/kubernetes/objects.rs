@@ -1,0 +1,218 @@
+//! The ledger of emitted objects: every object has one owner. Two objects with the same
+//! apiVersion, kind, namespace and name are an error naming both owners at their declarations,
+//! never a silent merge; the one exception is a shared instance, the same object that one
+//! provisioner returns for several resources (one MinIO for every bucket), emitted once.
+//!
+//! Objects that provisioners return are checked before they are recorded: they need an
+//! `apiVersion`, a `kind` and a `metadata.name` valid for the kind, and may not lie in another
+//! namespace than the environment's (they get the environment's when they name none).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+use super::names;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::graph::Resource;
+use crate::ir::Workload;
+use crate::provision::ProvisionedResource;
+use crate::source::Span;
+
+/// Who emits an object.
+#[derive(Debug, Clone)]
+pub enum Owner<'a> {
+    /// The environment itself (its Namespace).
+    Environment { name: &'a str, span: Span },
+    /// A provisioner, for a resource.
+    Resource { resource: &'a Resource, provided: &'a ProvisionedResource },
+    /// A workload; `part` says which of its objects ("its Service", "the files of container `x`").
+    Workload { workload: &'a Workload, part: String },
+}
+
+impl Owner<'_> {
+    /// "workload `api` (its Service)", for messages.
+    fn describe(&self) -> String {
+        match self {
+            Owner::Environment { name, .. } => format!("environment `{name}`"),
+            Owner::Resource { resource, provided } => {
+                format!("provisioner `{}` for resource `{}`", provided.provisioner, resource.uid)
+            }
+            Owner::Workload { workload, part } => format!("workload `{}` ({part})", workload.name),
+        }
+    }
+
+    /// Labels at the owner's declarations.
+    fn label(&self, diagnostic: Diagnostic, text: &str) -> Diagnostic {
+        match self {
+            Owner::Environment { span, .. } => diagnostic.label(*span, format!("{text}: this environment")),
+            Owner::Resource { resource, provided } => diagnostic
+                .label(resource.declarations[0].span, format!("{text}: resource `{}`", resource.uid))
+                .label(provided.provisioner_span, format!("provisioner `{}`", provided.provisioner)),
+            Owner::Workload { workload, part } => {
+                diagnostic.label(workload.name_span, format!("{text}: workload `{}` ({part})", workload.name))
+            }
+        }
+    }
+}
+
+/// apiVersion, kind, namespace and name.
+type Identity = (String, String, String, String);
+
+fn text<'j>(object: &'j Json, pointer: &str) -> Option<&'j str> {
+    object.pointer(pointer).and_then(Json::as_str).filter(|s| !s.is_empty())
+}
+
+fn identity(object: &Json) -> Identity {
+    let field = |p: &str| text(object, p).unwrap_or_default().to_string();
+    (field("/apiVersion"), field("/kind"), field("/metadata/namespace"), field("/metadata/name"))
+}
+
+/// `Kind/name`, for messages.
+pub fn display(object: &Json) -> String {
+    format!("{}/{}", text(object, "/kind").unwrap_or("?"), text(object, "/metadata/name").unwrap_or("?"))
+}
+
+/// Kinds that live outside namespaces.
+pub const CLUSTER_SCOPED: &[&str] = &[
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "StorageClass",
+    "PersistentVolume",
+    "PriorityClass",
+    "IngressClass",
+    "GatewayClass",
+    "ClusterSecretStore",
+];
+
+/// The objects of one environment, in the order they were recorded, with their owners.
+#[derive(Debug)]
+pub struct Ledger<'a> {
+    namespace: Option<&'a str>,
+    objects: Vec<Json>,
+    owners: Vec<Owner<'a>>,
+    index: BTreeMap<Identity, usize>,
+}
+
+impl<'a> Ledger<'a> {
+    pub fn new(namespace: Option<&'a str>) -> Self {
+        Ledger { namespace, objects: Vec::new(), owners: Vec::new(), index: BTreeMap::new() }
+    }
+
+    pub fn into_objects(self) -> Vec<Json> {
+        self.objects
+    }
+
+    /// Checks an object a provisioner returned, gives it the environment's namespace, and
+    /// records it.
+    pub fn add_provisioned(
+        &mut self,
+        object: &Json,
+        resource: &'a Resource,
+        provided: &'a ProvisionedResource,
+        out: &mut Diagnostics,
+    ) {
+        let owner = Owner::Resource { resource, provided };
+        let invalid = |message: String, help: &str| {
+            owner.label(Diagnostic::error(Code::InvalidObject, message), "returned while provisioning").help(help)
+        };
+        let what = format!("provisioner `{}` ({})", provided.provisioner, provided.provisioner_file);
+        let missing: Vec<&str> =
+            [("/apiVersion", "apiVersion"), ("/kind", "kind"), ("/metadata/name", "metadata.name")]
+                .into_iter()
+                .filter(|(pointer, _)| text(object, pointer).is_none())
+                .map(|(_, field)| field)
+                .collect();
+        if !missing.is_empty() {
+            let fields = missing.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+            return out.push(invalid(
+                format!("{what} returns an object without {fields} for resource `{}`", resource.uid),
+                "every object needs `apiVersion`, `kind` and `metadata.name` (a string each)",
+            ));
+        }
+        let kind = text(object, "/kind").unwrap_or_default();
+        let mut object = object.clone();
+        if !CLUSTER_SCOPED.contains(&kind) {
+            match (text(&object, "/metadata/namespace"), self.namespace) {
+                (Some(theirs), ours) if Some(theirs) != ours => {
+                    let ours = ours
+                        .map_or("none (objects go to the namespace they are applied in)".into(), |n| format!("`{n}`"));
+                    return out.push(invalid(
+                        format!(
+                            "{what} puts `{}` into namespace `{theirs}`, but the environment's namespace is {ours}",
+                            display(&object)
+                        ),
+                        "a provisioner's objects belong to the environment's namespace: leave `metadata.namespace` out, or use `environment.namespace`",
+                    ));
+                }
+                (None, Some(ours)) => {
+                    if let Some(metadata) = object.get_mut("metadata").and_then(Json::as_object_mut) {
+                        metadata.insert("namespace".into(), Json::String(ours.to_string()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.add(object, owner, out);
+    }
+
+    /// Records an object unless one with its identity is there already: then it is a shared
+    /// instance (the same object from the same provisioner) and dropped, or an error naming both
+    /// owners. A name not valid for the kind is an error too.
+    pub fn add(&mut self, object: Json, owner: Owner<'a>, out: &mut Diagnostics) {
+        let kind = text(&object, "/kind").unwrap_or_default();
+        let name = text(&object, "/metadata/name").unwrap_or_default();
+        if let Err(reason) = names::check(kind, name) {
+            let diagnostic = Diagnostic::error(
+                Code::InvalidName,
+                format!(
+                    "`{}`, emitted by {}, has a name Kubernetes refuses: {reason}",
+                    display(&object),
+                    owner.describe()
+                ),
+            );
+            out.push(owner.label(diagnostic, "named after").help(names::help(kind)));
+            return;
+        }
+        let identity = identity(&object);
+        if let Some(&first) = self.index.get(&identity) {
+            let earlier = &self.owners[first];
+            let shared = match (earlier, &owner) {
+                (Owner::Resource { provided: a, .. }, Owner::Resource { provided: b, .. }) => {
+                    a.provisioner == b.provisioner && self.objects[first] == object
+                }
+                _ => false,
+            };
+            if !shared {
+                out.push(duplicate(&object, earlier, &owner));
+            }
+            return;
+        }
+        self.index.insert(identity, self.objects.len());
+        self.objects.push(object);
+        self.owners.push(owner);
+    }
+}
+
+fn duplicate(object: &Json, first: &Owner<'_>, second: &Owner<'_>) -> Diagnostic {
+    let help = match (first, second) {
+        (Owner::Resource { provided: a, .. }, Owner::Resource { provided: b, .. })
+            if a.provisioner == b.provisioner =>
+        {
+            "a provisioner that returns one object for several resources must return the same object each time; name per-resource objects after `resource.name`"
+        }
+        (Owner::Workload { .. }, Owner::Workload { .. }) => {
+            "each workload's objects are named after it (and its containers): rename one workload or container"
+        }
+        (Owner::Resource { .. }, Owner::Workload { .. }) | (Owner::Workload { .. }, Owner::Resource { .. }) => {
+            "a workload's objects are named after the workload: rename the workload, or name the provisioner's objects after `resource.name`"
+        }
+        _ => "every object needs one owner: name each provisioner's objects after `resource.name`",
+    };
+    let diagnostic = Diagnostic::error(
+        Code::DuplicateObject,
+        format!("`{}` is emitted twice: by {} and by {}", display(object), first.describe(), second.describe()),
+    );
+    second.label(first.label(diagnostic, "first"), "again").help(help)
+}

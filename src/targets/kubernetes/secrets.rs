@@ -1,0 +1,107 @@
+//! The Secret keys the provisioned objects provide: a Secret's `stringData` and `data` keys, or
+//! the keys an External Secrets `ExternalSecret` writes into its target Secret. A secret output
+//! must name one of them (the only places a secret value may live), and a file that embeds a
+//! secret reads its value from the Secret.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value as Json;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::graph::Graph;
+use crate::provision::ProvisionedResource;
+use crate::provision::output::{Output, SecretKey};
+
+/// Secret keys by (Secret name, key), and Secret objects by name.
+#[derive(Debug, Default)]
+pub struct Index<'a> {
+    keys: BTreeSet<(String, String)>,
+    secrets: BTreeMap<&'a str, &'a Json>,
+}
+
+impl<'a> Index<'a> {
+    /// Indexes every object the provisioners returned (duplicates too: the one-owner check
+    /// reports those, and their keys should not look missing as well).
+    pub fn build(objects: impl Iterator<Item = &'a Json>) -> Index<'a> {
+        let mut index = Index::default();
+        for object in objects {
+            index.keys.extend(keys_of(object));
+            if object.get("kind").and_then(Json::as_str) == Some("Secret")
+                && let Some(name) = object.pointer("/metadata/name").and_then(Json::as_str)
+            {
+                index.secrets.entry(name).or_insert(object);
+            }
+        }
+        index
+    }
+
+    /// A Secret's value for a key, from `stringData` or base64 `data`.
+    pub fn value(&self, key: &SecretKey) -> Option<String> {
+        use base64::Engine;
+        let secret = self.secrets.get(key.name.as_str())?;
+        if let Some(value) = secret.get("stringData").and_then(|d| d.get(&key.key)).and_then(Json::as_str) {
+            return Some(value.to_string());
+        }
+        let encoded = secret.get("data").and_then(|d| d.get(&key.key)).and_then(Json::as_str)?;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+        String::from_utf8(bytes).ok()
+    }
+
+    /// Every secret output of every resource must name a Secret key that a provisioner creates.
+    pub fn check_outputs(
+        &self,
+        graph: &Graph,
+        resources: &BTreeMap<String, ProvisionedResource>,
+        out: &mut Diagnostics,
+    ) {
+        for resource in graph.resources_in_order() {
+            let Some(provided) = resources.get(&resource.uid) else { continue };
+            let mut wanted = Vec::new();
+            provided.outputs.values().for_each(|o| secrets(o, &mut wanted));
+            for (name, key) in wanted.into_iter().filter(|k| !self.keys.contains(k)) {
+                out.push(
+                    Diagnostic::error(Code::DanglingSecret, format!("provisioner `{}` returns a secret output in Secret `{name}`, key `{key}`, but creates no such Secret key", provided.provisioner))
+                        .label(provided.provisioner_span, "this provisioner")
+                        .label(resource.declarations[0].span, format!("while provisioning `{}`", resource.uid))
+                        .help("add a Secret with that key (in `stringData` or `data`), or an ExternalSecret targeting it, to the provisioner's objects"),
+                );
+            }
+        }
+    }
+}
+
+fn secrets(output: &Output, found: &mut Vec<(String, String)>) {
+    match output {
+        Output::Secret { secret } => found.push((secret.name.clone(), secret.key.clone())),
+        Output::Map(map) => map.values().for_each(|o| secrets(o, found)),
+        _ => {}
+    }
+}
+
+/// The `(Secret name, key)` pairs an object provides.
+fn keys_of(object: &Json) -> Vec<(String, String)> {
+    let text = |p: &str| object.pointer(p).and_then(Json::as_str).map(str::to_string);
+    match object.get("kind").and_then(Json::as_str) {
+        Some("Secret") => {
+            let Some(name) = text("/metadata/name") else { return Vec::new() };
+            ["stringData", "data"]
+                .iter()
+                .filter_map(|field| object.get(*field).and_then(Json::as_object))
+                .flat_map(|map| map.keys())
+                .map(|key| (name.clone(), key.clone()))
+                .collect()
+        }
+        Some("ExternalSecret") => {
+            let Some(name) = text("/spec/target/name") else { return Vec::new() };
+            object
+                .pointer("/spec/data")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d.get("secretKey").and_then(Json::as_str))
+                .map(|key| (name.clone(), key.to_string()))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
