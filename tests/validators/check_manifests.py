@@ -1,7 +1,8 @@
 """Validates Kubernetes manifests with kubernetes-validate (strict, Kubernetes 1.32).
 
 Usage: check_manifests.py FILE...   Prints one line per problem; exits 1 if there are any.
-A kind with no schema fails, unless it is an allow-listed custom resource.
+A kind with no schema fails, unless it is an allow-listed custom resource. kubernetes-validate reports
+only the first error per object, and its YAML loader keeps the last of duplicate keys (yamllint's job).
 """
 import sys
 
@@ -18,12 +19,21 @@ ALLOWED_CUSTOM_RESOURCES = {
 problems = 0
 checked = 0
 for path in sys.argv[1:]:
-    with open(path, encoding="utf-8") as handle:
-        documents = [d for d in yaml.safe_load_all(handle) if d is not None]
+    try:
+        with open(path, encoding="utf-8") as handle:
+            documents = [d for d in yaml.safe_load_all(handle) if d is not None]
+    except (OSError, yaml.YAMLError) as error:
+        problems += 1
+        print(f"{path}: cannot read: {error}")
+        continue
     for document in documents:
         checked += 1
+        if not isinstance(document, dict):
+            problems += 1
+            print(f"{path}: a document is a {type(document).__name__}, not a Kubernetes object")
+            continue
         kind = (document.get("apiVersion"), document.get("kind"))
-        name = document.get("metadata", {}).get("name")
+        name = (document.get("metadata") or {}).get("name")
         try:
             kubernetes_validate.validate(document, VERSION, strict=True)
         except SchemaNotFoundError:

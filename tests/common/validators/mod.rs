@@ -1,0 +1,101 @@
+//! Real external validators for what stave emits, installed on first use under `target/validators/`
+//! (PyPI and npm only) and cached. `try_*` helpers return `Err(problems)` when the validator rejects
+//! its input; the others panic with the problems. A validator that cannot be installed always panics
+//! with the reason, even in `try_*`, so a missing tool never passes or counts as a rejection.
+
+pub mod helm;
+pub mod install;
+pub mod terraform;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[allow(unused_imports, reason = "each test crate uses a different subset")]
+pub use helm::{helm, helm_lint_strict, helm_template, try_helm_lint_strict, try_helm_template};
+#[allow(unused_imports, reason = "each test crate uses a different subset")]
+pub use terraform::{
+    terraform, terraform_fmt_check, terraform_schema_check, terraform_schemas, try_terraform_fmt_check,
+    try_terraform_schema_check,
+};
+
+/// What the Python venv holds (kubernetes-validate, yamllint, and python-hcl2 for the Terraform check).
+pub const PACKAGES: &[&str] = &["kubernetes-validate==1.37.0", "yamllint==1.38.0", "python-hcl2==8.1.4"];
+
+/// `tests/validators/NAME`: the helper scripts and configs.
+pub fn script(name: &str) -> PathBuf {
+    super::root().join("tests/validators").join(name)
+}
+
+/// The venv's bin directory (`target/validators/venv/bin`), installing the venv first if needed.
+pub fn bin() -> PathBuf {
+    let key = format!("python3 -m venv; pip install {}", PACKAGES.join(" "));
+    install::cached("venv", &key, |venv| {
+        install::run(Command::new("python3").args(["-m", "venv"]).arg(venv))?;
+        install::run(
+            Command::new(venv.join("bin/pip"))
+                .args(["install", "--quiet", "--disable-pip-version-check", "--no-input"])
+                .args(PACKAGES),
+        )?;
+        install::run(Command::new(venv.join("bin/python")).args(["-c", "import kubernetes_validate, yaml, hcl2"]))
+            .map(drop)
+    })
+    .join("bin")
+}
+
+/// The venv's Python interpreter.
+pub fn python() -> PathBuf {
+    bin().join("python")
+}
+
+/// Runs a validator; `Ok(output)` when it exits 0, `Err(name: output)` otherwise.
+fn check(name: &str, command: &mut Command) -> Result<String, String> {
+    let output = command.output().unwrap_or_else(|e| panic!("cannot run {name} ({command:?}): {e}"));
+    let text = install::text(&output);
+    if output.status.success() { Ok(text) } else { Err(format!("{name} found problems:\n{text}")) }
+}
+
+/// kubernetes-validate (strict, Kubernetes 1.32, through `tests/validators/check_manifests.py`): every
+/// object must match its OpenAPI schema, with no unknown field; a kind with no schema is a problem
+/// unless it is an allow-listed custom resource.
+pub fn try_kubernetes_validate(files: &[PathBuf]) -> Result<String, String> {
+    assert!(!files.is_empty(), "nothing to validate");
+    check("kubernetes-validate", Command::new(python()).arg(script("check_manifests.py")).args(files))
+}
+
+/// yamllint with `tests/validators/yamllint.yaml`: YAML syntax and duplicate keys (which
+/// kubernetes-validate cannot see, since its YAML loader keeps the last value).
+pub fn try_yamllint(files: &[PathBuf]) -> Result<String, String> {
+    assert!(!files.is_empty(), "nothing to lint");
+    check(
+        "yamllint",
+        Command::new(bin().join("yamllint")).args(["-f", "parsable", "-c"]).arg(script("yamllint.yaml")).args(files),
+    )
+}
+
+/// Validates manifest files with kubernetes-validate and yamllint; panics with every problem found.
+pub fn validate(files: &[PathBuf]) {
+    let problems: Vec<String> =
+        [try_kubernetes_validate(files), try_yamllint(files)].into_iter().filter_map(Result::err).collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Panics with `result`'s problems (for the panicking forms of the `try_*` helpers).
+fn or_panic(result: Result<String, String>) -> String {
+    result.unwrap_or_else(|problems| panic!("{problems}"))
+}
+
+/// Every file under `dir` whose name ends with `suffix`, sorted.
+fn files_with_suffix(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_with_suffix(&path, suffix));
+        } else if path.to_string_lossy().ends_with(suffix) {
+            found.push(path);
+        }
+    }
+    found.sort();
+    found
+}
