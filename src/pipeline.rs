@@ -67,34 +67,112 @@ impl Compiled {
     }
 }
 
-/// Runs the pipeline up to `stage`. Returns what was built (when the phases before it had no
-/// errors) and every diagnostic.
+/// Runs the pipeline up to `stage` for one environment: the one `--env` names, or the platform
+/// file's only one. Returns what was built (when the phases before it had no errors) and every
+/// diagnostic.
 pub fn run(request: &Request, stage: Stage, sources: &mut Sources) -> (Option<Compiled>, Diagnostics) {
+    let (mut compiled, diagnostics) = run_environments(request, stage, sources, Selection::One);
+    (compiled.pop(), diagnostics)
+}
+
+/// Runs the pipeline up to `stage` for the environment `--env` names, else for every
+/// environment of the platform file (each loads the workloads with its own overrides). They
+/// must share a target, since one run writes one target's output.
+pub fn run_all(request: &Request, stage: Stage, sources: &mut Sources) -> (Vec<Compiled>, Diagnostics) {
+    run_environments(request, stage, sources, Selection::All)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Selection {
+    One,
+    All,
+}
+
+fn run_environments(
+    request: &Request,
+    stage: Stage,
+    sources: &mut Sources,
+    selection: Selection,
+) -> (Vec<Compiled>, Diagnostics) {
     let mut out = Diagnostics::new();
     let platform = match Platform::load(request.platform.as_deref(), sources) {
         Ok((platform, warnings)) => {
             out.extend(warnings);
             platform
         }
-        Err(diagnostics) => return (None, diagnostics),
+        Err(diagnostics) => return (Vec::new(), diagnostics),
     };
-    let mut environment = match platform.select(request.environment.as_deref(), sources) {
-        Ok(environment) => environment.clone(),
-        Err(diagnostic) => {
-            out.push(diagnostic);
-            return (None, out.sorted());
-        }
+    let environments: Vec<&Environment> = match (selection, request.environment.as_deref()) {
+        (Selection::All, None) => platform.environments.values().collect(),
+        (_, name) => match platform.select(name, sources) {
+            Ok(environment) => vec![environment],
+            Err(diagnostic) => {
+                out.push(diagnostic);
+                return (Vec::new(), out.sorted());
+            }
+        },
     };
+    if let Some(diagnostic) = mixed_targets(&environments, request.target) {
+        out.push(diagnostic);
+        return (Vec::new(), out.sorted());
+    }
+    let (read, diagnostics) = spec::read(&request.inputs, &request.load, sources);
+    out.extend(diagnostics);
+    let seed = request.seed.clone().unwrap_or_else(|| Seed::locate(&platform.base_dir));
+    let mut compiled = Vec::new();
+    for environment in environments {
+        let (one, diagnostics) = compile_environment(request, stage, &platform, environment, &read, &seed, sources);
+        out.extend(diagnostics);
+        compiled.extend(one);
+    }
+    (compiled, out.sorted())
+}
+
+/// Environments compiled together must compile to one target.
+fn mixed_targets(environments: &[&Environment], chosen: Option<Target>) -> Option<Diagnostic> {
+    if chosen.is_some() {
+        return None;
+    }
+    let first = environments.first()?;
+    let other = environments.iter().find(|e| e.target != first.target)?;
+    Some(
+        Diagnostic::error(
+            Code::MixedTargets,
+            format!(
+                "environments `{}` and `{}` compile to different targets ({} and {}), and one run writes one target's output",
+                first.name,
+                other.name,
+                first.target.name(),
+                other.target.name()
+            ),
+        )
+        .label(first.target_span, format!("`{}` compiles to {}", first.name, first.target.name()))
+        .label(other.target_span, format!("`{}` compiles to {}", other.name, other.target.name()))
+        .help("compile one environment at a time with `--env`, or all of them to one target with `--target`"),
+    )
+}
+
+fn compile_environment(
+    request: &Request,
+    stage: Stage,
+    platform: &Platform,
+    environment: &Environment,
+    read: &spec::Read,
+    seed: &Seed,
+    sources: &mut Sources,
+) -> (Option<Compiled>, Diagnostics) {
+    let mut out = Diagnostics::new();
+    let mut environment = environment.clone();
     if let Some(namespace) = &request.namespace {
         environment.kubernetes.namespace = Some(namespace.clone());
     }
     let target = request.target.unwrap_or(environment.target);
     let mut load = request.load.clone();
     load.platform_overrides = environment.overrides.clone();
-    let loaded = spec::load(&request.inputs, &load, sources);
+    let loaded = spec::lower_read(read, &load, sources);
     out.extend(loaded.diagnostics);
     if out.has_errors() {
-        return (None, out.sorted());
+        return (None, out);
     }
     for (name, span) in environment.workload_spans.iter().filter(|_| !request.inputs.is_empty()) {
         if !loaded.workloads.iter().any(|w| &w.name == name) {
@@ -122,19 +200,19 @@ pub fn run(request: &Request, stage: Stage, sources: &mut Sources) -> (Option<Co
         provisioned: None,
     };
     if stage == Stage::Load || out.has_errors() {
-        return (Some(compiled), out.sorted());
+        return (Some(compiled), out);
     }
     match graph::build(&compiled.workloads) {
         Ok(graph) => compiled.graph = Some(graph),
         Err(diagnostics) => {
             out.extend(diagnostics);
-            return (Some(compiled), out.sorted());
+            return (Some(compiled), out);
         }
     }
-    let Some(graph) = &compiled.graph else { return (Some(compiled), out.sorted()) };
+    let Some(graph) = &compiled.graph else { return (Some(compiled), out) };
     compiled.choices = provision::choose(graph, &compiled.registry, target);
     if stage == Stage::Graph {
-        return (Some(compiled), out.sorted());
+        return (Some(compiled), out);
     }
     // Provisioning asks the target what it needs to know; a target that is not built stops here.
     let chosen_in_file = request.target.is_none().then_some(compiled.environment.target_span);
@@ -142,10 +220,9 @@ pub fn run(request: &Request, stage: Stage, sources: &mut Sources) -> (Option<Co
         Ok(backend) => backend,
         Err(diagnostic) => {
             out.push(diagnostic);
-            return (Some(compiled), out.sorted());
+            return (Some(compiled), out);
         }
     };
-    let seed = request.seed.clone().unwrap_or_else(|| Seed::locate(&platform.base_dir));
     let inputs = Inputs {
         workloads: &compiled.workloads,
         graph,
@@ -153,10 +230,10 @@ pub fn run(request: &Request, stage: Stage, sources: &mut Sources) -> (Option<Co
         target,
         model: backend.model(),
         registry: &compiled.registry,
-        seed: &seed,
+        seed,
     };
     let (provisioned, diagnostics) = provision::provision(&inputs, &compiled.choices);
     out.extend(diagnostics);
     compiled.provisioned = Some(provisioned);
-    (Some(compiled), out.sorted())
+    (Some(compiled), out)
 }

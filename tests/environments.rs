@@ -69,7 +69,7 @@ fn a_platform_with_several_environments_needs_env() {
 #[test]
 fn same_inputs_and_seed_give_identical_bytes_whatever_the_file_order() {
     let run = |files: [&str; 2], seed: &str| {
-        let mut args = vec!["compile", "--env", "dev", "--emit", "resources"];
+        let mut args = vec!["compile", "--env", "dev"];
         args.extend(files);
         let output = stave_with_env(&fixture(), &args, None, &[("STAVE_SEED", Some(seed))]);
         assert_eq!(output.status.code(), Some(0));
@@ -120,4 +120,36 @@ fn explain_and_list_say_why() {
         stave(&fixture(), &["explain", "postgres.default#api.dbb", "api.yaml", "worker.yaml", "--env", "dev"], None);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("did you mean `postgres.default#api.db`"));
+}
+
+/// With no `--env`, `compile` compiles every environment: one directory each under `-o DIR`,
+/// each holding what `--env` alone prints; without `-o` it says so. `check --provision` checks
+/// every environment.
+#[test]
+fn every_environment_at_once() {
+    let temp = tempfile::tempdir().unwrap();
+    common::copy_dir(&fixture(), temp.path());
+    let mut args = vec!["compile"];
+    args.extend(FILES);
+    let to_stdout = stave(temp.path(), &args, None);
+    assert_eq!(to_stdout.status.code(), Some(2), "{}", transcript(&to_stdout));
+    insta::assert_snapshot!("environments__all_to_stdout", transcript(&to_stdout));
+    args.extend(["-o", "out"]);
+    let written = stave(temp.path(), &args, None);
+    assert_eq!(written.status.code(), Some(0), "{}", transcript(&written));
+    for env in ["dev", "staging", "prod"] {
+        let dir = temp.path().join("out").join(env);
+        let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        names.sort();
+        let joined: String = names.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
+        let mut one = vec!["compile", "--env", env];
+        one.extend(FILES);
+        let alone = stave(temp.path(), &one, None);
+        assert_eq!(joined.as_bytes(), alone.stdout, "{env}: the directory holds what `--env {env}` prints");
+    }
+    let mut check = vec!["check", "--provision"];
+    check.extend(FILES);
+    let checked = stave(temp.path(), &check, None);
+    assert_eq!(checked.status.code(), Some(0), "{}", transcript(&checked));
+    assert!(String::from_utf8_lossy(&checked.stderr).contains("checked 2 workload files in 3 environments"));
 }

@@ -77,7 +77,36 @@ fn a_template_provisioner_serves_a_new_type() {
     let secret = &doc["objects"][0];
     assert_eq!(secret["kind"], "Secret");
     assert_eq!(secret["metadata"]["annotations"]["example.com/owner"], "shop");
-    assert_eq!(secret["stringData"]["token"].as_str().unwrap().len(), 40);
+    assert_eq!(
+        secret["stringData"]["token"], "<generated token of sqs-queue.default#shop.queue, 40 characters>",
+        "the resources view shows what a generated value is, never the value"
+    );
+    let manifests = stave(dir.path(), &["compile"], None);
+    assert_eq!(manifests.status.code(), Some(0), "{}", transcript(&manifests));
+    let objects: Vec<serde_json::Value> =
+        serde_saphyr::from_multiple(std::str::from_utf8(&manifests.stdout).unwrap()).unwrap();
+    let secret = objects.iter().find(|o| o["kind"] == "Secret").unwrap();
+    let token = secret["stringData"]["token"].as_str().unwrap();
+    assert!(
+        token.len() == 40 && token.chars().all(|c| c.is_ascii_hexdigit()),
+        "the Kubernetes target writes the value: {token}"
+    );
+}
+
+/// A filter that changes a generated value leaves nothing a target could lower: an error.
+#[test]
+fn a_generated_value_cannot_be_changed_by_a_filter() {
+    let dir = project(
+        &TEMPLATE.replace(
+            r#"{{ generate("token", length=40) | tojson }}"#,
+            r#"{{ generate("token") | b64encode | tojson }}"#,
+        ),
+        None,
+    );
+    let output = compile(&dir);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("stave::provision::failed") && stderr.contains("changed by a filter"), "{stderr}");
 }
 
 #[test]

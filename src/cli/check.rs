@@ -34,23 +34,27 @@ pub fn run(args: CheckArgs, reporter: &Reporter) -> Outcome {
     args.target.apply(&mut request);
     let mut sources = Sources::new();
     let stage = if args.provision { Stage::Provision } else { Stage::Load };
-    let (compiled, mut diagnostics) = pipeline::run(&request, stage, &mut sources);
+    // Every environment (or the one `--env` names), each with its own overrides and provisioners.
+    let (compiled, mut diagnostics) = pipeline::run_all(&request, stage, &mut sources);
+    let inputs: Option<Vec<_>> = compiled.iter().map(pipeline::Compiled::target_input).collect();
     if args.provision
         && !diagnostics.has_errors()
-        && let Some(compiled) = &compiled
-        && let Some(input) = compiled.target_input()
+        && let (Some(inputs), Some(first)) = (inputs, compiled.first())
     {
-        match targets::emit(compiled.target, &[input], &Options::default()) {
+        match targets::emit(first.target, &inputs, &Options::default()) {
             Ok(emitted) => diagnostics.extend(emitted.warnings),
             Err(found) => diagnostics.extend(found),
         }
     }
     let diagnostics = diagnostics.sorted();
     let outcome = reporter.emit(&diagnostics, &sources);
-    let what = match request.inputs.len() {
+    let mut what = match request.inputs.len() {
         1 => "checked 1 workload file".to_string(),
         n => format!("checked {n} workload files"),
     };
+    if compiled.len() > 1 {
+        what.push_str(&format!(" in {} environments", compiled.len()));
+    }
     reporter.summary(&diagnostics, &what);
     outcome
 }

@@ -12,6 +12,7 @@ use clap::{Args, ValueEnum};
 use super::report::Reporter;
 use super::{InputArgs, Outcome, PlatformArgs, TargetArgs, inputs, output};
 use crate::pipeline::{self, Stage};
+use crate::provision::generated;
 use crate::source::Sources;
 use crate::targets::{self, Options};
 
@@ -58,14 +59,17 @@ pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
         Err(message) => return reporter.usage_error(&message),
     };
     args.target.apply(&mut request);
+    if args.emit == Emit::Manifests {
+        return match reporter.run_all(&request, Stage::Provision) {
+            Ok((compiled, sources)) => manifests(&compiled, &sources, &args, reporter),
+            Err(outcome) => outcome,
+        };
+    }
     let stage = if args.emit == Emit::Ir { Stage::Load } else { Stage::Provision };
-    let (compiled, sources) = match reporter.run(&request, stage) {
+    let (compiled, _) = match reporter.run(&request, stage) {
         Ok(result) => result,
         Err(outcome) => return outcome,
     };
-    if args.emit == Emit::Manifests {
-        return manifests(&compiled, &sources, &args, reporter);
-    }
     let (document, file) = match args.emit {
         Emit::Ir => (serde_json::json!({ "workloads": compiled.workloads }), "ir.yaml"),
         _ => (resources_view(&compiled), "resources.yaml"),
@@ -87,15 +91,26 @@ pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
 }
 
 /// The target's output, through the one entry point of every target and the one writer.
-fn manifests(compiled: &pipeline::Compiled, sources: &Sources, args: &CompileArgs, reporter: &Reporter) -> Outcome {
-    let Some(input) = compiled.target_input() else { return Outcome::InvalidInput };
+fn manifests(compiled: &[pipeline::Compiled], sources: &Sources, args: &CompileArgs, reporter: &Reporter) -> Outcome {
+    let Some(inputs) = compiled.iter().map(pipeline::Compiled::target_input).collect::<Option<Vec<_>>>() else {
+        return Outcome::InvalidInput;
+    };
+    let Some(target) = compiled.first().map(|c| c.target) else { return Outcome::InvalidInput };
     let options = Options { generate_namespace: args.generate_namespace };
-    match targets::emit(compiled.target, &[input], &options) {
+    match targets::emit(target, &inputs, &options) {
         Ok(emitted) => {
             let outcome = reporter.emit(&emitted.warnings, sources);
             if outcome != Outcome::Success {
                 reporter.summary(&emitted.warnings, "failed; nothing was written");
                 return outcome;
+            }
+            if args.output.is_none() && inputs.len() > 1 {
+                let names: Vec<String> = inputs.iter().map(|i| format!("`{}`", i.environment.name)).collect();
+                return reporter.usage_error(&format!(
+                    "{} environments ({}) compile to a directory each: pass `-o DIR`, or `--env` to print one",
+                    names.len(),
+                    names.join(", ")
+                ));
             }
             match output::write(&emitted, args.output.as_deref()) {
                 Ok(()) => Outcome::Success,
@@ -124,19 +139,27 @@ fn resources_view(compiled: &pipeline::Compiled) -> serde_json::Value {
         .resources
         .iter()
         .map(|(uid, r)| {
+            let mut outputs = serde_json::to_value(&r.outputs).unwrap_or_default();
+            generated::describe(&mut outputs);
             let view = serde_json::json!({
                 "type": r.kind, "class": r.class, "provisioner": r.provisioner,
-                "outputs": r.outputs, "objects": r.objects.iter().map(name).collect::<Vec<_>>(),
+                "outputs": outputs, "objects": r.objects.iter().map(name).collect::<Vec<_>>(),
             });
             (uid.clone(), view)
         })
         .collect();
     // Every object once: a shared instance (the same object for several resources) is one.
     let mut seen = std::collections::BTreeSet::new();
-    let objects: Vec<&serde_json::Value> = provisioned
+    let objects: Vec<serde_json::Value> = provisioned
         .in_order(graph)
         .flat_map(|r| &r.objects)
         .filter(|o| seen.insert(serde_json::to_string(o).unwrap_or_default()))
+        .map(|o| {
+            // Generated values are shown as what they are, never as values.
+            let mut o = o.clone();
+            generated::describe(&mut o);
+            o
+        })
         .collect();
     serde_json::json!({
         "environment": compiled.environment.name,

@@ -70,6 +70,19 @@ impl Reporter {
         self.run(&request, stage)
     }
 
+    /// Runs the pipeline up to `stage` for `--env` or every environment, and prints its
+    /// diagnostics. Returns what it built, or the outcome to exit with when it failed.
+    pub fn run_all(&self, request: &Request, stage: Stage) -> Result<(Vec<Compiled>, Sources), Outcome> {
+        let mut sources = Sources::new();
+        let (compiled, diagnostics) = pipeline::run_all(request, stage, &mut sources);
+        let outcome = self.emit(&diagnostics, &sources);
+        if outcome == Outcome::Success && !compiled.is_empty() {
+            return Ok((compiled, sources));
+        }
+        self.summary(&diagnostics, "failed; nothing was written");
+        Err(if outcome == Outcome::Success { Outcome::InvalidInput } else { outcome })
+    }
+
     /// Runs the pipeline up to `stage` and prints its diagnostics. Returns what it built, or
     /// the outcome to exit with when it failed.
     pub fn run(&self, request: &Request, stage: Stage) -> Result<(Compiled, Sources), Outcome> {

@@ -24,6 +24,20 @@ pub fn read_limited(reader: impl Read, name: &str) -> Result<Vec<u8>, Diagnostic
     Ok(bytes)
 }
 
+/// Characters Stave reserves for the markers of generated values (Unicode private use: U+E000
+/// to U+E002). No input may hold them, so that no input can forge a marker.
+pub const RESERVED: [char; 3] = ['\u{E000}', '\u{E001}', '\u{E002}'];
+
+/// The error for a reserved character at byte `at` of source `id`.
+pub fn reserved_character(name: &str, id: SourceId, at: usize) -> Diagnostic {
+    Diagnostic::error(
+        Code::ReservedCharacter,
+        format!("`{name}` holds a character that Stave reserves (U+E000 to U+E002)"),
+    )
+    .label(Span::new(id, at, at + 3), "this character")
+    .help("remove it: Stave uses these private-use characters to mark generated values")
+}
+
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| unreadable(&name, &e))?;
@@ -59,7 +73,14 @@ pub fn decode(bytes: Vec<u8>, name: &str, base_dir: &Path, sources: &mut Sources
             .help("pass a Score workload file (YAML text)"));
     }
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(sources.add(name, text, base_dir)),
+        Ok(text) => {
+            let reserved = text.find(RESERVED);
+            let id = sources.add(name, text, base_dir);
+            match reserved {
+                Some(at) => Err(reserved_character(name, id, at)),
+                None => Ok(id),
+            }
+        }
         Err(error) => {
             let valid = error.utf8_error().valid_up_to();
             let bytes = error.into_bytes();

@@ -82,6 +82,7 @@ pub(super) fn context(inputs: &Inputs<'_>, resource: &Resource, params: Json, do
             "routes": environment.kubernetes.routes,
         },
         "outputs": dependencies,
+        "_scopes": { "resource": resource.uid, "shared": format!("shared:{}", environment.name) },
         "_keys": { "resource": inputs.seed.key(&resource.uid), "shared": inputs.seed.key(&format!("shared:{}", environment.name)) },
     })
 }

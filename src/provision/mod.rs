@@ -10,13 +10,14 @@
 mod bindings;
 pub mod command;
 mod context;
+pub mod generated;
 pub mod output;
 mod params;
 pub mod registry;
 pub mod seed;
 pub mod template;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -32,6 +33,7 @@ use crate::platform::Environment;
 use crate::source::Span;
 use crate::suggest;
 use context::Shared;
+use generated::{Generated, GeneratedKey};
 use output::Output;
 use registry::{Action, Provisioner, Registry};
 use seed::{Seed, SeedOrigin};
@@ -55,12 +57,15 @@ pub struct ProvisionedResource {
     pub objects: Vec<Json>,
 }
 
-/// Every resource's outputs and objects, and every workload placeholder bound to its output.
+/// Every resource's outputs and objects, every workload placeholder bound to its output, and
+/// the values derived for the generated values that outputs and objects mark.
 #[derive(Debug, Default, Serialize)]
 pub struct Provisioned {
     pub resources: BTreeMap<String, ProvisionedResource>,
     #[serde(skip)]
     pub bindings: Bindings,
+    #[serde(skip)]
+    pub generated: Generated,
 }
 
 impl Provisioned {
@@ -151,10 +156,10 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
             out.push(no_provisioner(resource, inputs));
             continue;
         };
-        let already_generated = renderer.generated_values();
+        renderer.begin_resource();
         match run_one(inputs, &renderer, resource, provisioner, &provisioned, &shared) {
             Ok(result) => {
-                if !already_generated && renderer.generated_values() {
+                if first_generated.is_none() && !renderer.generated_now().is_empty() {
                     first_generated = Some(resource.declarations[0].span);
                 }
                 provisioned.resources.insert(resource.uid.clone(), result);
@@ -166,6 +171,7 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
         return (provisioned, out.sorted());
     }
     provisioned.bindings = bindings::bind(inputs, &provisioned, &mut out);
+    provisioned.generated = Generated::derive(renderer.generated_all(), inputs.seed);
     if let (Some(span), SeedOrigin::Development) = (first_generated, &inputs.seed.origin) {
         out.push(
             Diagnostic::warning(Code::DevelopmentSeed, "no seed is set, so generated passwords are development values")
@@ -242,6 +248,8 @@ fn run_one(
             let rendered =
                 renderer.outputs(provisioner, outputs, &value).map_err(|e| failed(resource, provisioner, e))?;
             let objects = renderer.objects(provisioner, &value).map_err(|e| failed(resource, provisioner, e))?;
+            check_generated(&renderer.generated_now(), &rendered, &objects)
+                .map_err(|e| failed(resource, provisioner, e))?;
             (rendered, objects)
         }
         Action::Command { argv, timeout_seconds, base_dir } => {
@@ -262,6 +270,26 @@ fn run_one(
         outputs,
         objects,
     })
+}
+
+/// Every value a template generated must reach its outputs or objects unchanged: a filter
+/// (`b64encode`, `upper`, …) applied to one leaves a marker no target can lower.
+fn check_generated(
+    handed: &BTreeSet<GeneratedKey>,
+    outputs: &BTreeMap<String, Output>,
+    objects: &[Json],
+) -> Result<(), String> {
+    let (mut found, mut broken) = (BTreeSet::new(), Vec::new());
+    outputs.values().for_each(|o| generated::collect(&o.to_json(), &mut found, &mut broken));
+    objects.iter().for_each(|o| generated::collect(o, &mut found, &mut broken));
+    let changed: Vec<&GeneratedKey> = handed.iter().filter(|k| !found.contains(k)).collect();
+    if broken.is_empty() && changed.is_empty() {
+        return Ok(());
+    }
+    let what = changed.first().map_or("a generated value".to_string(), |k| format!("`generate(\"{}\")`", k.purpose));
+    Err(format!(
+        "{what} was changed by a filter or cut, so no target can lower it: insert generated values as they are (in a Secret, under `stringData`, not base64 in `data`)"
+    ))
 }
 
 /// The outputs of the resource a reference in `workload` names, with its UID.

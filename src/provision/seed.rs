@@ -1,8 +1,15 @@
 //! Deterministic generated values (passwords, suffixes) with no state file.
 //!
 //! A value is derived from a seed, the resource's UID and a purpose (`password`, …) with
-//! SHA-256, so the same inputs and seed give the same bytes on every run and machine. The seed
-//! comes from `STAVE_SEED`, else from the file `.stave/seed` next to the platform file (or in the
+//! SHA-256, so the same inputs and seed give the same bytes on every run and machine. The
+//! derivation uses only text and hexadecimal digests, so a Helm chart computes the same values
+//! at install time with Sprig's `sha256sum` (see `targets/helm`):
+//!
+//! - key(scope) = hex(SHA-256("stave/v2\n" + seed + "\n" + scope))
+//! - value(key, purpose, length) = the first `length` characters of
+//!   hex(SHA-256(key + "\n" + purpose + "\n0")) + hex(SHA-256(key + "\n" + purpose + "\n1")) + …
+//!
+//! The seed comes from `STAVE_SEED`, else from the file `.stave/seed` next to the platform file (or in the
 //! current directory); neither is meant to be committed. With no seed, a fixed development seed
 //! is used and a warning says so: such values are public and fit only for development.
 
@@ -53,33 +60,28 @@ impl Seed {
     /// The key for one scope (a resource UID, or a name shared by several resources).
     pub fn key(&self, scope: &str) -> String {
         let mut hasher = Sha256::new();
-        hasher.update(b"stave/v1\0");
+        hasher.update(b"stave/v2\n");
         hasher.update(&self.secret);
-        hasher.update(b"\0");
+        hasher.update(b"\n");
         hasher.update(scope.as_bytes());
         hex(&hasher.finalize())
     }
+
+    /// The seed as text, for a Helm install that must derive the same values (`global.seed`).
+    pub fn as_text(&self) -> String {
+        String::from_utf8_lossy(&self.secret).into_owned()
+    }
 }
 
-/// `length` characters of `[A-Za-z0-9]` derived from a key and a purpose.
+/// `length` lowercase hexadecimal digits (4 bits each) derived from a key and a purpose.
 pub fn derive(key: &str, purpose: &str, length: usize) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut out = String::with_capacity(length);
+    let mut out = String::with_capacity(length + 64);
     let mut counter: u32 = 0;
     while out.len() < length {
-        let mut hasher = Sha256::new();
-        hasher.update(key.as_bytes());
-        hasher.update(b"\0");
-        hasher.update(purpose.as_bytes());
-        hasher.update(counter.to_be_bytes());
-        for byte in hasher.finalize() {
-            // 248 = 4 * 62: rejecting the rest keeps every character equally likely.
-            if byte < 248 && out.len() < length {
-                out.push(ALPHABET[(byte % 62) as usize] as char);
-            }
-        }
+        out.push_str(&hex(&Sha256::digest(format!("{key}\n{purpose}\n{counter}").as_bytes())));
         counter += 1;
     }
+    out.truncate(length);
     out
 }
 
@@ -100,6 +102,18 @@ mod tests {
         assert_ne!(a, derive(&seed.key("postgres.default#web.db2"), "password", 24));
         assert_ne!(a, derive(&seed.key("postgres.default#web.db"), "username", 24));
         assert_ne!(a, derive(&Seed::from_text("s2").key("postgres.default#web.db"), "password", 24));
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(derive("k", "p", 100).len(), 100);
+        assert!(derive("k", "p", 100).starts_with(&derive("k", "p", 64)));
+    }
+
+    /// The derivation, spelled out with a known digest: what the Helm chart recomputes.
+    #[test]
+    fn derivation_is_the_documented_text_hash() {
+        let key = Seed::from_text("s").key("scope");
+        let expected_key = hex(&Sha256::digest(b"stave/v2\ns\nscope"));
+        assert_eq!(key, expected_key);
+        let value = derive(&key, "password", 8);
+        assert_eq!(value, hex(&Sha256::digest(format!("{key}\npassword\n0").as_bytes()))[..8]);
     }
 }

@@ -2,21 +2,21 @@
 //!
 //! Templates see `resource`, `workload`, `workloads`, `environment` and `outputs` (the outputs of
 //! the resources this one's params use). Besides minijinja's built-ins they have `generate(purpose,
-//! length=24, shared=false)` for deterministic values, `fail(message)`, and the filters
-//! `b64encode` and `dns_label`. Undefined variables are errors; a template's run is bounded.
+//! length=32, shared=false)` for generated values (a marker that each target lowers, see
+//! [`super::generated`]), `fail(message)`, and the filters `b64encode` and `dns_label`. Undefined
+//! variables are errors; a template's run is bounded.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use base64::Engine;
 use minijinja::value::{Kwargs, Value};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
 use serde_json::Value as Json;
 
+use super::generated::GeneratedKey;
 use super::output::Output;
 use super::registry::{Action, Provisioner, Registry};
-use super::seed;
 use crate::catalog::BUILTIN_TEMPLATES;
 
 /// Instructions a template may run before it is stopped (a loop that never ends is an error).
@@ -25,8 +25,14 @@ const FUEL: u64 = 5_000_000;
 #[derive(Debug)]
 pub struct Renderer {
     env: Environment<'static>,
-    /// Set when a template generated a value: the caller warns if the seed is the development one.
-    generated: Arc<AtomicBool>,
+    generated: Arc<Mutex<Handed>>,
+}
+
+/// The generated values handed out: all of them, and those of the current resource.
+#[derive(Debug, Default)]
+struct Handed {
+    all: BTreeSet<GeneratedKey>,
+    current: BTreeSet<GeneratedKey>,
 }
 
 fn objects_template(provisioner: &Provisioner) -> String {
@@ -40,20 +46,27 @@ impl Renderer {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| AutoEscape::None);
         env.set_fuel(Some(FUEL));
-        let generated = Arc::new(AtomicBool::new(false));
-        let flag = generated.clone();
+        let generated = Arc::new(Mutex::new(Handed::default()));
+        let handed = generated.clone();
         env.add_function("generate", move |state: &State, purpose: String, kwargs: Kwargs| -> Result<String, Error> {
-            let length: usize = kwargs.get::<Option<usize>>("length")?.unwrap_or(24);
+            let length: usize = kwargs.get::<Option<usize>>("length")?.unwrap_or(32);
             let shared: bool = kwargs.get::<Option<bool>>("shared")?.unwrap_or(false);
             kwargs.assert_all_used()?;
             if !(1..=512).contains(&length) {
                 return Err(Error::new(ErrorKind::InvalidOperation, "generate: length must be from 1 to 512"));
             }
-            let keys =
-                state.lookup("_keys").ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "generate: no keys"))?;
-            let key = keys.get_attr(if shared { "shared" } else { "resource" })?;
-            flag.store(true, Ordering::Relaxed);
-            Ok(seed::derive(&key.to_string(), &purpose, length))
+            if purpose.is_empty() || !GeneratedKey::valid_part(&purpose) {
+                return Err(Error::new(ErrorKind::InvalidOperation, "generate: the purpose must be plain text"));
+            }
+            let scopes =
+                state.lookup("_scopes").ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "generate: no scope"))?;
+            let scope = scopes.get_attr(if shared { "shared" } else { "resource" })?.to_string();
+            let key = GeneratedKey { scope, purpose, length };
+            let marker = key.marker();
+            let mut handed = handed.lock().unwrap_or_else(PoisonError::into_inner);
+            handed.current.insert(key.clone());
+            handed.all.insert(key);
+            Ok(marker)
         });
         env.add_function("fail", |message: String| -> Result<String, Error> {
             Err(Error::new(ErrorKind::InvalidOperation, message))
@@ -84,8 +97,23 @@ impl Renderer {
         (Renderer { env, generated }, errors)
     }
 
-    pub fn generated_values(&self) -> bool {
-        self.generated.load(Ordering::Relaxed)
+    fn handed(&self) -> std::sync::MutexGuard<'_, Handed> {
+        self.generated.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Forgets which values the previous resource generated.
+    pub fn begin_resource(&self) {
+        self.handed().current.clear();
+    }
+
+    /// The values generated while rendering the current resource.
+    pub fn generated_now(&self) -> BTreeSet<GeneratedKey> {
+        self.handed().current.clone()
+    }
+
+    /// Every value generated so far.
+    pub fn generated_all(&self) -> BTreeSet<GeneratedKey> {
+        self.handed().all.clone()
     }
 
     fn render(&self, name: &str, context: &Value) -> Result<String, Error> {

@@ -241,6 +241,8 @@ impl Lowering<'_> {
             let source_span = field_span(self, "source");
             let bytes = self.read_source(source, source_span)?;
             match String::from_utf8(bytes) {
+                // Text that holds a character reserved for generated values is carried as bytes.
+                Ok(text) if text.contains(read::RESERVED) => FileContent::Binary(text.into_bytes()),
                 Ok(text) if input.no_expand => FileContent::Text(Template::literal(text, source_span)),
                 Ok(text) => {
                     // Placeholders in a source file are reported at the `source` field.

@@ -94,10 +94,34 @@ pub struct Loaded {
 
 /// Loads every input. Returns whatever lowered; the caller stops if there are errors.
 pub fn load(inputs: &[Input], options: &LoadOptions, sources: &mut Sources) -> Loaded {
+    let (read, mut diagnostics) = read(inputs, options, sources);
+    let mut loaded = lower_read(&read, options, sources);
+    diagnostics.extend(loaded.diagnostics);
+    loaded.diagnostics = diagnostics.sorted();
+    loaded
+}
+
+/// The inputs read into sources, once, so that several environments (each with its own
+/// platform overrides) lower the same files.
+#[derive(Debug)]
+pub struct Read {
+    files: Vec<SourceId>,
+    overrides: Option<Overrides>,
+}
+
+/// Reads every input and the command line's overrides.
+pub fn read(inputs: &[Input], options: &LoadOptions, sources: &mut Sources) -> (Read, Diagnostics) {
+    let mut out = Diagnostics::new();
+    let overrides = load_overrides(options, sources, &mut out);
+    let files = inputs.iter().filter_map(|input| read_source(input, sources, &mut out)).collect();
+    (Read { files, overrides }, out)
+}
+
+/// Lowers what [`read`] read, with `options`' platform overrides.
+pub fn lower_read(read: &Read, options: &LoadOptions, sources: &mut Sources) -> Loaded {
     let mut loaded = Loaded::default();
-    let overrides = load_overrides(options, sources, &mut loaded.diagnostics);
-    for input in inputs {
-        if let Some(workload) = load_one(input, overrides.as_ref(), options, sources, &mut loaded.diagnostics) {
+    for &id in &read.files {
+        if let Some(workload) = load_one(id, read.overrides.as_ref(), options, sources, &mut loaded.diagnostics) {
             loaded.workloads.push(workload);
         }
     }
@@ -128,6 +152,10 @@ fn load_overrides(options: &LoadOptions, sources: &mut Sources, out: &mut Diagno
     }
     for property in &options.override_properties {
         let id = sources.add("--override-property", property.as_str(), Path::new("."));
+        if let Some(at) = property.find(read::RESERVED) {
+            out.push(read::reserved_character("--override-property", id, at));
+            return None;
+        }
         result.properties.push(overrides::PropertyOverride { source: id });
     }
     Some(result)
@@ -147,13 +175,12 @@ fn read_source(input: &Input, sources: &mut Sources, out: &mut Diagnostics) -> O
 }
 
 fn load_one(
-    input: &Input,
+    id: SourceId,
     overrides: Option<&Overrides>,
     options: &LoadOptions,
     sources: &mut Sources,
     out: &mut Diagnostics,
 ) -> Option<Workload> {
-    let id = read_source(input, sources, out)?;
     let file = sources.get(id);
     let mut root = match yaml::parse(file, id) {
         Ok(root) => root,

@@ -34,6 +34,7 @@ use crate::platform::Security;
 use crate::provision::output::{Output, SecretKey};
 use crate::provision::{Bindings, ProvisionedResource, TargetModel};
 use objects::{Ledger, Owner};
+pub use objects::{Lowered, OwnerRef, Part};
 
 /// The Kubernetes target.
 #[derive(Debug)]
@@ -58,7 +59,14 @@ impl Backend for Kubernetes {
         let mut out = Diagnostics::new();
         let mut files = Vec::new();
         for input in inputs {
-            let objects = objects(input, options, &mut out);
+            let generated = &input.provisioned.generated;
+            let objects: Vec<Json> = lower(input, options, &mut out)
+                .into_iter()
+                .map(|mut lowered| {
+                    generated.substitute(&mut lowered.object);
+                    lowered.object
+                })
+                .collect();
             let prefix = if inputs.len() > 1 { format!("{}/", input.environment.name) } else { String::new() };
             files.extend(output::files(&objects, &prefix, &mut out));
         }
@@ -185,8 +193,10 @@ pub(crate) fn to_json<T: serde::Serialize>(object: &T) -> Json {
     serde_json::to_value(object).unwrap_or(Json::Null)
 }
 
-/// Every object of one environment, in apply order, each with one owner.
-fn objects(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec<Json> {
+/// Every object of one environment, in apply order, each with one owner; generated values are
+/// still markers. The Kubernetes target writes them; the targets built on its objects lower
+/// them their own way.
+pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec<Lowered> {
     let environment = input.environment;
     let namespace = environment.kubernetes.namespace.clone();
     let mut ledger = Ledger::new(namespace.as_deref());
@@ -252,5 +262,5 @@ fn objects(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec<J
     for (object, owner) in emitted {
         ledger.add(object, owner, out);
     }
-    ledger.into_objects()
+    ledger.into_lowered()
 }

@@ -18,6 +18,34 @@ use crate::ir::Workload;
 use crate::provision::ProvisionedResource;
 use crate::source::Span;
 
+/// Which of a workload's objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    /// The ConfigMap of a container's files.
+    Files(String),
+    /// The Secret of a container's files that embed secrets.
+    SecretFiles(String),
+    Service,
+    HeadlessService,
+    NetworkPolicy,
+    Deployment,
+    StatefulSet,
+}
+
+impl std::fmt::Display for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Part::Files(container) => write!(f, "the files of container `{container}`"),
+            Part::SecretFiles(container) => write!(f, "the secret files of container `{container}`"),
+            Part::Service => f.write_str("its Service"),
+            Part::HeadlessService => f.write_str("its headless Service"),
+            Part::NetworkPolicy => f.write_str("its NetworkPolicy"),
+            Part::Deployment => f.write_str("its Deployment"),
+            Part::StatefulSet => f.write_str("its StatefulSet"),
+        }
+    }
+}
+
 /// Who emits an object.
 #[derive(Debug, Clone)]
 pub enum Owner<'a> {
@@ -25,8 +53,38 @@ pub enum Owner<'a> {
     Environment { name: &'a str, span: Span },
     /// A provisioner, for a resource.
     Resource { resource: &'a Resource, provided: &'a ProvisionedResource },
-    /// A workload; `part` says which of its objects ("its Service", "the files of container `x`").
-    Workload { workload: &'a Workload, part: String },
+    /// A workload, and which of its objects.
+    Workload { workload: &'a Workload, part: Part },
+}
+
+/// Who emits an object, for the targets built on this one's objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnerRef {
+    /// The Namespace of the environment.
+    Environment,
+    /// The objects of a resource, by UID.
+    Resource { uid: String },
+    /// One of a workload's objects.
+    Workload { name: String, part: Part },
+}
+
+impl Owner<'_> {
+    fn to_ref(&self) -> OwnerRef {
+        match self {
+            Owner::Environment { .. } => OwnerRef::Environment,
+            Owner::Resource { resource, .. } => OwnerRef::Resource { uid: resource.uid.clone() },
+            Owner::Workload { workload, part } => {
+                OwnerRef::Workload { name: workload.name.clone(), part: part.clone() }
+            }
+        }
+    }
+}
+
+/// One emitted object and who emits it. Generated values in it are still markers.
+#[derive(Debug, Clone)]
+pub struct Lowered {
+    pub object: Json,
+    pub owner: OwnerRef,
 }
 
 impl Owner<'_> {
@@ -100,8 +158,12 @@ impl<'a> Ledger<'a> {
         Ledger { namespace, objects: Vec::new(), owners: Vec::new(), index: BTreeMap::new() }
     }
 
-    pub fn into_objects(self) -> Vec<Json> {
+    pub fn into_lowered(self) -> Vec<Lowered> {
         self.objects
+            .into_iter()
+            .zip(self.owners)
+            .map(|(object, owner)| Lowered { object, owner: owner.to_ref() })
+            .collect()
     }
 
     /// Checks an object a provisioner returned, gives it the environment's namespace, and

@@ -8,7 +8,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value as Json;
 
-use super::{Context, Settings, network, pod, service_name, to_json};
+use super::{Context, Part, Settings, network, pod, service_name, to_json};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Protocol, Workload};
 
@@ -18,7 +18,7 @@ pub fn objects(
     settings: &Settings,
     replicas: Option<i32>,
     out: &mut Diagnostics,
-) -> Vec<(Json, String)> {
+) -> Vec<(Json, Part)> {
     let kind = workload.annotations.get("k8s.score.dev/kind").map_or("Deployment", String::as_str);
     let stateful = match kind {
         "Deployment" => false,
@@ -45,15 +45,10 @@ pub fn objects(
         labels: Some(cx.labels(workload)),
         ..Default::default()
     };
-    let mut objects: Vec<(Json, String)> = Vec::new();
-    objects.extend(
-        pod.config_maps.iter().map(|(container, map)| (to_json(map), format!("the files of container `{container}`"))),
-    );
-    objects.extend(
-        pod.secrets
-            .iter()
-            .map(|(container, secret)| (to_json(secret), format!("the secret files of container `{container}`"))),
-    );
+    let mut objects: Vec<(Json, Part)> = Vec::new();
+    objects.extend(pod.config_maps.iter().map(|(container, map)| (to_json(map), Part::Files(container.clone()))));
+    objects
+        .extend(pod.secrets.iter().map(|(container, secret)| (to_json(secret), Part::SecretFiles(container.clone()))));
     let service_name = service_name(workload);
     if !workload.service_ports.is_empty() {
         let ports = workload
@@ -67,11 +62,6 @@ pub fn objects(
                 ..Default::default()
             })
             .collect();
-        let part = if service_name == workload.name {
-            "its Service"
-        } else {
-            "its Service, named by `k8s.score.dev/service-name`"
-        };
         objects.push((
             to_json(&Service {
                 metadata: meta(&service_name),
@@ -83,7 +73,7 @@ pub fn objects(
                 }),
                 ..Default::default()
             }),
-            part.to_string(),
+            Part::Service,
         ));
     }
     let headless = format!("{}-headless", workload.name);
@@ -99,11 +89,11 @@ pub fn objects(
                 }),
                 ..Default::default()
             }),
-            "its headless Service".to_string(),
+            Part::HeadlessService,
         ));
     }
     if settings.network_policy {
-        objects.push((to_json(&network::policy(cx, workload)), "its NetworkPolicy".to_string()));
+        objects.push((to_json(&network::policy(cx, workload)), Part::NetworkPolicy));
     }
     let selector = LabelSelector { match_labels: Some(cx.selector(workload)), match_expressions: None };
     if stateful {
@@ -120,7 +110,7 @@ pub fn objects(
                 }),
                 ..Default::default()
             }),
-            "its StatefulSet".to_string(),
+            Part::StatefulSet,
         ));
     } else {
         let deployment = Deployment {
@@ -128,7 +118,7 @@ pub fn objects(
             spec: Some(DeploymentSpec { replicas, selector, template: pod.template, ..Default::default() }),
             ..Default::default()
         };
-        objects.push((to_json(&deployment), "its Deployment".to_string()));
+        objects.push((to_json(&deployment), Part::Deployment));
     }
     objects
 }
