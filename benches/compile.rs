@@ -1,5 +1,6 @@
 //! Throughput: how many workloads per second Stave compiles. The front end alone (read, validate,
-//! lower), then the whole pipeline (graph, provisioning, Kubernetes objects). Run with
+//! lower), then the whole pipeline (graph, provisioning, objects) for the Kubernetes and the Helm
+//! target, and `helm template` rendering the chart of 1,000 workloads. Run with
 //! `cargo bench`; it prints figures rather than asserting them (timing belongs here, not in tests).
 #![allow(clippy::print_stdout, reason = "a benchmark reports its figures")]
 
@@ -37,11 +38,12 @@ fn measure(count: usize, rounds: u32) -> Duration {
     best
 }
 
-/// The whole pipeline: every workload has its own database, cache, DNS name and route.
-fn measure_compile(count: usize, rounds: u32) -> (Duration, usize) {
+/// The whole pipeline for one target: every workload has its own database, cache, DNS name and
+/// route. Returns the best time, the number of files and the last run's files.
+fn measure_compile(count: usize, rounds: u32, target: Target) -> (Duration, usize, Vec<targets::File>) {
     let request = Request { inputs: inputs(count), seed: Some(Seed::from_text("bench")), ..Request::default() };
     let mut best = Duration::MAX;
-    let mut objects = 0;
+    let mut files = Vec::new();
     for _ in 0..rounds {
         let mut sources = Sources::new();
         let start = Instant::now();
@@ -49,14 +51,43 @@ fn measure_compile(count: usize, rounds: u32) -> (Duration, usize) {
         assert!(!diagnostics.has_errors());
         let compiled = compiled.expect("compiled");
         let input = compiled.target_input().expect("provisioned");
-        let emitted = targets::emit(Target::Kubernetes, &[input], &Options::default()).expect("objects");
+        let emitted = targets::emit(target, &[input], &Options::default()).expect("files");
         let bytes: usize = emitted.files.iter().map(|f| f.bytes.len()).sum();
         let elapsed = start.elapsed();
         assert!(bytes > 0);
-        objects = emitted.files.len();
+        files = emitted.files;
         best = best.min(elapsed);
     }
-    (best, objects)
+    (best, files.len(), files)
+}
+
+/// `helm template` of a chart Stave wrote (helm as the tests install it, under target/).
+fn measure_helm_template(files: &[targets::File], rounds: u32) -> Option<Duration> {
+    let helm = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/validators/helm-4.1.4/helm");
+    if !helm.exists() {
+        println!("  (helm is not installed under target/validators: run `cargo test` once to install it)");
+        return None;
+    }
+    let dir = tempfile::tempdir().ok()?;
+    for file in files {
+        let path = dir.path().join(&file.path);
+        std::fs::create_dir_all(path.parent()?).ok()?;
+        std::fs::write(&path, &file.bytes).ok()?;
+    }
+    let mut best = Duration::MAX;
+    for _ in 0..rounds {
+        let start = Instant::now();
+        let output = std::process::Command::new(&helm)
+            .args(["template", "bench"])
+            .arg(dir.path())
+            .args(["-f", "values-local.yaml", "--set-string", "global.seed=bench"])
+            .current_dir(dir.path())
+            .output()
+            .ok()?;
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        best = best.min(start.elapsed());
+    }
+    Some(best)
 }
 
 /// The sizes to measure: `STAVE_BENCH_MAX` caps them (for a quick look).
@@ -72,13 +103,21 @@ fn main() {
         let per_second = count as f64 / best.as_secs_f64();
         println!("  {count:>6} workloads: {:>8.1} ms  ({per_second:>8.0} workloads/s)", best.as_secs_f64() * 1e3);
     }
-    println!("whole compile to Kubernetes YAML: 4 resources and 11 objects per workload (best of 3)");
-    for count in counts(&[100, 1_000, 5_000]) {
-        let (best, objects) = measure_compile(count, 3);
-        let per_second = count as f64 / best.as_secs_f64();
-        println!(
-            "  {count:>6} workloads: {:>8.1} ms  ({per_second:>8.0} workloads/s, {objects} objects)",
-            best.as_secs_f64() * 1e3
-        );
+    for (target, what) in [(Target::Kubernetes, "Kubernetes YAML"), (Target::Helm, "a Helm chart")] {
+        println!("whole compile to {what}: 4 resources and 11 objects per workload (best of 3)");
+        for count in counts(&[100, 1_000, 5_000]) {
+            let (best, files, emitted) = measure_compile(count, 3, target);
+            let per_second = count as f64 / best.as_secs_f64();
+            println!(
+                "  {count:>6} workloads: {:>8.1} ms  ({per_second:>8.0} workloads/s, {files} files)",
+                best.as_secs_f64() * 1e3
+            );
+            if target == Target::Helm
+                && count == 1_000
+                && let Some(rendered) = measure_helm_template(&emitted, 3)
+            {
+                println!("         helm template of that chart: {:>8.1} ms", rendered.as_secs_f64() * 1e3);
+            }
+        }
     }
 }

@@ -38,7 +38,7 @@ fn platform_and_provisioner_files_load() {
     let (mut platforms, mut provisioner_files) = (0, 0);
     for block in &yaml {
         let temp = tempfile::tempdir().unwrap();
-        if block.starts_with("environments:") {
+        if block.starts_with("environments:") || block.starts_with("helm:") {
             let path = temp.path().join("stave.yaml");
             std::fs::write(&path, block).unwrap();
             let mut sources = Sources::new();

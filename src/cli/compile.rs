@@ -96,21 +96,21 @@ fn manifests(compiled: &[pipeline::Compiled], sources: &Sources, args: &CompileA
         return Outcome::InvalidInput;
     };
     let Some(target) = compiled.first().map(|c| c.target) else { return Outcome::InvalidInput };
-    let options = Options { generate_namespace: args.generate_namespace };
+    let output_name = args.output.as_deref().and_then(|dir| {
+        let dir = if dir.as_os_str().is_empty() || dir == std::path::Path::new(".") {
+            std::env::current_dir().ok()?
+        } else {
+            dir.to_path_buf()
+        };
+        Some(dir.file_name()?.to_string_lossy().into_owned())
+    });
+    let options = Options { generate_namespace: args.generate_namespace, output_name };
     match targets::emit(target, &inputs, &options) {
         Ok(emitted) => {
             let outcome = reporter.emit(&emitted.warnings, sources);
             if outcome != Outcome::Success {
                 reporter.summary(&emitted.warnings, "failed; nothing was written");
                 return outcome;
-            }
-            if args.output.is_none() && inputs.len() > 1 {
-                let names: Vec<String> = inputs.iter().map(|i| format!("`{}`", i.environment.name)).collect();
-                return reporter.usage_error(&format!(
-                    "{} environments ({}) compile to a directory each: pass `-o DIR`, or `--env` to print one",
-                    names.len(),
-                    names.join(", ")
-                ));
             }
             match output::write(&emitted, args.output.as_deref()) {
                 Ok(()) => Outcome::Success,

@@ -12,7 +12,7 @@ use crate::targets::{Emitted, Layout};
 pub fn write(emitted: &Emitted, dir: Option<&Path>) -> Result<(), String> {
     match dir {
         None if emitted.layout == Layout::Directory => {
-            Err("this output is a directory of files: pass `-o DIR` to say where to write it".into())
+            Err(format!("{}: pass `-o DIR` to say where to write it", emitted.what))
         }
         None => {
             let mut stdout = std::io::stdout().lock();

@@ -89,4 +89,5 @@ codes! {
     DuplicateObject => "stave::kubernetes::duplicate-object": "two emitted objects have the same apiVersion, kind, namespace and name",
     InvalidObject => "stave::kubernetes::invalid-object": "an object a provisioner returns lacks its identity or lies in another namespace",
     InvalidName => "stave::kubernetes::invalid-name": "an object's name is not valid for its kind",
+    ChartNamespace => "stave::helm::namespace": "a chart does not create its release's namespace",
 }

@@ -3,7 +3,8 @@
 //! `stave.yaml` (or `--platform FILE`) declares, per environment, its target, the provisioner
 //! files it uses (searched before the built-ins), overrides applied to every workload or to named
 //! ones, values for `environment` resources, per-workload settings that Score lacks (replicas),
-//! and a section per target (`kubernetes:`; `helm:` and `terraform:` hold nothing yet). It is
+//! and a section per target (`kubernetes:`; `terraform:` holds nothing yet); a top-level `helm:`
+//! section holds the chart's metadata, one chart serving every environment. It is
 //! validated against `spec/platform.schema.json`. With no platform file, an embedded default
 //! applies: one environment, `local`, target kubernetes.
 
@@ -16,7 +17,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-pub use settings::{KubernetesSettings, RouteKind, Security, WorkloadKubernetes, WorkloadSettings};
+pub use settings::{HelmSettings, KubernetesSettings, RouteKind, Security, WorkloadKubernetes, WorkloadSettings};
 
 use crate::catalog::{DEFAULT_PLATFORM, PLATFORM_SCHEMA, Target};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -40,6 +41,8 @@ fn schema() -> &'static Schema {
 #[serde(deny_unknown_fields)]
 struct PlatformInput {
     environments: BTreeMap<String, EnvironmentInput>,
+    #[serde(default)]
+    helm: HelmSettings,
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,6 +106,8 @@ pub struct Environment {
     /// The environment's key in the platform file.
     pub span: Span,
     pub kubernetes: KubernetesSettings,
+    /// The platform file's `helm:` section (one chart for every environment).
+    pub helm: HelmSettings,
 }
 
 #[derive(Debug)]
@@ -149,7 +154,8 @@ impl Platform {
             .environments
             .into_iter()
             .map(|(name, env)| {
-                let environment = lower_environment(&root, &name, env, &mut out);
+                let mut environment = lower_environment(&root, &name, env, &mut out);
+                environment.helm = input.helm.clone();
                 (name, environment)
             })
             .collect();
@@ -283,5 +289,6 @@ fn lower_environment(root: &Node, name: &str, input: EnvironmentInput, out: &mut
         workload_spans,
         span,
         kubernetes,
+        helm: HelmSettings::default(),
     }
 }

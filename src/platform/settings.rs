@@ -32,6 +32,18 @@ pub struct KubernetesSettings {
     pub security: Security,
 }
 
+/// The platform file's `helm:` section: the chart's metadata (one chart for all environments).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HelmSettings {
+    /// The chart's name (default: the output directory's name).
+    pub name: Option<String>,
+    /// The chart's version (default `0.1.0`).
+    pub version: Option<String>,
+    pub app_version: Option<String>,
+    pub description: Option<String>,
+}
+
 /// The secure defaults of the Kubernetes objects, each of which can be switched off; `None`
 /// means "as the environment (or the default) says".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]

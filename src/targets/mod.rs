@@ -7,6 +7,7 @@
 //! targets exist (one line each in [`BACKENDS`]) and refuses the others. Nothing here imports
 //! the pipeline or the command line; nothing below knows a target's object shapes.
 
+pub mod helm;
 pub mod kubernetes;
 
 use std::path::Path;
@@ -34,6 +35,8 @@ pub struct Input<'a> {
 pub struct Options {
     /// Emit the namespace itself (the environment needs one).
     pub generate_namespace: bool,
+    /// The last part of `-o DIR`, when there is one (a chart's default name).
+    pub output_name: Option<String>,
 }
 
 /// One emitted file.
@@ -67,6 +70,8 @@ pub enum Layout {
 pub struct Emitted {
     pub files: Vec<File>,
     pub layout: Layout,
+    /// Why the files need a directory, when they do ("a Helm chart is a directory").
+    pub what: String,
     /// Whether a file found in an existing output directory (path relative to it) is one this
     /// target writes, so that replacing the directory loses nothing of the user's.
     pub owns: fn(&Path) -> bool,
@@ -85,7 +90,7 @@ pub trait Backend: Sync + std::fmt::Debug {
 }
 
 /// The targets that are built: one line each.
-pub const BACKENDS: &[&dyn Backend] = &[&kubernetes::Kubernetes];
+pub const BACKENDS: &[&dyn Backend] = &[&kubernetes::Kubernetes, &helm::Helm];
 
 /// The backend of `target`, or the error saying it is not built yet: the one place that refuses
 /// a target. `span` is where the target was chosen (the environment's `target:`), if in a file.

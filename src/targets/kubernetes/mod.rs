@@ -33,8 +33,8 @@ use crate::ir::{ResourceRef, Workload};
 use crate::platform::Security;
 use crate::provision::output::{Output, SecretKey};
 use crate::provision::{Bindings, ProvisionedResource, TargetModel};
+pub use objects::{CLUSTER_SCOPED, Lowered, OwnerRef, Part};
 use objects::{Ledger, Owner};
-pub use objects::{Lowered, OwnerRef, Part};
 
 /// The Kubernetes target.
 #[derive(Debug)]
@@ -74,7 +74,13 @@ impl Backend for Kubernetes {
         if out.has_errors() {
             Err(out.sorted())
         } else {
-            Ok(Emitted { files, layout, owns: output::owns, warnings: out.sorted() })
+            let names: Vec<String> = inputs.iter().map(|i| format!("`{}`", i.environment.name)).collect();
+            let what = format!(
+                "{} environments ({}) compile to a directory each (or pass `--env` to print one)",
+                names.len(),
+                names.join(", ")
+            );
+            Ok(Emitted { files, layout, what, owns: output::owns, warnings: out.sorted() })
         }
     }
 }

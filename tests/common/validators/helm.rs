@@ -74,6 +74,22 @@ pub fn try_helm_lint_strict(chart_dir: &Path) -> Result<String, String> {
     )
 }
 
+/// `helm lint --strict CHART -f VALUES... EXTRA...`: as [`try_helm_lint_strict`], with values
+/// files (merged in order) and extra arguments such as `--set-string global.seed=…`.
+pub fn try_helm_lint_strict_with(
+    chart_dir: &Path,
+    values_files: &[PathBuf],
+    extra_args: &[&str],
+) -> Result<String, String> {
+    let mut command = command();
+    command.args(["lint", "--strict", "--kube-version", KUBE_VERSION]).arg(chart_dir);
+    for file in values_files {
+        command.arg("--values").arg(file);
+    }
+    command.args(extra_args);
+    super::check(&format!("helm lint --strict {}", chart_dir.display()), &mut command)
+}
+
 /// [`try_helm_lint_strict`], panicking with helm's output on failure.
 pub fn helm_lint_strict(chart_dir: &Path) {
     super::or_panic(try_helm_lint_strict(chart_dir));

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 #[allow(unused_imports, reason = "each test crate uses a different subset")]
-pub use helm::{helm, helm_lint_strict, helm_template, try_helm_lint_strict, try_helm_template};
+pub use helm::{
+    helm, helm_lint_strict, helm_template, try_helm_lint_strict, try_helm_lint_strict_with, try_helm_template,
+};
 #[allow(unused_imports, reason = "each test crate uses a different subset")]
 pub use terraform::{
     terraform, terraform_fmt_check, terraform_schema_check, terraform_schemas, try_terraform_fmt_check,
@@ -80,7 +82,7 @@ pub fn validate(files: &[PathBuf]) {
 }
 
 /// Panics with `result`'s problems (for the panicking forms of the `try_*` helpers).
-fn or_panic(result: Result<String, String>) -> String {
+pub fn or_panic(result: Result<String, String>) -> String {
     result.unwrap_or_else(|problems| panic!("{problems}"))
 }
 
