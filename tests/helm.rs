@@ -245,3 +245,28 @@ fn a_chart_is_a_directory_and_holds_no_secret() {
     let without_seed = validators::try_helm_template(&chart, "r", NAMESPACE, &[chart.join("values-local.yaml")], &[]);
     assert!(without_seed.expect_err("the seed is required").contains("global.seed is not set"));
 }
+
+/// The same inputs give a byte-identical chart, in separate processes; an environment whose
+/// target is `helm` compiles to a chart with no `--target`, named by the platform file.
+#[test]
+fn charts_are_deterministic_and_follow_the_platform_file() {
+    let (_one, first) = example_chart();
+    let (_two, second) = example_chart();
+    assert_eq!(chart_text(&first), chart_text(&second));
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        temp.path().join("stave.yaml"),
+        "helm: {name: shop, version: 1.4.0, appVersion: 1.4.2}\nenvironments:\n  dev: {target: helm}\n  prod: {target: helm, kubernetes: {namespace: shop}}\n",
+    )
+    .unwrap();
+    std::fs::write(temp.path().join("workload.yaml"), stave::examples::EXAMPLE_WORKLOAD).unwrap();
+    let output = run(temp.path(), &["compile", "-o", "out"]);
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let chart: Json =
+        serde_saphyr::from_str(&std::fs::read_to_string(temp.path().join("out/Chart.yaml")).unwrap()).unwrap();
+    assert_eq!(
+        (chart["name"].as_str(), chart["version"].as_str(), chart["appVersion"].as_str()),
+        (Some("shop"), Some("1.4.0"), Some("1.4.2"))
+    );
+    assert_eq!(environments(&temp.path().join("out")), ["dev", "prod"]);
+}
