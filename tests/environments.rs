@@ -35,8 +35,8 @@ fn each_environment_compiles_differently() {
     assert_eq!(provisioner("dev", "postgres.default#api.db"), "builtin/postgres");
     assert_eq!(provisioner("staging", "postgres.default#api.db"), "managed-postgres");
     assert_eq!(provisioner("prod", "postgres.default#api.db"), "vault-postgres");
-    assert_eq!(provisioner("staging", "redis.default#shared-cache"), "builtin/redis");
-    assert_eq!(provisioner("prod", "redis.default#shared-cache"), "large-shared-cache");
+    assert_eq!(provisioner("staging", "redis.default#shared:shared-cache"), "builtin/redis");
+    assert_eq!(provisioner("prod", "redis.default#shared:shared-cache"), "large-shared-cache");
 
     let ir = |env: &str| -> serde_json::Value { serde_saphyr::from_str(&compile(env, "ir")).unwrap() };
     let variable = |doc: &serde_json::Value, workload: usize, container: &str, name: &str| {
@@ -105,8 +105,11 @@ fn the_seed_file_is_read_when_no_variable_is_set() {
 
 #[test]
 fn explain_and_list_say_why() {
-    let explain =
-        stave(&fixture(), &["explain", "redis.default#shared-cache", "api.yaml", "worker.yaml", "--env", "prod"], None);
+    let explain = stave(
+        &fixture(),
+        &["explain", "redis.default#shared:shared-cache", "api.yaml", "worker.yaml", "--env", "prod"],
+        None,
+    );
     assert_eq!(explain.status.code(), Some(0), "{}", transcript(&explain));
     insta::assert_snapshot!("environments__prod__explain", String::from_utf8_lossy(&explain.stdout));
     let list = stave(&fixture(), &["provisioners", "list", "--env", "staging"], None);

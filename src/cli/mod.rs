@@ -93,6 +93,10 @@ pub struct InputArgs {
     /// Allow file `source`s outside the workload file's directory.
     #[arg(long)]
     allow_outside_sources: bool,
+
+    /// Allow file `source`s that are dotfiles or in dot-directories (never `.stave/`, the seed's).
+    #[arg(long)]
+    allow_dotfile_sources: bool,
 }
 
 /// Which environment, from which platform file.

@@ -1,7 +1,9 @@
 //! Resource identity: a UID per resource, and one shared resource per UID.
 //!
-//! The UID is `type.class#id` when `id` is set, else `type.class#workload.name`, with class
-//! `default` when none is given (as score-k8s). The same UID in several workloads is one shared
+//! A private resource's UID is `type.class#workload.name` (as score-k8s), with class `default`
+//! when none is given; a resource shared through `id` is `type.class#shared:id`. The two forms
+//! cannot meet: `:` is in no workload or resource name, so no spelling of `id` or `class` names
+//! another workload's private resource. The same UID in several workloads is one shared
 //! resource; its params and metadata must agree wherever they are given.
 
 use std::collections::BTreeMap;
@@ -38,7 +40,8 @@ pub struct Resource {
 
 impl Resource {
     /// A DNS label unique to this resource, for naming the objects a provisioner creates:
-    /// `<id or workload-name>-<6 hex digits of the UID's hash>`.
+    /// `<id or workload-name>-<12 hex digits of the UID's hash>`. 48 bits put a chosen collision
+    /// out of reach; the one-owner rule of the targets is the backstop.
     pub fn dns_name(&self) -> String {
         use sha2::{Digest, Sha256};
         let base = match &self.id {
@@ -49,8 +52,8 @@ impl Resource {
             }
         };
         let digest = Sha256::digest(self.uid.as_bytes());
-        let suffix: String = digest.iter().take(3).map(|b| format!("{b:02x}")).collect();
-        let base: String = base.chars().take(63 - 7).collect();
+        let suffix: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+        let base: String = base.chars().take(63 - 13).collect();
         format!("{}-{suffix}", base.trim_end_matches('-'))
     }
 }
@@ -58,7 +61,7 @@ impl Resource {
 pub fn uid(workload: &str, name: &str, request: &ResourceRequest) -> String {
     let class = request.class.as_deref().unwrap_or("default");
     match &request.id {
-        Some(id) => format!("{}.{class}#{id}", request.kind),
+        Some(id) => format!("{}.{class}#shared:{id}", request.kind),
         None => format!("{}.{class}#{workload}.{name}", request.kind),
     }
 }

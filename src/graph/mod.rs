@@ -7,6 +7,7 @@
 //! and ignores links, since two workloads may well call each other.
 
 pub mod identity;
+pub mod links;
 mod render;
 
 use std::cmp::Reverse;
@@ -143,6 +144,11 @@ pub fn build(workloads: &[Workload]) -> Result<Graph, Diagnostics> {
             match index.get(&Node::Workload(target.clone())) {
                 Some(&to) => {
                     graph.add_edge(from, to, Edge::Link(span));
+                    if let Some(callee) = crate::ir::find_workload(workloads, &target) {
+                        let callers: Vec<(&str, Span)> =
+                            resource.declarations.iter().map(|d| (d.workload.as_str(), span)).collect();
+                        links::check(callee, &callers, &mut out);
+                    }
                 }
                 None => {
                     let names: Vec<&str> = workloads.iter().map(|w| w.name.as_str()).collect();

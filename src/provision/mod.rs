@@ -14,6 +14,7 @@ pub mod generated;
 pub mod output;
 mod params;
 pub mod registry;
+mod routes;
 pub mod seed;
 pub mod template;
 
@@ -52,6 +53,9 @@ pub struct ProvisionedResource {
     pub provisioner_file: String,
     #[serde(skip)]
     pub provisioner_span: Span,
+    /// The params, placeholders resolved, as the provisioner saw them.
+    #[serde(skip)]
+    pub params: Json,
     pub outputs: BTreeMap<String, Output>,
     /// As the provisioner returned them: the target checks and emits them.
     pub objects: Vec<Json>,
@@ -170,6 +174,7 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
     if out.has_errors() {
         return (provisioned, out.sorted());
     }
+    routes::check(inputs.graph, &provisioned, &mut out);
     provisioned.bindings = bindings::bind(inputs, &provisioned, &mut out);
     provisioned.generated = Generated::derive(renderer.generated_all(), inputs.seed);
     if let (Some(span), SeedOrigin::Development) = (first_generated, &inputs.seed.origin) {
@@ -241,7 +246,7 @@ fn run_one(
     if let Some(validator) = &provisioner.params {
         params::check(validator, &params, resource, provisioner)?;
     }
-    let mut context = context::context(inputs, resource, params, done);
+    let mut context = context::context(inputs, resource, params.clone(), done);
     let (outputs, objects) = match &provisioner.action {
         Action::Templates { outputs, .. } => {
             let value = shared.with(&context);
@@ -267,6 +272,7 @@ fn run_one(
         provisioner: provisioner.name.clone(),
         provisioner_file: provisioner.file.clone(),
         provisioner_span: provisioner.span,
+        params,
         outputs,
         objects,
     })

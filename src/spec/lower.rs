@@ -27,6 +27,8 @@ struct Lowering<'a> {
     options: &'a LoadOptions,
     source: SourceId,
     out: &'a mut Diagnostics,
+    /// What file sources may still read, over every workload of the load.
+    budget: &'a mut u64,
 }
 
 impl Lowering<'_> {
@@ -50,8 +52,9 @@ pub fn lower(
     sources: &Sources,
     options: &LoadOptions,
     out: &mut Diagnostics,
+    budget: &mut u64,
 ) -> Workload {
-    let mut cx = Lowering { root, sources, options, source, out };
+    let mut cx = Lowering { root, sources, options, source, out, budget };
     let name = input.metadata.get("name").and_then(|n| n.as_str()).unwrap_or_default().to_string();
     let scope = Scope { metadata: &input.metadata, resources: &input.resources };
     let annotations = input
@@ -285,6 +288,10 @@ impl Lowering<'_> {
                 return None;
             }
         };
+        if let Some(diagnostic) = super::sources::refused(source, &canonical, base, self.options, span) {
+            self.out.push(diagnostic);
+            return None;
+        }
         if !self.options.allow_outside_sources {
             let inside = base.canonicalize().is_ok_and(|base| canonical.starts_with(base));
             if !inside {
@@ -297,7 +304,14 @@ impl Lowering<'_> {
             }
         }
         match read::read_file(&canonical) {
-            Ok(bytes) => Some(bytes),
+            Ok(bytes) if bytes.len() as u64 > *self.budget => {
+                self.out.push(super::sources::too_large(source, span));
+                None
+            }
+            Ok(bytes) => {
+                *self.budget -= bytes.len() as u64;
+                Some(bytes)
+            }
             Err(error) => {
                 self.out.push(missing(error.message));
                 None

@@ -12,6 +12,7 @@ mod lower;
 pub mod overrides;
 pub mod placeholder;
 pub mod schema;
+mod sources;
 mod upgrade;
 
 use std::collections::BTreeMap;
@@ -65,6 +66,8 @@ pub struct LoadOptions {
     /// Each `--override-property PATH=VALUE`, in order.
     pub override_properties: Vec<String>,
     pub allow_outside_sources: bool,
+    /// Allow file `source`s that are dotfiles or inside dot-directories (never `.stave/`).
+    pub allow_dotfile_sources: bool,
     /// The environment's overrides from the platform file, applied before the command line's.
     pub platform_overrides: Vec<overrides::PlatformOverride>,
 }
@@ -120,8 +123,10 @@ pub fn read(inputs: &[Input], options: &LoadOptions, sources: &mut Sources) -> (
 /// Lowers what [`read`] read, with `options`' platform overrides.
 pub fn lower_read(read: &Read, options: &LoadOptions, sources: &mut Sources) -> Loaded {
     let mut loaded = Loaded::default();
+    let mut budget = sources::TOTAL_SOURCE_BYTES;
     for &id in &read.files {
-        if let Some(workload) = load_one(id, read.overrides.as_ref(), options, sources, &mut loaded.diagnostics) {
+        let overrides = read.overrides.as_ref();
+        if let Some(workload) = load_one(id, overrides, options, sources, &mut loaded.diagnostics, &mut budget) {
             loaded.workloads.push(workload);
         }
     }
@@ -180,6 +185,7 @@ fn load_one(
     options: &LoadOptions,
     sources: &mut Sources,
     out: &mut Diagnostics,
+    budget: &mut u64,
 ) -> Option<Workload> {
     let file = sources.get(id);
     let mut root = match yaml::parse(file, id) {
@@ -243,7 +249,7 @@ fn load_one(
             return None;
         }
     };
-    Some(lower::lower(input, &root, id, sources, options, out))
+    Some(lower::lower(input, &root, id, sources, options, out, budget))
 }
 
 fn check_unique_names(workloads: &[Workload], out: &mut Diagnostics) {

@@ -255,7 +255,7 @@ pub fn pod(cx: &Context<'_>, workload: &Workload, settings: &Settings, stateful:
     let annotations: BTreeMap<String, String> = workload
         .annotations
         .iter()
-        .filter(|(k, _)| !k.starts_with("k8s.score.dev/"))
+        .filter(|(k, _)| !k.starts_with("k8s.score.dev/") && !k.starts_with("stave.dev/"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     result.template = PodTemplateSpec {
