@@ -152,7 +152,9 @@ fn compile_example_and_output_dir_is_atomic() {
     let failed = stave(dir.path(), &["compile", "--emit", "ir", "-o", "out"], None);
     assert_eq!(failed.status.code(), Some(1));
     assert_eq!(std::fs::read_to_string(out.join("ir.yaml")).unwrap(), written);
-    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1, "no temporary files left behind");
+    let left: Vec<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    assert!(left.iter().all(|n| ["ir.yaml", ".stave-output", ".stave-lock"].contains(&n.as_str())), "{left:?}");
 }
 
 #[test]
@@ -201,8 +203,11 @@ fn output_directory_replaces_only_a_previous_output() {
     std::fs::write(dir.path().join("workload.yaml"), HELLO).unwrap();
     snapshot("compile_to_directory", &stave(dir.path(), &["compile", "-o", "out"], None), 0);
     let listing = |path: &std::path::Path| {
-        let mut names: Vec<String> =
-            std::fs::read_dir(path).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        let mut names: Vec<String> = std::fs::read_dir(path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| !n.starts_with('.'))
+            .collect();
         names.sort();
         names
     };
@@ -216,8 +221,13 @@ fn output_directory_replaces_only_a_previous_output() {
         stave(dir.path(), &["compile"], None).stdout,
         "the files concatenated are the stream"
     );
+    // A file the user adds is kept; a directory Stave did not write is refused, nothing deleted.
     std::fs::write(dir.path().join("out/notes.txt"), "mine").unwrap();
-    snapshot("compile_refuses_foreign_directory", &stave(dir.path(), &["compile", "-o", "out"], None), 2);
+    assert_eq!(stave(dir.path(), &["compile", "-o", "out"], None).status.code(), Some(0));
     assert_eq!(std::fs::read_to_string(dir.path().join("out/notes.txt")).unwrap(), "mine", "nothing deleted");
-    assert_eq!(listing(dir.path()).len(), 2, "no temporary directories left behind: {:?}", listing(dir.path()));
+    std::fs::create_dir_all(dir.path().join("theirs")).unwrap();
+    std::fs::write(dir.path().join("theirs/prod-secret.yaml"), "kind: Secret\n").unwrap();
+    snapshot("compile_refuses_foreign_directory", &stave(dir.path(), &["compile", "-o", "theirs"], None), 2);
+    assert!(dir.path().join("theirs/prod-secret.yaml").exists(), "nothing deleted");
+    assert_eq!(listing(dir.path()).len(), 3, "no temporary directories left behind: {:?}", listing(dir.path()));
 }

@@ -81,7 +81,12 @@ fn chart_text(chart: &Path) -> String {
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
-            if path.is_dir() { pending.push(path) } else { files.push(path) }
+            let bookkeeping = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".stave-"));
+            if path.is_dir() {
+                pending.push(path)
+            } else if !bookkeeping {
+                files.push(path)
+            }
         }
     }
     files.sort();

@@ -105,3 +105,81 @@ fn file_sources_are_refused_when_a_workload_may_not_read_them() {
     let allowed = stave(dir.path(), &["check", "--allow-dotfile-sources"], None);
     assert_eq!(allowed.status.code(), Some(0), "{}", transcript(&allowed));
 }
+
+fn visible(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| !n.starts_with(".stave-"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// `-o DIR` replaces only what Stave wrote: a workload's own directory, or hand-written
+/// manifests, are refused and kept; `-o .` works; a killed run's staging directory is cleaned
+/// up; concurrent compiles into one directory all succeed; Secrets are mode 0600 whatever the
+/// umask; `--emit resources -o` does not overwrite a file it did not write.
+#[test]
+fn output_directories_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("svc")).unwrap();
+    write(&dir.path().join("svc"), "score.yaml", SHOP);
+    let into_own = stave(dir.path(), &["compile", "svc/score.yaml", "-o", "svc"], None);
+    assert_eq!(into_own.status.code(), Some(2), "{}", transcript(&into_own));
+    assert_eq!(std::fs::read_to_string(dir.path().join("svc/score.yaml")).unwrap(), SHOP, "the workload file is kept");
+    write(dir.path(), "workload.yaml", SHOP);
+    std::fs::create_dir_all(dir.path().join("here")).unwrap();
+    write(&dir.path().join("here"), "workload.yaml", SHOP);
+    let dot = stave(&dir.path().join("here"), &["compile", "-o", "."], None);
+    assert_eq!(dot.status.code(), Some(2), "`-o .` holds the workload file: {}", transcript(&dot));
+    std::fs::create_dir_all(dir.path().join("empty")).unwrap();
+    let into_dot = stave(&dir.path().join("empty"), &["compile", "../workload.yaml", "-o", "."], None);
+    assert_eq!(into_dot.status.code(), Some(0), "{}", transcript(&into_dot));
+    assert!(visible(&dir.path().join("empty")).iter().any(|n| n.ends_with("-deployment-shop.yaml")));
+    // A run killed mid-write left a staging directory full of Secrets: the next run removes it.
+    std::fs::create_dir_all(dir.path().join("empty/.stave-staging-killed")).unwrap();
+    write(&dir.path().join("empty/.stave-staging-killed"), "002-secret-x.yaml", "kind: Secret\n");
+    assert_eq!(
+        stave(&dir.path().join("empty"), &["compile", "../workload.yaml", "-o", "."], None).status.code(),
+        Some(0)
+    );
+    assert!(!dir.path().join("empty/.stave-staging-killed").exists());
+    // Twelve compiles into one directory at once: each succeeds, the directory ends whole.
+    let runs: Vec<_> = (0..12)
+        .map(|_| {
+            let cwd = dir.path().to_path_buf();
+            std::thread::spawn(move || stave(&cwd, &["compile", "-o", "shared"], None))
+        })
+        .collect();
+    for run in runs {
+        let output = run.join().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    }
+    let one = stave(dir.path(), &["compile"], None);
+    let joined: Vec<u8> = visible(&dir.path().join("shared"))
+        .iter()
+        .flat_map(|n| std::fs::read(dir.path().join("shared").join(n)).unwrap())
+        .collect();
+    assert_eq!(joined, one.stdout);
+    // Secret manifests are readable by their owner only, even with umask 000.
+    let shell = format!("umask 000 && exec {} compile -o open", env!("CARGO_BIN_EXE_stave"));
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&shell)
+        .current_dir(dir.path())
+        .env("STAVE_SEED", "s")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for name in visible(&dir.path().join("open")) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("open").join(&name)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, if name.contains("-secret-") { 0o600 } else { 0o644 }, "{name}");
+    }
+    std::fs::create_dir_all(dir.path().join("view")).unwrap();
+    write(&dir.path().join("view"), "resources.yaml", "mine\n");
+    let view = stave(dir.path(), &["compile", "--emit", "resources", "-o", "view"], None);
+    assert_eq!(view.status.code(), Some(2), "{}", transcript(&view));
+    assert_eq!(std::fs::read_to_string(dir.path().join("view/resources.yaml")).unwrap(), "mine\n");
+}

@@ -83,9 +83,9 @@ pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
             Outcome::Success
         }
-        Some(dir) => match output::write_atomically(dir, file, &text) {
+        Some(dir) => match output::write_directory(dir, &[crate::targets::File::new(file, text)]) {
             Ok(()) => Outcome::Success,
-            Err(error) => reporter.usage_error(&format!("cannot write into `{}`: {error}", dir.display())),
+            Err(message) => reporter.usage_error(&message),
         },
     }
 }

@@ -17,7 +17,9 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-pub use settings::{HelmSettings, KubernetesSettings, RouteKind, Security, WorkloadKubernetes, WorkloadSettings};
+pub use settings::{
+    Allowance, HelmSettings, KubernetesSettings, RouteKind, Security, WorkloadKubernetes, WorkloadSettings,
+};
 
 use crate::catalog::{DEFAULT_PLATFORM, PLATFORM_SCHEMA, Target};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};

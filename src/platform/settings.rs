@@ -30,6 +30,21 @@ pub struct KubernetesSettings {
     pub routes: RouteKind,
     #[serde(default)]
     pub security: Security,
+    /// What each provisioner (by name) may create beyond the environment's namespace.
+    #[serde(default)]
+    pub allow: std::collections::BTreeMap<String, Allowance>,
+}
+
+/// What one provisioner may create beyond the environment's namespace.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Allowance {
+    /// Cluster-scoped kinds (ClusterRole, StorageClass, …).
+    #[serde(default)]
+    pub cluster_scoped: bool,
+    /// These other namespaces.
+    #[serde(default)]
+    pub namespaces: Vec<String>,
 }
 
 /// The platform file's `helm:` section: the chart's metadata (one chart for all environments).

@@ -10,8 +10,6 @@
 pub mod helm;
 pub mod kubernetes;
 
-use std::path::Path;
-
 use crate::catalog::Target;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::graph::Graph;
@@ -54,6 +52,11 @@ impl File {
     pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> File {
         File { path: path.into(), bytes: bytes.into(), mode: 0o644 }
     }
+
+    /// A file that holds secret values: readable by its owner only.
+    pub fn secret(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> File {
+        File { path: path.into(), bytes: bytes.into(), mode: 0o600 }
+    }
 }
 
 /// How the files may be written.
@@ -72,9 +75,6 @@ pub struct Emitted {
     pub layout: Layout,
     /// Why the files need a directory, when they do ("a Helm chart is a directory").
     pub what: String,
-    /// Whether a file found in an existing output directory (path relative to it) is one this
-    /// target writes, so that replacing the directory loses nothing of the user's.
-    pub owns: fn(&Path) -> bool,
     /// Warnings (errors make [`emit`] fail instead).
     pub warnings: Diagnostics,
 }

@@ -47,6 +47,8 @@ pub fn chart_name(text: &str) -> String {
 }
 
 pub const HELMIGNORE: &str = "# Patterns to ignore when packaging the chart (helm package).
+.stave-output
+.stave-lock
 .DS_Store
 .git/
 .gitignore

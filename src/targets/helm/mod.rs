@@ -13,7 +13,6 @@ mod schema;
 mod values;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde_json::{Map, Value as Json, json};
 
@@ -72,18 +71,9 @@ impl Backend for Helm {
             files,
             layout: Layout::Directory,
             what: "a Helm chart is a directory".into(),
-            owns,
             warnings: out.sorted(),
         })
     }
-}
-
-/// The files a chart is made of, for replacing a previous chart.
-fn owns(relative: &Path) -> bool {
-    let name = relative.to_string_lossy();
-    matches!(name.as_ref(), "Chart.yaml" | "values.yaml" | "values.schema.json" | "README.md" | ".helmignore")
-        || (name.starts_with("values-") && name.ends_with(".yaml") && !name.contains('/'))
-        || name.starts_with("templates/")
 }
 
 /// One object of the chart: its file, the workload it belongs to, and per environment its tree.

@@ -52,7 +52,25 @@ pub fn lower_reference(
             );
             None
         }
-        literal => literal.as_text().map(Lowered::Text),
+        literal => match literal.as_text() {
+            Some(text) => Some(Lowered::Text(text)),
+            None => {
+                // A map of outputs that holds a secret or a reference cannot become text.
+                let keys = literal.keys().iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+                out.push(
+                    Diagnostic::error(
+                        Code::UnsupportedOutput,
+                        format!(
+                            "`{}` is a whole map of outputs, and some of them are secrets, which cannot be written as text",
+                            reference.to_placeholder()
+                        ),
+                    )
+                    .label(reference.span, "a secret inside this map")
+                    .help(format!("name one output, e.g. `${{resources.{}.<key>}}`; it returns: {keys}", reference.resource)),
+                );
+                None
+            }
+        },
     }
 }
 

@@ -7,6 +7,7 @@
 //! object has one owner ([`objects::Ledger`]); provisioners' objects are checked before they are
 //! emitted. Secure defaults apply unless the environment or the workload switches them off.
 
+mod admission;
 mod env;
 mod files;
 mod network;
@@ -33,8 +34,9 @@ use crate::ir::{ResourceRef, Workload};
 use crate::platform::Security;
 use crate::provision::output::{Output, SecretKey};
 use crate::provision::{Bindings, ProvisionedResource, TargetModel};
-pub use objects::{CLUSTER_SCOPED, Lowered, OwnerRef, Part};
+pub use admission::CLUSTER_SCOPED;
 use objects::{Ledger, Owner};
+pub use objects::{Lowered, OwnerRef, Part};
 
 /// The Kubernetes target.
 #[derive(Debug)]
@@ -80,7 +82,7 @@ impl Backend for Kubernetes {
                 names.len(),
                 names.join(", ")
             );
-            Ok(Emitted { files, layout, what, owns: output::owns, warnings: out.sorted() })
+            Ok(Emitted { files, layout, what, warnings: out.sorted() })
         }
     }
 }
@@ -205,7 +207,7 @@ pub(crate) fn to_json<T: serde::Serialize>(object: &T) -> Json {
 pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec<Lowered> {
     let environment = input.environment;
     let namespace = environment.kubernetes.namespace.clone();
-    let mut ledger = Ledger::new(namespace.as_deref());
+    let mut ledger = Ledger::new(namespace.as_deref(), &environment.kubernetes.allow);
     if options.generate_namespace {
         match &namespace {
             Some(name) => {
@@ -244,7 +246,7 @@ pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec
         }
     }
     let secrets = secrets::Index::build(resources.values().flat_map(|r| &r.objects));
-    secrets.check_outputs(input.graph, resources, out);
+    secrets::Index::check_outputs(input.graph, resources, out);
     let cx = Context {
         workloads: input.workloads,
         graph: input.graph,

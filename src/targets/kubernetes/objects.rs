@@ -11,10 +11,11 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use super::names;
+use super::{admission, names};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::graph::Resource;
 use crate::ir::Workload;
+use crate::platform::Allowance;
 use crate::provision::ProvisionedResource;
 use crate::source::Span;
 
@@ -130,32 +131,20 @@ pub fn display(object: &Json) -> String {
     format!("{}/{}", text(object, "/kind").unwrap_or("?"), text(object, "/metadata/name").unwrap_or("?"))
 }
 
-/// Kinds that live outside namespaces.
-pub const CLUSTER_SCOPED: &[&str] = &[
-    "Namespace",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "CustomResourceDefinition",
-    "StorageClass",
-    "PersistentVolume",
-    "PriorityClass",
-    "IngressClass",
-    "GatewayClass",
-    "ClusterSecretStore",
-];
-
 /// The objects of one environment, in the order they were recorded, with their owners.
 #[derive(Debug)]
 pub struct Ledger<'a> {
     namespace: Option<&'a str>,
+    /// What the platform allows each provisioner beyond the namespace.
+    allow: &'a BTreeMap<String, Allowance>,
     objects: Vec<Json>,
     owners: Vec<Owner<'a>>,
     index: BTreeMap<Identity, usize>,
 }
 
 impl<'a> Ledger<'a> {
-    pub fn new(namespace: Option<&'a str>) -> Self {
-        Ledger { namespace, objects: Vec::new(), owners: Vec::new(), index: BTreeMap::new() }
+    pub fn new(namespace: Option<&'a str>, allow: &'a BTreeMap<String, Allowance>) -> Self {
+        Ledger { namespace, allow, objects: Vec::new(), owners: Vec::new(), index: BTreeMap::new() }
     }
 
     pub fn into_lowered(self) -> Vec<Lowered> {
@@ -176,47 +165,20 @@ impl<'a> Ledger<'a> {
         out: &mut Diagnostics,
     ) {
         let owner = Owner::Resource { resource, provided };
-        let invalid = |message: String, help: &str| {
-            owner.label(Diagnostic::error(Code::InvalidObject, message), "returned while provisioning").help(help)
-        };
-        let what = format!("provisioner `{}` ({})", provided.provisioner, provided.provisioner_file);
-        let missing: Vec<&str> =
-            [("/apiVersion", "apiVersion"), ("/kind", "kind"), ("/metadata/name", "metadata.name")]
-                .into_iter()
-                .filter(|(pointer, _)| text(object, pointer).is_none())
-                .map(|(_, field)| field)
-                .collect();
-        if !missing.is_empty() {
-            let fields = missing.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
-            return out.push(invalid(
-                format!("{what} returns an object without {fields} for resource `{}`", resource.uid),
-                "every object needs `apiVersion`, `kind` and `metadata.name` (a string each)",
-            ));
-        }
-        let kind = text(object, "/kind").unwrap_or_default();
-        let mut object = object.clone();
-        if !CLUSTER_SCOPED.contains(&kind) {
-            match (text(&object, "/metadata/namespace"), self.namespace) {
-                (Some(theirs), ours) if Some(theirs) != ours => {
-                    let ours = ours
-                        .map_or("none (objects go to the namespace they are applied in)".into(), |n| format!("`{n}`"));
-                    return out.push(invalid(
-                        format!(
-                            "{what} puts `{}` into namespace `{theirs}`, but the environment's namespace is {ours}",
-                            display(&object)
-                        ),
-                        "a provisioner's objects belong to the environment's namespace: leave `metadata.namespace` out, or use `environment.namespace`",
-                    ));
-                }
-                (None, Some(ours)) => {
-                    if let Some(metadata) = object.get_mut("metadata").and_then(Json::as_object_mut) {
-                        metadata.insert("namespace".into(), Json::String(ours.to_string()));
-                    }
-                }
-                _ => {}
+        match admission::admit(object, self.namespace, self.allow.get(&provided.provisioner)) {
+            Ok(object) => self.add(object, owner, out),
+            Err((message, help)) => {
+                let message = format!(
+                    "provisioner `{}` ({}) {message}, for resource `{}`",
+                    provided.provisioner, provided.provisioner_file, resource.uid
+                );
+                out.push(
+                    owner
+                        .label(Diagnostic::error(Code::InvalidObject, message), "returned while provisioning")
+                        .help(help),
+                );
             }
         }
-        self.add(object, owner, out);
     }
 
     /// Records an object unless one with its identity is there already: then it is a shared
@@ -240,9 +202,16 @@ impl<'a> Ledger<'a> {
         let identity = identity(&object);
         if let Some(&first) = self.index.get(&identity) {
             let earlier = &self.owners[first];
+            // One provisioner's same object for several resources is a shared instance; the same
+            // resource returning one identity twice is not.
             let shared = match (earlier, &owner) {
-                (Owner::Resource { provided: a, .. }, Owner::Resource { provided: b, .. }) => {
-                    a.provisioner == b.provisioner && self.objects[first] == object
+                (
+                    Owner::Resource { provided: a, resource: first_resource },
+                    Owner::Resource { provided: b, resource: this_resource },
+                ) => {
+                    a.provisioner == b.provisioner
+                        && first_resource.uid != this_resource.uid
+                        && self.objects[first] == object
                 }
                 _ => false,
             };

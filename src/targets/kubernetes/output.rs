@@ -2,8 +2,6 @@
 //! (`001-namespace-shop.yaml`, `002-secret-db.yaml`, …), each a YAML document starting with
 //! `---`, so that the files concatenated in order are one multi-document stream.
 
-use std::path::Path;
-
 use serde_json::Value as Json;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -31,6 +29,10 @@ pub fn files(objects: &[Json], prefix: &str, out: &mut Diagnostics) -> Vec<File>
     let mut files = Vec::with_capacity(objects.len());
     for (name, object) in file_names(objects).into_iter().zip(objects) {
         match serde_saphyr::to_string(object) {
+            // A Secret's manifest holds its values: readable by its owner only.
+            Ok(text) if object.get("kind").and_then(Json::as_str) == Some("Secret") => {
+                files.push(File::secret(format!("{prefix}{name}"), format!("---\n{text}")))
+            }
             Ok(text) => files.push(File::new(format!("{prefix}{name}"), format!("---\n{text}"))),
             Err(error) => {
                 out.push(Diagnostic::error(Code::InvalidObject, format!("`{name}` cannot be written as YAML: {error}")))
@@ -38,9 +40,4 @@ pub fn files(objects: &[Json], prefix: &str, out: &mut Diagnostics) -> Vec<File>
         }
     }
     files
-}
-
-/// The files this target writes: YAML files, at the top or one environment folder down.
-pub fn owns(relative: &Path) -> bool {
-    relative.extension().is_some_and(|e| e == "yaml") && relative.components().count() <= 2
 }

@@ -12,20 +12,18 @@ use crate::graph::Graph;
 use crate::provision::ProvisionedResource;
 use crate::provision::output::{Output, SecretKey};
 
-/// Secret keys by (Secret name, key), and Secret objects by name.
+/// Secret objects by name.
 #[derive(Debug, Default)]
 pub struct Index<'a> {
-    keys: BTreeSet<(String, String)>,
     secrets: BTreeMap<&'a str, &'a Json>,
 }
 
 impl<'a> Index<'a> {
     /// Indexes every object the provisioners returned (duplicates too: the one-owner check
-    /// reports those, and their keys should not look missing as well).
+    /// reports those).
     pub fn build(objects: impl Iterator<Item = &'a Json>) -> Index<'a> {
         let mut index = Index::default();
         for object in objects {
-            index.keys.extend(keys_of(object));
             if object.get("kind").and_then(Json::as_str) == Some("Secret")
                 && let Some(name) = object.pointer("/metadata/name").and_then(Json::as_str)
             {
@@ -47,23 +45,20 @@ impl<'a> Index<'a> {
         String::from_utf8(bytes).ok()
     }
 
-    /// Every secret output of every resource must name a Secret key that a provisioner creates.
-    pub fn check_outputs(
-        &self,
-        graph: &Graph,
-        resources: &BTreeMap<String, ProvisionedResource>,
-        out: &mut Diagnostics,
-    ) {
+    /// Every secret output of a resource must name a Secret key that the same resource's
+    /// provisioner creates: an output cannot point at another resource's Secret.
+    pub fn check_outputs(graph: &Graph, resources: &BTreeMap<String, ProvisionedResource>, out: &mut Diagnostics) {
         for resource in graph.resources_in_order() {
             let Some(provided) = resources.get(&resource.uid) else { continue };
             let mut wanted = Vec::new();
             provided.outputs.values().for_each(|o| secrets(o, &mut wanted));
-            for (name, key) in wanted.into_iter().filter(|k| !self.keys.contains(k)) {
+            let own: BTreeSet<(String, String)> = provided.objects.iter().flat_map(keys_of).collect();
+            for (name, key) in wanted.into_iter().filter(|k| !own.contains(k)) {
                 out.push(
-                    Diagnostic::error(Code::DanglingSecret, format!("provisioner `{}` returns a secret output in Secret `{name}`, key `{key}`, but creates no such Secret key", provided.provisioner))
+                    Diagnostic::error(Code::DanglingSecret, format!("provisioner `{}` returns a secret output in Secret `{name}`, key `{key}`, but creates no such Secret key for this resource", provided.provisioner))
                         .label(provided.provisioner_span, "this provisioner")
                         .label(resource.declarations[0].span, format!("while provisioning `{}`", resource.uid))
-                        .help("add a Secret with that key (in `stringData` or `data`), or an ExternalSecret targeting it, to the provisioner's objects"),
+                        .help("add a Secret with that key (in `stringData` or `data`), or an ExternalSecret targeting it, to the objects this provisioner returns for the resource; an output cannot point at another resource's Secret"),
                 );
             }
         }
