@@ -89,4 +89,8 @@ codes! {
     DuplicateObject => "stave::kubernetes::duplicate-object": "two emitted objects have the same apiVersion, kind, namespace and name",
     InvalidObject => "stave::kubernetes::invalid-object": "an object a provisioner returns lacks its identity or lies in another namespace",
     InvalidName => "stave::kubernetes::invalid-name": "an object's name is not valid for its kind",
+    InvalidTerraformName => "stave::terraform::invalid-name": "a name Terraform cannot use as a block label (an address)",
+    InvalidBlock => "stave::terraform::invalid-block": "a Terraform block a provisioner returns is malformed or uses a provider the target does not know",
+    DuplicateBlock => "stave::terraform::duplicate-block": "two blocks of the module have the same address",
+    UnknownReference => "stave::terraform::unknown-reference": "a Terraform reference output names a block the module does not declare",
 }

@@ -3,7 +3,7 @@
 //! `stave.yaml` (or `--platform FILE`) declares, per environment, its target, the provisioner
 //! files it uses (searched before the built-ins), overrides applied to every workload or to named
 //! ones, values for `environment` resources, per-workload settings that Score lacks (replicas),
-//! and a section per target (`kubernetes:`; `helm:` and `terraform:` hold nothing yet). It is
+//! and a section per target (`kubernetes:`, `terraform:`; `helm:` holds nothing yet). It is
 //! validated against `spec/platform.schema.json`. With no platform file, an embedded default
 //! applies: one environment, `local`, target kubernetes.
 
@@ -16,7 +16,10 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-pub use settings::{KubernetesSettings, RouteKind, Security, WorkloadKubernetes, WorkloadSettings};
+pub use settings::{
+    KubernetesSettings, ProviderRequirement, RouteKind, Security, TerraformSettings, WorkloadKubernetes,
+    WorkloadSettings,
+};
 
 use crate::catalog::{DEFAULT_PLATFORM, PLATFORM_SCHEMA, Target};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -59,8 +62,8 @@ struct EnvironmentInput {
     kubernetes: KubernetesSettings,
     #[allow(dead_code, reason = "room for the Helm target's settings; the schema admits none yet")]
     helm: Option<serde_json::Map<String, Json>>,
-    #[allow(dead_code, reason = "room for the Terraform target's settings; the schema admits none yet")]
-    terraform: Option<serde_json::Map<String, Json>>,
+    #[serde(default)]
+    terraform: TerraformSettings,
     /// Deprecated: `kubernetes.namespace`.
     namespace: Option<String>,
     /// Deprecated: `kubernetes.security`.
@@ -103,6 +106,7 @@ pub struct Environment {
     /// The environment's key in the platform file.
     pub span: Span,
     pub kubernetes: KubernetesSettings,
+    pub terraform: TerraformSettings,
 }
 
 #[derive(Debug)]
@@ -283,5 +287,6 @@ fn lower_environment(root: &Node, name: &str, input: EnvironmentInput, out: &mut
         workload_spans,
         span,
         kubernetes,
+        terraform: input.terraform,
     }
 }

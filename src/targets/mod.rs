@@ -8,6 +8,7 @@
 //! the pipeline or the command line; nothing below knows a target's object shapes.
 
 pub mod kubernetes;
+pub mod terraform;
 
 use std::path::Path;
 
@@ -85,7 +86,7 @@ pub trait Backend: Sync + std::fmt::Debug {
 }
 
 /// The targets that are built: one line each.
-pub const BACKENDS: &[&dyn Backend] = &[&kubernetes::Kubernetes];
+pub const BACKENDS: &[&dyn Backend] = &[&kubernetes::Kubernetes, &terraform::Terraform];
 
 /// The backend of `target`, or the error saying it is not built yet: the one place that refuses
 /// a target. `span` is where the target was chosen (the environment's `target:`), if in a file.

@@ -33,8 +33,8 @@ use crate::ir::{ResourceRef, Workload};
 use crate::platform::Security;
 use crate::provision::output::{Output, SecretKey};
 use crate::provision::{Bindings, ProvisionedResource, TargetModel};
+pub use objects::{CLUSTER_SCOPED, Lowered, OwnerRef, Part};
 use objects::{Ledger, Owner};
-pub use objects::{Lowered, OwnerRef, Part};
 
 /// The Kubernetes target.
 #[derive(Debug)]
