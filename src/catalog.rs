@@ -67,7 +67,7 @@ pub const BUILTIN_LIBRARIES: &[(&str, Embedded)] = &[(
 pub const TERRAFORM_KUBERNETES_SCHEMA: &str = include_str!("../targets/terraform/kubernetes.schema.json");
 
 /// Template libraries that provisioner templates can `{% import %}` by this path.
-pub const BUILTIN_TEMPLATES: &[Embedded] = embed!["kubernetes/workload.jinja"];
+pub const BUILTIN_TEMPLATES: &[Embedded] = embed!["kubernetes/workload.jinja", "terraform/aws.jinja"];
 
 /// The platform that applies when there is no platform file.
 pub const DEFAULT_PLATFORM: Embedded =

@@ -30,6 +30,23 @@ fn to_marker(output: &Output, references: &mut References) -> Output {
     }
 }
 
+/// `{$ref: {terraform: EXPR}}` inside a Kubernetes object a provisioner returns (a Secret's
+/// value read from a Terraform attribute) as a marker, like a reference output.
+fn references_as_markers(object: &Json, references: &mut References) -> Json {
+    match object {
+        Json::Object(map) => {
+            if let Some(expression) = map.get("$ref").and_then(|r| r.get("terraform")).and_then(Json::as_str)
+                && map.len() == 1
+            {
+                return Json::String(references.marker(expression));
+            }
+            Json::Object(map.iter().map(|(k, v)| (k.clone(), references_as_markers(v, references))).collect())
+        }
+        Json::Array(items) => Json::Array(items.iter().map(|v| references_as_markers(v, references)).collect()),
+        other => other.clone(),
+    }
+}
+
 fn text<'j>(object: &'j Json, pointer: &str) -> &'j str {
     object.pointer(pointer).and_then(Json::as_str).unwrap_or_default()
 }
@@ -50,7 +67,7 @@ pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -
         let mut objects = Vec::new();
         for object in &provided.objects {
             if !blocks::is_block(object) {
-                objects.push(object.clone());
+                objects.push(references_as_markers(object, &mut references));
                 continue;
             }
             match blocks::parse(object) {
