@@ -60,6 +60,7 @@ pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -
     let errors_before = out.iter().filter(|d| d.severity == crate::diagnostics::Severity::Error).count();
     let mut references = References::default();
     let mut tf_blocks: Vec<(TfBlock, Owner<'a>)> = Vec::new();
+    let mut invalid = std::collections::BTreeSet::new();
     let mut resources = BTreeMap::new();
     for resource in input.graph.resources_in_order() {
         let Some(provided) = input.provisioned.resources.get(&resource.uid) else { continue };
@@ -72,12 +73,12 @@ pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -
             }
             match blocks::parse(object) {
                 Ok(block) => tf_blocks.push((block, owner)),
-                Err(message) => out.push(error(
+                Err(message) => out.push(error_for(&mut invalid, &resource.uid, error(
                     Code::InvalidBlock,
                     &owner,
                     format!("provisioner `{}` ({}) returns an invalid Terraform block: {message}", provided.provisioner, provided.provisioner_file),
                     "a Terraform block is `{terraform: resource|data|ephemeral|variable, type, name, body}` (see the README)",
-                )),
+                ))),
             }
         }
         let outputs = provided.outputs.iter().map(|(k, o)| (k.clone(), to_marker(o, &mut references))).collect();
@@ -136,6 +137,7 @@ pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -
     }
 
     let mut placed: Vec<Placed<'a>> = Vec::new();
+    let mut reported = std::collections::BTreeSet::new();
     for object in lowered {
         let Some(owner) = Owner::of(&object.owner, input) else { continue };
         let (kind, name) =
@@ -143,7 +145,9 @@ pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -
         let display = format!("{kind}/{name}");
         let tf_label = label(&name);
         if !is_identifier(&tf_label) {
-            out.push(invalid_name(&owner, &display, &tf_label));
+            if reported.insert((owner.describe(), tf_label.clone())) {
+                out.push(invalid_name(&owner, &display, &tf_label));
+            }
             continue;
         }
         let mut object = object.object;
@@ -221,9 +225,19 @@ pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -
         });
     }
     let placed = super::module::one_owner(placed, out);
-    let module = Module::new(input, placed, &lowering, &passwords, &secrets, out);
+    let module = Module::new(input, placed, &lowering, &passwords, &secrets, &invalid, out);
     let errors_after = out.iter().filter(|d| d.severity == crate::diagnostics::Severity::Error).count();
     (errors_after == errors_before).then_some(module)
+}
+
+/// Notes that a resource's blocks are broken (so that references to them are not reported too).
+fn error_for(
+    invalid: &mut std::collections::BTreeSet<String>,
+    uid: &str,
+    diagnostic: crate::diagnostics::Diagnostic,
+) -> crate::diagnostics::Diagnostic {
+    invalid.insert(uid.to_string());
+    diagnostic
 }
 
 fn manifest_body(object: &Json, lowering: &Lowering<'_>) -> super::hcl::Body {

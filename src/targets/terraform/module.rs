@@ -147,6 +147,7 @@ impl<'a> Module<'a> {
         lowering: &Lowering<'_>,
         passwords: &Passwords,
         secrets: &BTreeMap<(String, String), String>,
+        invalid: &BTreeSet<String>,
         out: &mut Diagnostics,
     ) -> Module<'a> {
         let environment = input.environment;
@@ -191,7 +192,9 @@ impl<'a> Module<'a> {
             let Some(provided) = input.provisioned.resources.get(&resource.uid) else { continue };
             let owner = Owner::Resource(resource, provided);
             let mut found = Vec::new();
-            provided.outputs.values().for_each(|o| references_in(o, &mut found));
+            if !invalid.contains(&resource.uid) {
+                provided.outputs.values().for_each(|o| references_in(o, &mut found));
+            }
             for expression in found {
                 if let Some(root) = root(&expression).filter(|r| !declared.contains(r)) {
                     out.push(error(
