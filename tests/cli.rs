@@ -174,7 +174,7 @@ fn targets_not_built_yet_are_refused_in_one_place() {
     snapshot("compile_kubernetes", &kubernetes, 0);
     let checked = stave(dir.path(), &["check", "--provision", "--target", "kubernetes"], None);
     snapshot("check_provision_kubernetes", &checked, 0);
-    for target in ["helm", "terraform"] {
+    for target in ["helm"] {
         let compile = stave(dir.path(), &["compile", "--target", target], None);
         snapshot(&format!("compile_target_{target}"), &compile, 1);
         for args in [
@@ -188,9 +188,9 @@ fn targets_not_built_yet_are_refused_in_one_place() {
         }
     }
     // Commands that do not reach a target work for any environment.
-    std::fs::write(dir.path().join("stave.yaml"), "environments:\n  cloud: {target: terraform}\n").unwrap();
-    snapshot("graph_terraform_environment", &stave(dir.path(), &["graph"], None), 0);
-    snapshot("check_provision_terraform_environment", &stave(dir.path(), &["check", "--provision"], None), 1);
+    std::fs::write(dir.path().join("stave.yaml"), "environments:\n  cloud: {target: helm}\n").unwrap();
+    snapshot("graph_helm_environment", &stave(dir.path(), &["graph"], None), 0);
+    snapshot("check_provision_helm_environment", &stave(dir.path(), &["check", "--provision"], None), 1);
 }
 
 /// `-o DIR` goes through the one writer: one file per object, replacing only a previous output.

@@ -124,7 +124,9 @@ fn value(json: &Json, expr: &Expression, path: &str, mode: bool, problems: &mut 
                     let key = key_text(k);
                     match a.get(&key) {
                         Some(item) => value(item, v, &format!("{path}.{key}"), false, problems),
-                        None => computed("", &super::text(v), &format!("{path}.{key}")).then_some(()).unwrap_or_else(|| problems.push(format!("{path}.{key}: unexpected"))),
+                        None => computed("", &super::text(v), &format!("{path}.{key}"))
+                            .then_some(())
+                            .unwrap_or_else(|| problems.push(format!("{path}.{key}: unexpected"))),
                     }
                 }
                 true
@@ -150,8 +152,11 @@ fn computed(value: &str, expression: &str, path: &str) -> bool {
         return true;
     }
     let label = value.replace(['-', '.'], "_");
-    [format!("kubernetes_secret_v1.{label}.metadata[0].name"), format!("kubernetes_config_map_v1.{label}.metadata[0].name")]
-        .contains(&expression.to_string())
+    [
+        format!("kubernetes_secret_v1.{label}.metadata[0].name"),
+        format!("kubernetes_config_map_v1.{label}.metadata[0].name"),
+    ]
+    .contains(&expression.to_string())
 }
 
 /// Whether `value` is what the quoted template (as written, escapes and all) produces, with any
