@@ -99,15 +99,11 @@ fn value(json: &Json, expr: &Expression, path: &str, mode: bool, problems: &mut 
         (Json::String(s), Expression::String(t)) => s == t,
         (Json::String(s), Expression::TemplateExpr(template)) => matches_template(&template.to_string(), s),
         (Json::String(s), other) => computed(s, &super::text(other), path),
-        (Json::Array(a), Expression::Array(b)) => {
-            if a.len() == b.len() {
-                for (i, (x, y)) in a.iter().zip(b).enumerate() {
-                    value(x, y, &format!("{path}[{i}]"), mode, problems);
-                }
-                true
-            } else {
-                false
+        (Json::Array(a), Expression::Array(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                value(x, y, &format!("{path}[{i}]"), mode, problems);
             }
+            true
         }
         (Json::Object(a), Expression::Object(b)) => {
             let keys: Vec<String> = b.keys().map(key_text).collect();
@@ -124,9 +120,11 @@ fn value(json: &Json, expr: &Expression, path: &str, mode: bool, problems: &mut 
                     let key = key_text(k);
                     match a.get(&key) {
                         Some(item) => value(item, v, &format!("{path}.{key}"), false, problems),
-                        None => computed("", &super::text(v), &format!("{path}.{key}"))
-                            .then_some(())
-                            .unwrap_or_else(|| problems.push(format!("{path}.{key}: unexpected"))),
+                        None => {
+                            if !computed("", &super::text(v), &format!("{path}.{key}")) {
+                                problems.push(format!("{path}.{key}: unexpected"));
+                            }
+                        }
                     }
                 }
                 true
