@@ -362,3 +362,19 @@ fn resource_types_no_terraform_provisioner_serves_are_errors_at_the_declaration(
     assert!(text.contains("stave::provision::no-provisioner") && text.contains("workload.yaml:9:"), "{text}");
     assert!(!out.exists());
 }
+
+/// The README's HCL excerpts are lines of the AWS fixture's module, as compiled.
+#[test]
+fn readme_hcl_excerpts_are_what_the_aws_fixture_compiles_to() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let files = compile(&root().join("fixtures/valid/aws"), temp.path());
+    let all: String = files.values().cloned().collect();
+    let mut excerpts = 0;
+    for block in readme.split("```hcl\n").skip(1) {
+        let excerpt = &block[..block.find("```").unwrap()];
+        assert!(all.contains(excerpt), "README excerpt not in the AWS module:\n{excerpt}");
+        excerpts += 1;
+    }
+    assert!(excerpts >= 2, "{excerpts} excerpts");
+}
