@@ -214,15 +214,8 @@ fn compile_environment(
     if stage == Stage::Graph {
         return (Some(compiled), out);
     }
-    // Provisioning asks the target what it needs to know; a target that is not built stops here.
-    let chosen_in_file = request.target.is_none().then_some(compiled.environment.target_span);
-    let backend = match targets::backend(target, chosen_in_file) {
-        Ok(backend) => backend,
-        Err(diagnostic) => {
-            out.push(diagnostic);
-            return (Some(compiled), out);
-        }
-    };
+    // Provisioning asks the target what it needs to know.
+    let backend = targets::backend(target);
     let inputs = Inputs {
         workloads: &compiled.workloads,
         graph,

@@ -108,8 +108,9 @@ fn architecture_md_names_every_layer_and_target() {
     for module in LAYERS.iter().flat_map(|row| row.iter()) {
         assert!(text.contains(&format!("`{module}`")), "ARCHITECTURE.md does not name `{module}`");
     }
-    for backend in stave::targets::BACKENDS {
-        let name = backend.target().name();
+    for target in stave::catalog::Target::ALL {
+        assert_eq!(stave::targets::backend(target).target(), target, "the backend of {target:?}");
+        let name = target.name();
         assert!(text.contains(&format!("src/targets/{name}/")), "ARCHITECTURE.md does not name src/targets/{name}/");
     }
 }

@@ -46,6 +46,14 @@ pub fn write_directory(dir: &Path, files: &[File]) -> Result<(), String> {
     lock.lock().map_err(failed)?;
     remove_stale_staging(dir).map_err(failed)?;
     let previous = previous_output(dir)?;
+    // A file of the user's that the new output would overwrite: refused, nothing written.
+    if let Some(theirs) = files.iter().find(|f| dir.join(&f.path).exists() && !previous.contains(&f.path)) {
+        return Err(format!(
+            "cannot write into `{}`: `{}` is there and was not written by Stave; move it away or rename it",
+            dir.display(),
+            dir.join(&theirs.path).display()
+        ));
+    }
     let staging = tempfile::Builder::new().prefix(STAGING).tempdir_in(dir).map_err(failed)?;
     for file in files {
         let path = staging.path().join(&file.path);

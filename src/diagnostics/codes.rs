@@ -83,7 +83,6 @@ codes! {
     RouteConflict => "stave::provision::route-conflict": "two routes claim the same host and path",
     DanglingSecret => "stave::provision::dangling-secret": "a secret output names a Secret the provisioner does not create",
     DevelopmentSeed => "stave::provision::development-seed": "no seed is set, so generated values are development values",
-    TargetNotBuilt => "stave::targets::not-built": "the environment's target is not built yet",
     UnsupportedOutput => "stave::kubernetes::unsupported-output": "an output that the Kubernetes target cannot use (a reference for another target)",
     SecretValueUnavailable => "stave::kubernetes::secret-value-unavailable": "a file embeds a secret whose value exists only at deploy time",
     BadVolume => "stave::kubernetes::bad-volume": "a volume source is not a resource that provides a volume",
@@ -94,4 +93,8 @@ codes! {
     InvalidObject => "stave::kubernetes::invalid-object": "an object a provisioner returns lacks its identity or lies in another namespace",
     InvalidName => "stave::kubernetes::invalid-name": "an object's name is not valid for its kind",
     ChartNamespace => "stave::helm::namespace": "a chart does not create its release's namespace",
+    InvalidTerraformName => "stave::terraform::invalid-name": "a name Terraform cannot use as a block label (an address)",
+    InvalidBlock => "stave::terraform::invalid-block": "a Terraform block a provisioner returns is malformed or uses a provider the target does not know",
+    DuplicateBlock => "stave::terraform::duplicate-block": "two blocks of the module have the same address",
+    UnknownReference => "stave::terraform::unknown-reference": "a Terraform reference output names a block the module does not declare",
 }

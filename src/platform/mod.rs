@@ -3,8 +3,8 @@
 //! `stave.yaml` (or `--platform FILE`) declares, per environment, its target, the provisioner
 //! files it uses (searched before the built-ins), overrides applied to every workload or to named
 //! ones, values for `environment` resources, per-workload settings that Score lacks (replicas),
-//! and a section per target (`kubernetes:`; `terraform:` holds nothing yet); a top-level `helm:`
-//! section holds the chart's metadata, one chart serving every environment. It is
+//! and a section per target (`kubernetes:`, `terraform:`; `helm:` holds nothing yet); a top-level
+//! `helm:` section holds the chart's metadata, one chart serving every environment. It is
 //! validated against `spec/platform.schema.json`. With no platform file, an embedded default
 //! applies: one environment, `local`, target kubernetes.
 
@@ -18,7 +18,8 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 pub use settings::{
-    Allowance, HelmSettings, KubernetesSettings, RouteKind, Security, WorkloadKubernetes, WorkloadSettings,
+    Allowance, HelmSettings, KubernetesSettings, ProviderRequirement, RouteKind, Security, TerraformSettings,
+    WorkloadKubernetes, WorkloadSettings,
 };
 
 use crate::catalog::{DEFAULT_PLATFORM, PLATFORM_SCHEMA, Target};
@@ -64,8 +65,8 @@ struct EnvironmentInput {
     kubernetes: KubernetesSettings,
     #[allow(dead_code, reason = "room for the Helm target's settings; the schema admits none yet")]
     helm: Option<serde_json::Map<String, Json>>,
-    #[allow(dead_code, reason = "room for the Terraform target's settings; the schema admits none yet")]
-    terraform: Option<serde_json::Map<String, Json>>,
+    #[serde(default)]
+    terraform: TerraformSettings,
     /// Deprecated: `kubernetes.namespace`.
     namespace: Option<String>,
     /// Deprecated: `kubernetes.security`.
@@ -110,6 +111,7 @@ pub struct Environment {
     pub kubernetes: KubernetesSettings,
     /// The platform file's `helm:` section (one chart for every environment).
     pub helm: HelmSettings,
+    pub terraform: TerraformSettings,
 }
 
 #[derive(Debug)]
@@ -292,5 +294,6 @@ fn lower_environment(root: &Node, name: &str, input: EnvironmentInput, out: &mut
         span,
         kubernetes,
         helm: HelmSettings::default(),
+        terraform: input.terraform,
     }
 }

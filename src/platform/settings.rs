@@ -1,7 +1,10 @@
 //! Settings of an environment that are not about provisioning: per-workload settings Score lacks
 //! (replicas), and the section of each target (`kubernetes:` for the Kubernetes objects that the
-//! targets emit: namespace, what routes become, secure defaults). Keys that moved into a target's
-//! section still work, with a warning that says where they went.
+//! targets emit: namespace, what routes become, secure defaults; `terraform:` for the Terraform
+//! module: deletion protection, extra providers). Keys that moved into a target's section still
+//! work, with a warning that says where they went.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -105,4 +108,26 @@ pub enum RouteKind {
     #[default]
     Httproute,
     Ingress,
+}
+
+/// The `terraform:` section of an environment.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerraformSettings {
+    /// The default of the module's `deletion_protection` variable (default true).
+    pub deletion_protection: Option<bool>,
+    /// Providers beyond the built-in ones (aws, kubernetes, random), by local name, for the
+    /// environment's own Terraform provisioners.
+    #[serde(default)]
+    pub providers: BTreeMap<String, ProviderRequirement>,
+}
+
+/// A provider's `required_providers` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderRequirement {
+    /// `hashicorp/google`.
+    pub source: String,
+    /// A version constraint, `~> 6.0`.
+    pub version: String,
 }

@@ -35,6 +35,17 @@ impl Bindings {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The same table with every output passed through `f`: for a target that lowers some
+    /// outputs its own way (into markers) before reusing another target's lowering.
+    pub fn map(&self, f: &mut dyn FnMut(&Output) -> Output) -> Bindings {
+        let by_workload = self
+            .by_workload
+            .iter()
+            .map(|(workload, bound)| (workload.clone(), bound.iter().map(|(k, o)| (k.clone(), f(o))).collect()))
+            .collect();
+        Bindings { by_workload }
+    }
 }
 
 /// Every resource placeholder a target lowers: in variables, file contents and volume sources.

@@ -84,6 +84,12 @@ impl Provisioned {
 pub trait TargetModel: std::fmt::Debug + Sync {
     /// The host name by which other workloads reach `workload` (Kubernetes: its Service's name).
     fn service_name(&self, workload: &Workload) -> String;
+
+    /// Whether the target writes the values derived from the seed (so a development seed
+    /// deserves a warning); Terraform generates its own at apply time instead.
+    fn derives_generated_values(&self) -> bool {
+        true
+    }
 }
 
 /// Everything provisioning reads.
@@ -177,7 +183,9 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
     routes::check(inputs.graph, &provisioned, &mut out);
     provisioned.bindings = bindings::bind(inputs, &provisioned, &mut out);
     provisioned.generated = Generated::derive(renderer.generated_all(), inputs.seed);
-    if let (Some(span), SeedOrigin::Development) = (first_generated, &inputs.seed.origin) {
+    if let (Some(span), SeedOrigin::Development, true) =
+        (first_generated, &inputs.seed.origin, inputs.model.derives_generated_values())
+    {
         out.push(
             Diagnostic::warning(Code::DevelopmentSeed, "no seed is set, so generated passwords are development values")
                 .label(span, "this resource's generated values are not secret")

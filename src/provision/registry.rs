@@ -1,5 +1,5 @@
-//! The provisioner registry: provisioner files (an environment's, then the built-in ones),
-//! validated against `spec/provisioners.schema.json`, and the matching rule.
+//! The provisioner registry: provisioner files (an environment's, with the built-in libraries it
+//! names as `builtin:<name>`, then the built-in ones), validated against `spec/provisioners.schema.json`, and the matching rule.
 //!
 //! Matching: among the provisioners that serve the environment's target and the resource's type
 //! (and its class and id, where they name one), the most specific wins: id over class over type
@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::catalog::{BUILTIN_PROVISIONERS, PROVISIONERS_SCHEMA, Target};
+use crate::catalog::{BUILTIN_LIBRARIES, BUILTIN_PROVISIONERS, PROVISIONERS_SCHEMA, Target};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::schema::{Plain, Schema};
 use crate::document::{read, yaml};
@@ -126,6 +126,10 @@ impl Registry {
     pub fn load(files: &[(PathBuf, Span)], base_dir: &Path, sources: &mut Sources, out: &mut Diagnostics) -> Registry {
         let mut registry = Registry::default();
         for (path, span) in files {
+            if let Some(library) = path.to_str().and_then(|p| p.strip_prefix("builtin:")) {
+                registry.add_library(library, *span, sources, out);
+                continue;
+            }
             let full = base_dir.join(path);
             let bytes = match read::read_file(&full) {
                 Ok(bytes) => bytes,
@@ -149,6 +153,31 @@ impl Registry {
             registry.add_file(id, &name, Origin::Builtin, sources, out);
         }
         registry
+    }
+
+    /// A built-in library an environment names (`builtin:aws`), as one of its own files.
+    fn add_library(&mut self, library: &str, span: Span, sources: &mut Sources, out: &mut Diagnostics) {
+        let Some((_, embedded)) = BUILTIN_LIBRARIES.iter().find(|(name, _)| *name == library) else {
+            let names: Vec<&str> = BUILTIN_LIBRARIES.iter().map(|(name, _)| *name).collect();
+            out.push(
+                Diagnostic::error(
+                    Code::Unreadable,
+                    format!(
+                        "`builtin:{library}` is not a built-in library{}",
+                        crate::suggest::hint(library, names.iter().copied())
+                    ),
+                )
+                .label(span, "named here")
+                .help(format!(
+                    "the built-in libraries are {}",
+                    names.iter().map(|n| format!("`builtin:{n}`")).collect::<Vec<_>>().join(", ")
+                )),
+            );
+            return;
+        };
+        let name = format!("builtin:{}", embedded.path);
+        let id = sources.add(name.clone(), embedded.text, Path::new("."));
+        self.add_file(id, &name, Origin::Environment, sources, out);
     }
 
     fn add_file(&mut self, id: SourceId, name: &str, origin: Origin, sources: &Sources, out: &mut Diagnostics) {

@@ -4,19 +4,19 @@
 //! and what provisioning returned, placeholders already bound) and the command line's
 //! [`Options`], and returns [`Emitted`] files (relative path, bytes, mode) and its warnings, or
 //! every error. [`emit`] is the one entry point; [`backend`] the one place that knows which
-//! targets exist (one line each in [`BACKENDS`]) and refuses the others. Nothing here imports
-//! the pipeline or the command line; nothing below knows a target's object shapes.
+//! backend serves each target (one line each). Nothing here imports the pipeline or the command
+//! line; nothing below knows a target's object shapes.
 
 pub mod helm;
 pub mod kubernetes;
+pub mod terraform;
 
 use crate::catalog::Target;
-use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::diagnostics::Diagnostics;
 use crate::graph::Graph;
 use crate::ir::Workload;
 use crate::platform::Environment;
 use crate::provision::{Provisioned, TargetModel};
-use crate::source::Span;
 
 /// What a target receives for one environment.
 #[derive(Debug, Clone, Copy)]
@@ -89,36 +89,17 @@ pub trait Backend: Sync + std::fmt::Debug {
     fn emit(&self, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics>;
 }
 
-/// The targets that are built: one line each.
-pub const BACKENDS: &[&dyn Backend] = &[&kubernetes::Kubernetes, &helm::Helm];
-
-/// The backend of `target`, or the error saying it is not built yet: the one place that refuses
-/// a target. `span` is where the target was chosen (the environment's `target:`), if in a file.
-pub fn backend(target: Target, span: Option<Span>) -> Result<&'static dyn Backend, Diagnostic> {
-    if let Some(backend) = BACKENDS.iter().copied().find(|b| b.target() == target) {
-        return Ok(backend);
+/// The target of each name: one line each. The match is exhaustive, so a name in
+/// `catalog::Target` without a backend does not compile.
+pub fn backend(target: Target) -> &'static dyn Backend {
+    match target {
+        Target::Kubernetes => &kubernetes::Kubernetes,
+        Target::Helm => &helm::Helm,
+        Target::Terraform => &terraform::Terraform,
     }
-    let built: Vec<String> = BACKENDS.iter().map(|b| format!("`{}`", b.target().name())).collect();
-    let mut diagnostic = Diagnostic::error(
-        Code::TargetNotBuilt,
-        format!("the {} target is not built yet; Stave compiles to {}", target.name(), built.join(", ")),
-    )
-    .help(format!(
-        "choose a built target (`--target {}`), or use `--emit ir`, which needs no target",
-        BACKENDS[0].target().name()
-    ));
-    if let Some(span) = span {
-        diagnostic = diagnostic.label(span, "this environment's target");
-    }
-    Err(diagnostic)
 }
 
 /// Emits `target` for the environments of `inputs`: the one entry point of every target.
 pub fn emit(target: Target, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {
-    let backend = backend(target, None).map_err(|d| {
-        let mut out = Diagnostics::new();
-        out.push(d);
-        out
-    })?;
-    backend.emit(inputs, options)
+    backend(target).emit(inputs, options)
 }
