@@ -109,3 +109,34 @@ fn empty_and_wrong_shapes_are_located_errors() {
     let (codes, _) = load(b"a: 1\n---\nb: 2\n".to_vec());
     assert_eq!(codes.len(), 1);
 }
+
+/// An override path of 12,000 segments used to overflow the stack (exit 134); overrides that
+/// would nest a workload past the limit are refused; `port: 80.0` is the integer JSON Schema
+/// says it is, not "a bug in Stave".
+#[test]
+fn overrides_and_numbers_at_the_edges() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("workload.yaml"),
+        "apiVersion: score.dev/v1b1\nmetadata: {name: web}\nservice:\n  ports:\n    web: {port: 80.0, targetPort: 8080.0}\ncontainers:\n  main:\n    image: nginx:1.27\n    readinessProbe: {httpGet: {path: /, port: 8080.0}}\n",
+    )
+    .unwrap();
+    let fine = stave(dir.path(), &["check"], None);
+    assert_eq!(fine.status.code(), Some(0), "{}", transcript(&fine));
+    let long = format!("containers.{}=1", vec!["a"; 12_000].join("."));
+    let output = stave(dir.path(), &["check", "--override-property", &long], None);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("stave::overrides::invalid"));
+    let deep = format!("metadata.x={}1{}", "[".repeat(40), "]".repeat(40));
+    let nested = stave(
+        dir.path(),
+        &[
+            "check",
+            "--override-property",
+            &format!("containers.main.a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b={}", &deep[11..]),
+        ],
+        None,
+    );
+    assert_eq!(nested.status.code(), Some(1), "{}", transcript(&nested));
+    assert!(String::from_utf8_lossy(&nested.stderr).contains("stave::yaml::limit"), "{}", transcript(&nested));
+}

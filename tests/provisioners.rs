@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{stave, transcript};
+use common::{stave, stave_with_env, transcript};
 
 const WORKLOAD: &str = "apiVersion: score.dev/v1b1
 metadata:
@@ -171,4 +171,68 @@ fn a_bad_provisioner_file_is_reported_at_its_place() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains(r#""line":4,"column":15"#) && stderr.contains("platform/queues.yaml"), "{stderr}");
     assert!(stderr.contains("did you mean `kubernetes`"), "{stderr}");
+}
+
+/// A command runs in a clean environment, in a process group of its own, with capped pipes:
+/// a grandchild that keeps stdout open cannot defeat the time-out, and dies with it; 1 MiB of
+/// stderr does not break the pipe; too much stdout is said to be too much; the seed is not in
+/// its environment and its keys are redacted from what a message shows.
+#[test]
+fn commands_are_contained() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("grandchild-lived");
+    let grandchild = format!("(sleep 3; touch {}) & sleep 30", marker.display());
+    let reply = r#"echo '{"outputs": {"url": "u", "token": {"$secret": {"name": "t", "key": "k"}}}, "objects": [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "t"}, "stringData": {"k": "v"}}]}'"#;
+    let cases: Vec<(String, Option<&str>)> = vec![
+        (grandchild, Some("did not finish within 2 seconds")),
+        ("(sleep 30) & echo started".to_string(), Some("did not print")),
+        (format!("head -c 1048576 /dev/zero | tr '\\0' x >&2; {reply}"), None),
+        ("head -c 1073741824 /dev/zero".to_string(), Some("more than 16 MiB on stdout")),
+        ("env >&2; cat >&2; exit 3".to_string(), Some("exited with code 3")),
+    ];
+    for (script, expected) in cases {
+        let started = std::time::Instant::now();
+        let output = stave_with_env(
+            project(COMMAND, Some(&script)).path(),
+            &["compile", "--emit", "resources"],
+            None,
+            &[("STAVE_SEED", Some("the seed"))],
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{script}: took {:?}", started.elapsed());
+        match expected {
+            Some(expected) => {
+                assert_eq!(output.status.code(), Some(1), "{script}:\n{stderr}");
+                assert!(stderr.contains(expected), "{script}:\n{stderr}");
+            }
+            None => assert_eq!(output.status.code(), Some(0), "{script}:\n{stderr}"),
+        }
+        assert!(
+            !stderr.contains("STAVE_SEED") && !stderr.contains("the seed"),
+            "the seed reached the command:\n{stderr}"
+        );
+        if script.starts_with("env") {
+            assert!(stderr.contains("<redacted>") && stderr.contains("_keys"), "{stderr}");
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    assert!(!marker.exists(), "the command's grandchild outlived the time-out");
+}
+
+/// A template that doubles a string in a loop is stopped when one render grows the process by
+/// more than its budget, naming the provisioner and the resource, long before the machine is full.
+#[test]
+fn a_template_cannot_take_all_the_memory() {
+    for growth in [
+        "{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+        "{% set ns = namespace(s='x' * 1000) %}{% for i in range(60) %}{% set ns.s = ns.s | replace('x', 'xx') %}{% endfor %}",
+    ] {
+        let template = TEMPLATE.replace("    objects: |\n", &format!("    objects: |\n      {growth}\n"));
+        let started = std::time::Instant::now();
+        let output = compile(&project(&template, None));
+        assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("more than 1024 MiB of memory") && stderr.contains("provisioner `queues`"), "{stderr}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
+    }
 }

@@ -183,3 +183,62 @@ fn output_directories_lose_nothing() {
     assert_eq!(view.status.code(), Some(2), "{}", transcript(&view));
     assert_eq!(std::fs::read_to_string(dir.path().join("view/resources.yaml")).unwrap(), "mine\n");
 }
+
+/// A platform template that interpolates a workload's param without `| tojson` cannot be made to
+/// emit other objects: object templates escape every value as a JSON scalar.
+#[test]
+fn params_cannot_inject_objects_through_a_template() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "stave.yaml",
+        "environments:\n  dev:\n    target: kubernetes\n    kubernetes: {namespace: shop}\n    provisioners: [queues.yaml]\n",
+    );
+    write(
+        dir.path(),
+        "queues.yaml",
+        "provisioners:\n  - name: queues\n    type: queue\n    targets: [kubernetes]\n    params: {type: object, properties: {region: {type: string}}}\n    outputs: {region: \"{{ resource.params.region }}\"}\n    objects: |\n      - apiVersion: v1\n        kind: ConfigMap\n        metadata: {name: {{ resource.name }}}\n        data: {region: {{ resource.params.region }}}\n",
+    );
+    let injected = "eu\\n- apiVersion: rbac.authorization.k8s.io/v1\\n  kind: ClusterRoleBinding\\n  metadata: {name: pwned}\\n  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\\n  subjects: [{kind: ServiceAccount, name: default, namespace: shop}]";
+    write(
+        dir.path(),
+        "workload.yaml",
+        &format!(
+            "apiVersion: score.dev/v1b1\nmetadata: {{name: web}}\ncontainers:\n  main:\n    image: nginx:1.27\n    variables: {{REGION: '${{resources.queue.region}}'}}\nresources:\n  queue:\n    type: queue\n    params: {{region: \"{injected}\"}}\n"
+        ),
+    );
+    let output = stave(dir.path(), &["compile"], None);
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let objects = documents(&output.stdout);
+    let kinds: Vec<&str> = objects.iter().filter_map(|o| o["kind"].as_str()).collect();
+    assert!(!kinds.contains(&"ClusterRoleBinding"), "{kinds:?}");
+    let config = objects.iter().find(|o| o["kind"] == "ConfigMap").unwrap();
+    assert!(config["data"]["region"].as_str().unwrap().contains("ClusterRoleBinding"), "the param stays one string");
+}
+
+/// A message never shows a generated value: a template that renders broken YAML around one
+/// shows what it is, not the value (nor the marker's private-use characters).
+#[test]
+fn messages_never_show_generated_values() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "stave.yaml", "environments:\n  dev:\n    target: kubernetes\n    provisioners: [broken.yaml]\n");
+    write(
+        dir.path(),
+        "broken.yaml",
+        "provisioners:\n  - name: broken\n    type: queue\n    targets: [kubernetes]\n    outputs: {url: u}\n    objects: |\n      - {apiVersion: v1, kind: Secret, metadata: {name: x}, stringData: {token: {{ generate(\"token\") }}} ]\n",
+    );
+    write(
+        dir.path(),
+        "workload.yaml",
+        "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers:\n  main:\n    image: nginx:1.27\nresources:\n  queue: {type: queue}\n",
+    );
+    let seed = stave::provision::seed::Seed::from_text(common::FIXTURE_SEED);
+    let value = stave::provision::seed::derive(&seed.key("queue.default#web.queue"), "token", 32);
+    for format in ["human", "json"] {
+        let output = stave(dir.path(), &["check", "--provision", "--diagnostics", format], None);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("stave::provision::failed"), "{stderr}");
+        assert!(!stderr.contains(&value) && !stderr.contains(['\u{E000}', '\u{E001}', '\u{E002}']), "{stderr}");
+    }
+}

@@ -39,6 +39,7 @@ codes! {
     Binary => "stave::input::binary": "an input file holds binary data",
     ReservedCharacter => "stave::input::reserved-character": "an input holds a character Stave reserves for generated values",
     YamlSyntax => "stave::yaml::syntax": "the file is not valid YAML",
+    YamlTag => "stave::yaml::tag": "a YAML tag outside the core schema",
     YamlLimit => "stave::yaml::limit": "the YAML exceeds a safety limit (aliases, nesting or size)",
     EmptyFile => "stave::spec::empty-file": "the workload file holds no document",
     UnknownField => "stave::spec::unknown-field": "a field that the Score schema does not define",

@@ -68,6 +68,15 @@ impl Node {
     }
 
     /// What kind of value this is, in words for messages.
+    /// How deeply the tree nests (a scalar is 1).
+    pub fn depth(&self) -> usize {
+        1 + match &self.value {
+            Value::Seq(items) => items.iter().map(Node::depth).max().unwrap_or(0),
+            Value::Map(map) => map.values().map(|e| e.node.depth()).max().unwrap_or(0),
+            _ => 0,
+        }
+    }
+
     pub fn kind_name(&self) -> &'static str {
         match &self.value {
             Value::Null => "nothing (null)",
@@ -130,10 +139,13 @@ pub fn place_at<'a>(root: &'a Node, path: &[String]) -> Option<Place<'a>> {
     Some(place)
 }
 
+/// The deepest nesting Stave reads, also after overrides.
+pub const MAX_DEPTH: usize = 64;
+
 /// Parser limits. Score workloads are small; these leave room for large ones and refuse abuse.
 fn options() -> serde_saphyr::Options {
     let mut budget = serde_saphyr::budget::Budget::default();
-    budget.max_depth = 64;
+    budget.max_depth = MAX_DEPTH;
     budget.flow_nesting_limit = 64;
     budget.max_nodes = 200_000;
     budget.max_aliases = 10_000;
@@ -154,6 +166,7 @@ pub fn parse(file: &SourceFile, source: SourceId) -> Result<Node, Diagnostic> {
     let parse = || -> Result<Node, Diagnostic> {
         let raw: Spanned<RawValue> =
             serde_saphyr::from_str_with_options(&file.text, options()).map_err(|e| yaml_error(&e, file, source))?;
+        scan(&file.text, source)?;
         Ok(raw.into_node(file, source))
     };
     std::thread::scope(|scope| {
@@ -172,6 +185,48 @@ pub fn parse(file: &SourceFile, source: SourceId) -> Result<Node, Diagnostic> {
                     .help("this is a bug in Stave; please report it with the file"))
             })
     })
+}
+
+/// The tags of YAML's core schema: the only ones Stave reads. Any other (`!evil`,
+/// `!!python/object`) is refused rather than silently ignored.
+const CORE_TAGS: &[&str] = &["str", "int", "float", "bool", "null", "map", "seq"];
+
+/// What serde-saphyr passes over: tags, and a NUL written as an escape (which would reach an
+/// environment variable). Only text that can hold either is scanned.
+fn scan(text: &str, source: SourceId) -> Result<(), Diagnostic> {
+    use granit_parser::{Event, Parser};
+    if !text.contains(['!', '\\']) {
+        return Ok(());
+    }
+    for event in Parser::new_from_str(text) {
+        let Ok((event, span)) = event else { return Ok(()) };
+        let at = span.start.byte_offset().unwrap_or(0);
+        let end = span.end.byte_offset().unwrap_or(at).max(at);
+        let tag = match &event {
+            Event::Scalar(value, _, _, tag) => {
+                if value.contains('\0') {
+                    return Err(Diagnostic::error(Code::Binary, "a string holds a NUL character (`\\0`)")
+                        .label(Span::new(source, at, end), "this string")
+                        .help("remove the NUL: no program reads a variable or file past it"));
+                }
+                tag
+            }
+            Event::SequenceStart(_, _, tag) | Event::MappingStart(_, _, tag) => tag,
+            _ => continue,
+        };
+        if let Some(tag) = tag
+            && !(tag.handle() == "tag:yaml.org,2002:" && CORE_TAGS.contains(&tag.suffix()))
+        {
+            let written =
+                format!("{}{}", if tag.handle() == "tag:yaml.org,2002:" { "!!" } else { tag.handle() }, tag.suffix());
+            return Err(Diagnostic::error(Code::YamlTag, format!("the YAML tag `{written}` is not one Stave reads"))
+                .label(Span::new(source, at, end), "the value with this tag")
+                .help(
+                    "remove the tag: Score files are plain YAML (the core schema's `!!str`, `!!int`, … are accepted)",
+                ));
+        }
+    }
+    Ok(())
 }
 
 fn yaml_error(error: &serde_saphyr::Error, file: &SourceFile, source: SourceId) -> Diagnostic {

@@ -44,7 +44,8 @@ impl Shared {
     }
 }
 
-/// What templates and commands see, but `workloads` (shared, added by the caller).
+/// What templates and commands see, but `workloads` (shared, added by the caller) and the
+/// keys commands derive their own values from (added for commands only).
 pub(super) fn context(inputs: &Inputs<'_>, resource: &Resource, params: Json, done: &Provisioned) -> Json {
     let workload = crate::ir::find_workload(inputs.workloads, &resource.source_workload);
     let dependencies: serde_json::Map<String, Json> = workload
@@ -83,6 +84,12 @@ pub(super) fn context(inputs: &Inputs<'_>, resource: &Resource, params: Json, do
         },
         "outputs": dependencies,
         "_scopes": { "resource": resource.uid, "shared": format!("shared:{}", environment.name) },
-        "_keys": { "resource": inputs.seed.key(&resource.uid), "shared": inputs.seed.key(&format!("shared:{}", environment.name)) },
     })
+}
+
+/// The keys a command provisioner derives its own generated values from (never shown to
+/// templates, which get markers; redacted from a command's messages).
+pub(super) fn keys(inputs: &Inputs<'_>, resource: &Resource) -> Json {
+    let shared = format!("shared:{}", inputs.environment.name);
+    json!({ "resource": inputs.seed.key(&resource.uid), "shared": inputs.seed.key(&shared) })
 }

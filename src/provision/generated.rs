@@ -159,6 +159,17 @@ impl Generated {
     }
 }
 
+/// `text` with every marker shown in words, for messages (a message never shows a value, or a
+/// marker's private-use characters).
+pub fn describe_text(text: &str) -> String {
+    let mut value = Json::String(text.to_string());
+    describe(&mut value);
+    match value {
+        Json::String(described) if !has_marker(&described) => described,
+        _ => text.replace([OPEN, SEPARATOR, CLOSE], "?"),
+    }
+}
+
 /// `value` with every marker shown in words, for views that print provisioned objects.
 pub fn describe(value: &mut Json) {
     replace(value, &|key| format!("<generated {} of {}, {} characters>", key.purpose, key.scope, key.length));

@@ -8,6 +8,7 @@
 //! [`TargetModel`], which each target implements.
 
 mod bindings;
+mod budget;
 pub mod command;
 mod context;
 pub mod generated;
@@ -161,13 +162,20 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
     // Built once: every resource's context shares it (rebuilding it per resource would make
     // provisioning quadratic in the number of workloads).
     let shared = Shared::new(inputs);
+    let guard = budget::Guard::start();
     for resource in inputs.graph.resources_in_order() {
         let Some(provisioner) = choices.chosen(inputs.registry, &resource.uid) else {
             out.push(no_provisioner(resource, inputs));
             continue;
         };
         renderer.begin_resource();
-        match run_one(inputs, &renderer, resource, provisioner, &provisioned, &shared) {
+        guard.enter(format!(
+            "provisioner `{}` ({}) for resource `{}`",
+            provisioner.name, provisioner.file, resource.uid
+        ));
+        let result = run_one(inputs, &renderer, resource, provisioner, &provisioned, &shared);
+        guard.leave();
+        match result {
             Ok(result) => {
                 if first_generated.is_none() && !renderer.generated_now().is_empty() {
                     first_generated = Some(resource.declarations[0].span);
@@ -232,7 +240,7 @@ fn failed(resource: &Resource, provisioner: &Provisioner, message: impl Into<Str
                 provisioner.name,
                 provisioner.file,
                 resource.uid,
-                message.into()
+                generated::describe_text(&message.into())
             ),
         )
         .label(resource.declarations[0].span, "the resource")
@@ -268,6 +276,7 @@ fn run_one(
         Action::Command { argv, timeout_seconds, base_dir } => {
             if let Some(map) = context.as_object_mut() {
                 map.insert("workloads".into(), shared.json.clone());
+                map.insert("_keys".into(), context::keys(inputs, resource));
             }
             command::run(argv, base_dir, Duration::from_secs(*timeout_seconds), &context)
                 .map_err(|e| failed(resource, provisioner, e))?

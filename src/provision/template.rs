@@ -44,7 +44,13 @@ impl Renderer {
     pub fn new(registry: &Registry) -> (Renderer, Vec<(usize, String)>) {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_auto_escape_callback(|_| AutoEscape::None);
+        // A template that renders YAML text (objects, and outputs written as one template) writes
+        // every value as a JSON scalar, so no value can add keys or documents to what it
+        // renders; `| tojson` is then what it is anyway. Templates of single output strings are
+        // not parsed again and need no escaping.
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with("/objects") || name.ends_with("/outputs") { AutoEscape::Json } else { AutoEscape::None }
+        });
         env.set_fuel(Some(FUEL));
         let generated = Arc::new(Mutex::new(Handed::default()));
         let handed = generated.clone();

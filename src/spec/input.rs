@@ -29,7 +29,9 @@ pub struct ServiceInput {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PortInput {
+    #[serde(deserialize_with = "port")]
     pub port: u16,
+    #[serde(default, deserialize_with = "optional_port")]
     pub target_port: Option<u16>,
     pub protocol: Option<String>,
 }
@@ -98,6 +100,7 @@ pub struct ProbeInput {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HttpGetInput {
     pub path: String,
+    #[serde(deserialize_with = "port")]
     pub port: u16,
     pub host: Option<String>,
     pub scheme: Option<String>,
@@ -135,4 +138,18 @@ pub struct ResourceInput {
     pub metadata: Object,
     #[serde(default)]
     pub params: Object,
+}
+
+/// A port: JSON Schema calls `80.0` an integer, so it is one here too.
+fn port<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u16, D::Error> {
+    let number = serde_json::Number::deserialize(deserializer)?;
+    number
+        .as_u64()
+        .or_else(|| number.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64))
+        .and_then(|n| u16::try_from(n).ok())
+        .ok_or_else(|| serde::de::Error::custom(format!("`{number}` is not a port number")))
+}
+
+fn optional_port<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u16>, D::Error> {
+    port(deserializer).map(Some)
 }

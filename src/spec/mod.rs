@@ -225,6 +225,17 @@ fn load_one(
             return None;
         }
     }
+    if root.depth() > yaml::MAX_DEPTH {
+        out.push(
+            Diagnostic::error(
+                Code::YamlLimit,
+                format!("with its overrides, `{}` nests deeper than {} levels", sources.get(id).name, yaml::MAX_DEPTH),
+            )
+            .label(Span::new(id, 0, 0), "this workload")
+            .help("override paths and values must keep the workload within the nesting limit"),
+        );
+        return None;
+    }
     let mut file_diagnostics = Diagnostics::new();
     upgrade::upgrade(&mut root, &mut file_diagnostics);
     let document = root.to_json();

@@ -133,7 +133,16 @@ fn shift_node(node: &mut Node, offset: usize) {
 
 /// Sets (`Some`) or deletes (`None`) the value at `path[depth..]` below `node`, creating maps
 /// along the way. `path[..depth]` is where `node` sits, for messages.
+/// The most segments an override path may have (a workload nests far less deeply).
+pub const MAX_PATH_SEGMENTS: usize = 32;
+
 fn set_path(node: &mut Node, path: &[String], depth: usize, value: Option<Node>) -> Result<(), String> {
+    if path.len() > MAX_PATH_SEGMENTS {
+        return Err(format!(
+            "the path has {} segments, and a workload nests at most {MAX_PATH_SEGMENTS} deep",
+            path.len()
+        ));
+    }
     let Some(head) = path.get(depth) else {
         return Err("it would replace the whole workload".to_string());
     };
