@@ -128,7 +128,6 @@ impl Platform {
     /// Loads `--platform FILE`, else `stave.yaml` in the current directory, else the default.
     /// Returns the platform and its warnings (settings that moved), or every error.
     pub fn load(path: Option<&Path>, sources: &mut Sources) -> Result<(Platform, Diagnostics), Diagnostics> {
-        let mut out = Diagnostics::new();
         let default_file = Path::new(DEFAULT_PLATFORM_FILE);
         let chosen = path.map(Path::to_path_buf).or_else(|| default_file.is_file().then(|| default_file.to_path_buf()));
         let (source, base_dir) = match &chosen {
@@ -142,6 +141,18 @@ impl Platform {
                 PathBuf::from("."),
             ),
         };
+        Platform::from_source(source, chosen, base_dir, sources)
+    }
+
+    /// Reads a platform file already in `sources` (the fuzz target's way in).
+    pub fn from_source(
+        source: SourceId,
+        path: Option<PathBuf>,
+        base_dir: PathBuf,
+        sources: &Sources,
+    ) -> Result<(Platform, Diagnostics), Diagnostics> {
+        let mut out = Diagnostics::new();
+        let chosen = path;
         let root = yaml::parse(sources.get(source), source).map_err(single)?;
         let document = root.to_json();
         out.extend(schema().validate(&root, &document));
