@@ -8,15 +8,24 @@ use crate::examples;
 use crate::pipeline::Request;
 use crate::spec::{ImageChoice, Input, LoadOptions};
 
-/// Resolves the files to read: the paths given, `-` for standard input, or the default names.
+/// Resolves the files to read: the paths given (a directory stands for the workload files beneath
+/// it, see [`is_workload_file`]), those listed by `--files-from`, `-` for standard input, or the
+/// default names.
 pub fn resolve(args: &InputArgs, example: bool) -> Result<Vec<Input>, String> {
     if example {
-        if !args.files.is_empty() {
+        if !args.files.is_empty() || args.files_from.is_some() {
             return Err("`--example` compiles the bundled example; do not name files with it".into());
         }
         return Ok(vec![Input::Text { name: examples::EXAMPLE_NAME.into(), bytes: examples::EXAMPLE_WORKLOAD.into() }]);
     }
-    if args.files.is_empty() {
+    let mut named = args.files.clone();
+    if let Some(list) = &args.files_from {
+        named.extend(files_from(list)?);
+    }
+    if named.is_empty() {
+        if args.files_from.is_some() {
+            return Err(format!("`--files-from {}` lists no workload file", args.files_from_display()));
+        }
         return ["workload.yaml", "score.yaml"]
             .iter()
             .map(PathBuf::from)
@@ -27,24 +36,86 @@ pub fn resolve(args: &InputArgs, example: bool) -> Result<Vec<Input>, String> {
                     .into()
             });
     }
-    if args.files.iter().filter(|f| f.as_path() == Path::new("-")).count() > 1 {
+    let stdin = named.iter().filter(|f| f.as_path() == Path::new("-")).count()
+        + usize::from(args.files_from.as_deref() == Some(Path::new("-")));
+    if stdin > 1 {
         return Err("standard input (`-`) can be read only once".into());
     }
-    args.files
-        .iter()
-        .map(|file| {
-            if file.as_path() == Path::new("-") {
-                let mut bytes = Vec::new();
-                std::io::stdin()
-                    .take(crate::document::read::MAX_FILE_BYTES + 1)
-                    .read_to_end(&mut bytes)
-                    .map_err(|e| format!("cannot read standard input: {e}"))?;
-                Ok(Input::Text { name: "<stdin>".into(), bytes })
-            } else {
-                Ok(Input::Path(file.clone()))
+    let mut inputs = Vec::with_capacity(named.len());
+    for file in named {
+        if file.as_path() == Path::new("-") {
+            inputs.push(Input::Text { name: "<stdin>".into(), bytes: read_stdin()? });
+        } else if file.is_dir() {
+            let found = search(&file).map_err(|e| format!("cannot read directory `{}`: {e}", file.display()))?;
+            if found.is_empty() {
+                return Err(format!(
+                    "directory `{}` holds no workload file (`score.yaml`, `workload.yaml` or `*.score.yaml`, `.yml` too)",
+                    file.display()
+                ));
             }
-        })
-        .collect()
+            inputs.extend(found.into_iter().map(Input::Path));
+        } else {
+            inputs.push(Input::Path(file));
+        }
+    }
+    Ok(inputs)
+}
+
+impl InputArgs {
+    fn files_from_display(&self) -> String {
+        self.files_from.as_deref().map(|p| p.display().to_string()).unwrap_or_default()
+    }
+}
+
+fn read_stdin() -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(crate::document::read::MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    Ok(bytes)
+}
+
+/// The paths listed in `list` (`-`: standard input), one a line; blank lines are skipped.
+fn files_from(list: &Path) -> Result<Vec<PathBuf>, String> {
+    let text = if list == Path::new("-") {
+        String::from_utf8(read_stdin()?).map_err(|_| "the file list on standard input is not UTF-8".to_string())?
+    } else {
+        std::fs::read_to_string(list).map_err(|e| format!("cannot read `--files-from {}`: {e}", list.display()))?
+    };
+    Ok(text.lines().map(|l| l.trim_end_matches('\r')).filter(|l| !l.trim().is_empty()).map(PathBuf::from).collect())
+}
+
+/// Whether a file found in a directory is a workload file: `score.yaml`, `workload.yaml`, or a
+/// name ending in `.score.yaml` (each also with `.yml`).
+pub fn is_workload_file(name: &str) -> bool {
+    ["score", "workload"].iter().any(|base| ["yaml", "yml"].iter().any(|ext| name == format!("{base}.{ext}")))
+        || name.ends_with(".score.yaml")
+        || name.ends_with(".score.yml")
+}
+
+/// The workload files beneath `dir`, sorted by path; directories whose name starts with `.`
+/// (`.git`, `.stave`) are skipped, and symbolic links to directories are not followed.
+fn search(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                if !name.starts_with('.') {
+                    pending.push(entry.path());
+                }
+            } else if is_workload_file(&name) && entry.path().is_file() {
+                found.push(entry.path());
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
 }
 
 pub fn options(args: &InputArgs, inputs: usize) -> Result<LoadOptions, String> {

@@ -75,8 +75,13 @@ enum Command {
 /// The input flags that `check` and `compile` share.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Score workload files; `-` reads standard input. Default: `workload.yaml`, else `score.yaml`.
+    /// Score workload files, or directories to search for them; `-` reads standard input.
+    /// Default: `workload.yaml`, else `score.yaml`.
     files: Vec<PathBuf>,
+
+    /// Read more workload files (or directories), one a line, from FILE; `-` for standard input.
+    #[arg(long, value_name = "FILE")]
+    files_from: Option<PathBuf>,
 
     /// The image for `image: "."`: IMAGE for all, WORKLOAD=IMAGE or WORKLOAD.CONTAINER=IMAGE for one.
     #[arg(long, value_name = "IMAGE")]
