@@ -63,7 +63,11 @@ pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
     }
     if args.emit == Emit::Manifests {
         return match reporter.run_all(&request, Stage::Provision) {
-            Ok((compiled, sources)) => manifests(&compiled, &sources, &request, &args, reporter),
+            Ok((compiled, sources)) => {
+                let outcome = manifests(&compiled, &sources, &request, &args, reporter);
+                keep((compiled, sources));
+                outcome
+            }
             Err(outcome) => outcome,
         };
     }
@@ -120,7 +124,9 @@ fn manifests(
                 reporter.summary(&emitted.warnings, &super::report::failed(request));
                 return outcome;
             }
-            match output::write(&emitted, args.output.as_deref()) {
+            let written = output::write(&emitted, args.output.as_deref());
+            keep(emitted);
+            match written {
                 Ok(()) => Outcome::Success,
                 Err(message) => reporter.usage_error(&message),
             }
@@ -131,6 +137,13 @@ fn manifests(
             if outcome == Outcome::Success { Outcome::InvalidInput } else { outcome }
         }
     }
+}
+
+/// Leaves `value` unfreed: the process ends once the output is written, and dropping every
+/// workload, resource, object and file one by one would only cost time (a sixth of a large
+/// compile). The operating system takes the memory back at exit.
+fn keep<T>(value: T) {
+    std::mem::forget(value);
 }
 
 /// The provisioned resources (provisioner, outputs, and their objects by `Kind/name`), then every
