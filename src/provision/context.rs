@@ -1,7 +1,16 @@
 //! What templates and commands see: the resource, its declaring workload, every workload (built
 //! once per compile and shared by every resource's context), the environment, the outputs of
 //! the resources the declaring workload has, and the keys generated values derive from.
+//!
+//! `outputs` grows with the workload's resources, so templates read it through [`Siblings`], one
+//! table per workload that each provisioned resource is added to once, seen through a view that
+//! shows the resources provisioned before the one rendering (a copy per resource would make a
+//! workload's provisioning quadratic in its resources). Commands get it as JSON.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 use serde_json::{Value as Json, json};
 
 use super::{Inputs, Provisioned, lookup};
@@ -38,15 +47,74 @@ impl Shared {
         Shared { value: minijinja::Value::from(minijinja::value::Serde(&json)), json }
     }
 
-    /// A template context: `context` with the shared `workloads`.
-    pub fn with(&self, context: &Json) -> minijinja::Value {
-        minijinja::context! { workloads => self.value.clone(), ..minijinja::Value::from(minijinja::value::Serde(context)) }
+    /// A template context: `context` with the shared `workloads`, the declaring workload's
+    /// `outputs` and the collector of the values `generate()` hands out.
+    pub fn with(&self, context: &Json, outputs: Value, generated: Value) -> Value {
+        minijinja::context! {
+            workloads => self.value.clone(),
+            outputs => outputs,
+            _generated => generated,
+            ..Value::from(minijinja::value::Serde(context))
+        }
     }
 }
 
-/// What templates and commands see, but `workloads` (shared, added by the caller) and the
-/// keys commands derive their own values from (added for commands only).
-pub(super) fn context(inputs: &Inputs<'_>, resource: &Resource, params: Json, done: &Provisioned) -> Json {
+/// The outputs of one workload's resources, by their names there, in the order provisioned.
+#[derive(Debug, Default)]
+pub(super) struct Siblings {
+    entries: Mutex<(u64, BTreeMap<String, (u64, Value)>)>,
+}
+
+impl Siblings {
+    /// Records the outputs of the workload's resource `name` (from [`outputs_value`]).
+    pub fn add(&self, name: &str, value: Value) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let sequence = entries.0;
+        entries.0 += 1;
+        entries.1.insert(name.to_string(), (sequence, value));
+    }
+
+    /// What a resource rendering now sees: the resources recorded so far.
+    pub fn view(self: &Arc<Self>) -> Value {
+        let visible = self.entries.lock().unwrap_or_else(PoisonError::into_inner).0;
+        Value::from_object(SiblingsView { siblings: self.clone(), visible })
+    }
+}
+
+/// A resource's outputs as templates see them.
+pub(super) fn outputs_value(outputs: &BTreeMap<String, super::output::Output>) -> Value {
+    let json: serde_json::Map<String, Json> = outputs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+    Value::from(minijinja::value::Serde(&Json::Object(json)))
+}
+
+/// [`Siblings`] as one resource sees it: a map of the first `visible` entries.
+#[derive(Debug)]
+struct SiblingsView {
+    siblings: Arc<Siblings>,
+    visible: u64,
+}
+
+impl Object for SiblingsView {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let entries = self.siblings.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let (sequence, value) = entries.1.get(key.as_str()?)?;
+        (*sequence < self.visible).then(|| value.clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let entries = self.siblings.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let keys: Vec<Value> =
+            entries.1.iter().filter(|(_, (s, _))| *s < self.visible).map(|(k, _)| Value::from(k.as_str())).collect();
+        Enumerator::Values(keys)
+    }
+}
+
+/// The outputs of the resources the declaring workload has, as JSON (for commands).
+pub(super) fn dependencies(inputs: &Inputs<'_>, resource: &Resource, done: &Provisioned) -> Json {
     let workload = crate::ir::find_workload(inputs.workloads, &resource.source_workload);
     let dependencies: serde_json::Map<String, Json> = workload
         .map(|w| {
@@ -61,6 +129,14 @@ pub(super) fn context(inputs: &Inputs<'_>, resource: &Resource, params: Json, do
                 .collect()
         })
         .unwrap_or_default();
+    Json::Object(dependencies)
+}
+
+/// What templates and commands see, but `workloads` (shared, added by the caller), `outputs`
+/// (added by the caller: [`Siblings`] for templates, [`dependencies`] for commands) and the keys
+/// commands derive their own values from (added for commands only).
+pub(super) fn context(inputs: &Inputs<'_>, resource: &Resource, params: Json) -> Json {
+    let workload = crate::ir::find_workload(inputs.workloads, &resource.source_workload);
     let environment = inputs.environment;
     json!({
         "resource": {
@@ -83,7 +159,6 @@ pub(super) fn context(inputs: &Inputs<'_>, resource: &Resource, params: Json, do
             "routes": environment.kubernetes.routes,
             "image_pull_policy": environment.kubernetes.image_pull_policy.map(|p| p.name()),
         },
-        "outputs": dependencies,
         "_scopes": { "resource": resource.uid, "shared": format!("shared:{}", environment.name) },
     })
 }

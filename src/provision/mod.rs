@@ -20,7 +20,10 @@ pub mod seed;
 pub mod template;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
+
+use rayon::prelude::*;
 
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -34,12 +37,12 @@ use crate::ir::Workload;
 use crate::platform::Environment;
 use crate::source::Span;
 use crate::suggest;
-use context::Shared;
+use context::{Shared, Siblings};
 use generated::{Generated, GeneratedKey};
 use output::Output;
 use registry::{Action, Provisioner, Registry};
 use seed::{Seed, SeedOrigin};
-use template::Renderer;
+use template::{Collector, Renderer};
 
 /// What one resource became.
 #[derive(Debug, Clone, Serialize)]
@@ -146,6 +149,10 @@ pub fn choose(graph: &Graph, registry: &Registry, target: Target) -> Choices {
     Choices { candidates }
 }
 
+/// Provisions every resource in graph order, in two passes: first each resource's params and
+/// outputs (what later resources read), one after the other; then the objects of every template
+/// provisioner, which nothing else reads, rendered in parallel. Results are kept in graph order,
+/// so the output does not depend on the number of threads.
 pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagnostics) {
     let mut out = Diagnostics::new();
     let (renderer, syntax_errors) = Renderer::new(inputs.registry);
@@ -161,31 +168,69 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
         );
     }
     let mut provisioned = Provisioned::default();
-    let mut first_generated: Option<Span> = None;
     // Built once: every resource's context shares it (rebuilding it per resource would make
     // provisioning quadratic in the number of workloads).
     let shared = Shared::new(inputs);
+    let mut siblings: BTreeMap<&str, Arc<Siblings>> = BTreeMap::new();
     let guard = budget::Guard::start();
+    let mut pending = Vec::new();
     for resource in inputs.graph.resources_in_order() {
         let Some(provisioner) = choices.chosen(inputs.registry, &resource.uid) else {
             out.push(no_provisioner(resource, inputs));
             continue;
         };
-        renderer.begin_resource();
-        guard.enter(format!(
-            "provisioner `{}` ({}) for resource `{}`",
-            provisioner.name, provisioner.file, resource.uid
-        ));
-        let result = run_one(inputs, &renderer, resource, provisioner, &provisioned, &shared);
-        guard.leave();
+        let outputs = siblings.entry(resource.source_workload.as_str()).or_default().clone();
+        let ticket = guard.enter(describe(resource, provisioner));
+        let result = run_one(inputs, &renderer, resource, provisioner, &provisioned, &shared, &outputs);
+        guard.leave(ticket);
         match result {
-            Ok(result) => {
-                if first_generated.is_none() && !renderer.generated_now().is_empty() {
-                    first_generated = Some(resource.declarations[0].span);
+            Ok((result, objects)) => {
+                // Every workload that declares it sees it under its own name there.
+                let value = context::outputs_value(&result.outputs);
+                for declaration in &resource.declarations {
+                    siblings.entry(declaration.workload.as_str()).or_default().add(&declaration.name, value.clone());
                 }
                 provisioned.resources.insert(resource.uid.clone(), result);
+                pending.push((resource, provisioner, objects));
             }
             Err(diagnostics) => out.extend(diagnostics),
+        }
+    }
+    let rendered: Vec<_> = pending
+        .par_iter()
+        .map(|(resource, provisioner, objects)| {
+            let Pending::Render(context) = objects else { return Ok(None) };
+            let ticket = guard.enter(describe(resource, provisioner));
+            let result =
+                render_objects(&renderer, resource, provisioner, &provisioned.resources[&resource.uid], context);
+            guard.leave(ticket);
+            result.map(Some)
+        })
+        .collect();
+    drop(guard);
+    let mut first_generated: Option<Span> = None;
+    let mut handed_all = BTreeSet::new();
+    for ((resource, _, pending), result) in pending.into_iter().zip(rendered) {
+        match (pending, result) {
+            (Pending::Done(objects), Ok(_)) => {
+                if let Some(r) = provisioned.resources.get_mut(&resource.uid) {
+                    r.objects = objects;
+                }
+            }
+            (_, Ok(Some((objects, handed)))) => {
+                if first_generated.is_none() && !handed.is_empty() {
+                    first_generated = Some(resource.declarations[0].span);
+                }
+                handed_all.extend(handed);
+                if let Some(r) = provisioned.resources.get_mut(&resource.uid) {
+                    r.objects = objects;
+                }
+            }
+            (_, Ok(None)) => {}
+            (_, Err(diagnostics)) => {
+                provisioned.resources.remove(&resource.uid);
+                out.extend(diagnostics);
+            }
         }
     }
     if out.has_errors() {
@@ -193,7 +238,7 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
     }
     routes::check(inputs.graph, &provisioned, &mut out);
     provisioned.bindings = bindings::bind(inputs, &provisioned, &mut out);
-    provisioned.generated = Generated::derive(renderer.generated_all(), inputs.seed);
+    provisioned.generated = Generated::derive(handed_all, inputs.seed);
     if let (Some(span), SeedOrigin::Development, true) =
         (first_generated, &inputs.seed.origin, inputs.model.derives_generated_values())
     {
@@ -208,6 +253,17 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
         );
     }
     (provisioned, out.sorted())
+}
+
+fn describe(resource: &Resource, provisioner: &Provisioner) -> String {
+    format!("provisioner `{}` ({}) for resource `{}`", provisioner.name, provisioner.file, resource.uid)
+}
+
+/// The objects of a resource whose outputs are provisioned: returned by its command already, or
+/// still to render from its template, with the context its outputs were rendered with.
+enum Pending {
+    Done(Vec<Json>),
+    Render(minijinja::Value),
 }
 
 fn no_provisioner(resource: &Resource, inputs: &Inputs<'_>) -> Diagnostic {
@@ -253,6 +309,7 @@ fn failed(resource: &Resource, provisioner: &Provisioner, message: impl Into<Str
     out
 }
 
+/// A resource's params and outputs; its objects come with a command's, or are left to render.
 fn run_one(
     inputs: &Inputs<'_>,
     renderer: &Renderer,
@@ -260,32 +317,32 @@ fn run_one(
     provisioner: &Provisioner,
     done: &Provisioned,
     shared: &Shared,
-) -> Result<ProvisionedResource, Diagnostics> {
+    siblings: &Arc<Siblings>,
+) -> Result<(ProvisionedResource, Pending), Diagnostics> {
     let params = params::resolve(inputs, resource, done)?;
     if let Some(validator) = &provisioner.params {
         params::check(validator, &params, resource, provisioner)?;
     }
-    let mut context = context::context(inputs, resource, params.clone(), done);
-    let (outputs, objects) = match &provisioner.action {
+    let mut context = context::context(inputs, resource, params.clone());
+    let (outputs, pending) = match &provisioner.action {
         Action::Templates { outputs, .. } => {
-            let value = shared.with(&context);
+            let value = shared.with(&context, siblings.view(), Collector::value());
             let rendered =
                 renderer.outputs(provisioner, outputs, &value).map_err(|e| failed(resource, provisioner, e))?;
-            let objects = renderer.objects(provisioner, &value).map_err(|e| failed(resource, provisioner, e))?;
-            check_generated(&renderer.generated_now(), &rendered, &objects)
-                .map_err(|e| failed(resource, provisioner, e))?;
-            (rendered, objects)
+            (rendered, Pending::Render(value))
         }
         Action::Command { argv, timeout_seconds, base_dir } => {
             if let Some(map) = context.as_object_mut() {
                 map.insert("workloads".into(), shared.json.clone());
+                map.insert("outputs".into(), context::dependencies(inputs, resource, done));
                 map.insert("_keys".into(), context::keys(inputs, resource));
             }
-            command::run(argv, base_dir, Duration::from_secs(*timeout_seconds), &context)
-                .map_err(|e| failed(resource, provisioner, e))?
+            let (outputs, objects) = command::run(argv, base_dir, Duration::from_secs(*timeout_seconds), &context)
+                .map_err(|e| failed(resource, provisioner, e))?;
+            (outputs, Pending::Done(objects))
         }
     };
-    Ok(ProvisionedResource {
+    let result = ProvisionedResource {
         uid: resource.uid.clone(),
         kind: resource.kind.clone(),
         class: resource.class.clone(),
@@ -294,9 +351,25 @@ fn run_one(
         provisioner_span: provisioner.span,
         params,
         outputs,
-        objects,
+        objects: Vec::new(),
         egress: provisioner.egress.clone(),
-    })
+    };
+    Ok((result, pending))
+}
+
+/// Renders a template provisioner's objects, and checks that every generated value its renders
+/// handed out reaches its outputs or objects unchanged. Returns the objects and those values.
+fn render_objects(
+    renderer: &Renderer,
+    resource: &Resource,
+    provisioner: &Provisioner,
+    provided: &ProvisionedResource,
+    context: &minijinja::Value,
+) -> Result<(Vec<Json>, BTreeSet<GeneratedKey>), Diagnostics> {
+    let objects = renderer.objects(provisioner, context).map_err(|e| failed(resource, provisioner, e))?;
+    let handed = context.get_attr("_generated").map(|c| Collector::keys(&c)).unwrap_or_default();
+    check_generated(&handed, &provided.outputs, &objects).map_err(|e| failed(resource, provisioner, e))?;
+    Ok((objects, handed))
 }
 
 /// Every value a template generated must reach its outputs or objects unchanged: a filter

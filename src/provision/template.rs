@@ -8,7 +8,7 @@
 //! digits of a SHA-256) and `is_plain_path` (an HTTP path that is a prefix, not a pattern). Undefined variables are errors; a template's run is bounded.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use base64::Engine;
 use minijinja::value::{Kwargs, Value};
@@ -26,14 +26,28 @@ const FUEL: u64 = 5_000_000;
 #[derive(Debug)]
 pub struct Renderer {
     env: Environment<'static>,
-    generated: Arc<Mutex<Handed>>,
 }
 
-/// The generated values handed out: all of them, and those of the current resource.
+/// The generated values one resource's renders hand out: each render's context carries one
+/// (`_generated`), so that renders on several threads keep theirs apart.
 #[derive(Debug, Default)]
-struct Handed {
-    all: BTreeSet<GeneratedKey>,
-    current: BTreeSet<GeneratedKey>,
+pub struct Collector(Mutex<BTreeSet<GeneratedKey>>);
+
+impl minijinja::value::Object for Collector {}
+
+impl Collector {
+    /// A new collector, as a template value.
+    pub fn value() -> Value {
+        Value::from_object(Collector::default())
+    }
+
+    /// What the collector in `value` was handed.
+    pub fn keys(value: &Value) -> BTreeSet<GeneratedKey> {
+        value
+            .downcast_object_ref::<Collector>()
+            .map(|c| c.0.lock().unwrap_or_else(PoisonError::into_inner).clone())
+            .unwrap_or_default()
+    }
 }
 
 fn objects_template(provisioner: &Provisioner) -> String {
@@ -53,9 +67,7 @@ impl Renderer {
             if name.ends_with("/objects") || name.ends_with("/outputs") { AutoEscape::Json } else { AutoEscape::None }
         });
         env.set_fuel(Some(FUEL));
-        let generated = Arc::new(Mutex::new(Handed::default()));
-        let handed = generated.clone();
-        env.add_function("generate", move |state: &State, purpose: String, kwargs: Kwargs| -> Result<String, Error> {
+        env.add_function("generate", |state: &State, purpose: String, kwargs: Kwargs| -> Result<String, Error> {
             let length: usize = kwargs.get::<Option<usize>>("length")?.unwrap_or(32);
             let shared: bool = kwargs.get::<Option<bool>>("shared")?.unwrap_or(false);
             kwargs.assert_all_used()?;
@@ -70,9 +82,12 @@ impl Renderer {
             let scope = scopes.get_attr(if shared { "shared" } else { "resource" })?.to_string();
             let key = GeneratedKey { scope, purpose, length };
             let marker = key.marker();
-            let mut handed = handed.lock().unwrap_or_else(PoisonError::into_inner);
-            handed.current.insert(key.clone());
-            handed.all.insert(key);
+            let collector = state.lookup("_generated");
+            let collector = collector
+                .as_ref()
+                .and_then(|c| c.downcast_object_ref::<Collector>())
+                .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "generate: no collector"))?;
+            collector.0.lock().unwrap_or_else(PoisonError::into_inner).insert(key);
             Ok(marker)
         });
         env.add_function("fail", |message: String| -> Result<String, Error> {
@@ -104,26 +119,7 @@ impl Renderer {
                 }
             }
         }
-        (Renderer { env, generated }, errors)
-    }
-
-    fn handed(&self) -> std::sync::MutexGuard<'_, Handed> {
-        self.generated.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Forgets which values the previous resource generated.
-    pub fn begin_resource(&self) {
-        self.handed().current.clear();
-    }
-
-    /// The values generated while rendering the current resource.
-    pub fn generated_now(&self) -> BTreeSet<GeneratedKey> {
-        self.handed().current.clone()
-    }
-
-    /// Every value generated so far.
-    pub fn generated_all(&self) -> BTreeSet<GeneratedKey> {
-        self.handed().all.clone()
+        (Renderer { env }, errors)
     }
 
     fn render(&self, name: &str, context: &Value) -> Result<String, Error> {

@@ -25,6 +25,7 @@ pub mod names;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use serde_json::Value as Json;
 
 use super::{Backend, Emitted, Input, Layout, Options};
@@ -62,16 +63,9 @@ impl Backend for Kubernetes {
         let mut out = Diagnostics::new();
         let mut files = Vec::new();
         for input in inputs {
-            let generated = &input.provisioned.generated;
-            let objects: Vec<Json> = lower(input, options, &mut out)
-                .into_iter()
-                .map(|mut lowered| {
-                    generated.substitute(&mut lowered.object);
-                    lowered.object
-                })
-                .collect();
+            let objects: Vec<Json> = lower(input, options, &mut out).into_iter().map(|l| l.object).collect();
             let prefix = if inputs.len() > 1 { format!("{}/", input.environment.name) } else { String::new() };
-            files.extend(output::files(&objects, &prefix, &mut out));
+            files.extend(output::files(objects, &input.provisioned.generated, &prefix, &mut out));
         }
         let layout = if inputs.len() > 1 { Layout::Directory } else { Layout::Stream };
         if out.has_errors() {
@@ -233,22 +227,28 @@ pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec
         secrets,
         links: Links::build(input.graph),
     };
-    let mut emitted = Vec::new();
-    for workload in input.workloads {
-        let settings = environment.workloads.get(&workload.name);
-        let security = settings
-            .map(|s| s.kubernetes.security.over(&environment.kubernetes.security))
-            .unwrap_or_else(|| environment.kubernetes.security.clone());
-        let replicas = settings.and_then(|s| s.replicas).map(|r| i32::try_from(r).unwrap_or(i32::MAX));
-        let egress =
-            environment.kubernetes.egress.iter().chain(settings.into_iter().flat_map(|s| &s.kubernetes.egress));
-        let settings = Settings::resolve(&security, egress.cloned().collect());
-        for (object, part) in workload::objects(&cx, workload, &settings, replicas, out) {
-            emitted.push((object, Owner::Workload { workload, part }));
+    // Each workload is lowered on its own (in parallel), then recorded in order.
+    let lowered: Vec<_> = input
+        .workloads
+        .par_iter()
+        .map(|workload| {
+            let mut out = Diagnostics::new();
+            let settings = environment.workloads.get(&workload.name);
+            let security = settings
+                .map(|s| s.kubernetes.security.over(&environment.kubernetes.security))
+                .unwrap_or_else(|| environment.kubernetes.security.clone());
+            let replicas = settings.and_then(|s| s.replicas).map(|r| i32::try_from(r).unwrap_or(i32::MAX));
+            let egress =
+                environment.kubernetes.egress.iter().chain(settings.into_iter().flat_map(|s| &s.kubernetes.egress));
+            let settings = Settings::resolve(&security, egress.cloned().collect());
+            (workload, workload::objects(&cx, workload, &settings, replicas, &mut out), out)
+        })
+        .collect();
+    for (workload, objects, diagnostics) in lowered {
+        out.extend(diagnostics);
+        for (object, part) in objects {
+            ledger.add(object, Owner::Workload { workload, part }, out);
         }
-    }
-    for (object, owner) in emitted {
-        ledger.add(object, owner, out);
     }
     if options.generate_namespace {
         match &namespace {

@@ -2,9 +2,11 @@
 //! (`001-namespace-shop.yaml`, `002-secret-db.yaml`, …), each a YAML document starting with
 //! `---`, so that the files concatenated in order are one multi-document stream.
 
+use rayon::prelude::*;
 use serde_json::Value as Json;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::provision::generated::Generated;
 use crate::targets::File;
 
 /// The file names of `objects`, in order.
@@ -24,15 +26,23 @@ fn file_names(objects: &[Json]) -> Vec<String> {
         .collect()
 }
 
-/// One file per object, under `prefix` (empty, or `<environment>/`).
-pub fn files(objects: &[Json], prefix: &str, out: &mut Diagnostics) -> Vec<File> {
-    let mut files = Vec::with_capacity(objects.len());
-    for (name, object) in file_names(objects).into_iter().zip(objects) {
-        match serde_saphyr::to_string(object) {
+/// One file per object, under `prefix` (empty, or `<environment>/`), with the generated values
+/// written in. Objects are serialized in parallel; the files keep their order.
+pub fn files(objects: Vec<Json>, generated: &Generated, prefix: &str, out: &mut Diagnostics) -> Vec<File> {
+    let names = file_names(&objects);
+    let texts: Vec<_> = objects
+        .into_par_iter()
+        .map(|mut object| {
+            generated.substitute(&mut object);
             // A Secret's manifest holds its values: readable by its owner only.
-            Ok(text) if object.get("kind").and_then(Json::as_str) == Some("Secret") => {
-                files.push(File::secret(format!("{prefix}{name}"), format!("---\n{text}")))
-            }
+            let secret = object.get("kind").and_then(Json::as_str) == Some("Secret");
+            (serde_saphyr::to_string(&object), secret)
+        })
+        .collect();
+    let mut files = Vec::with_capacity(names.len());
+    for (name, (text, secret)) in names.into_iter().zip(texts) {
+        match text {
+            Ok(text) if secret => files.push(File::secret(format!("{prefix}{name}"), format!("---\n{text}"))),
             Ok(text) => files.push(File::new(format!("{prefix}{name}"), format!("---\n{text}"))),
             Err(error) => {
                 out.push(Diagnostic::error(Code::InvalidObject, format!("`{name}` cannot be written as YAML: {error}")))
