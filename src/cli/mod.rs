@@ -79,10 +79,6 @@ pub struct InputArgs {
     /// Default: `workload.yaml`, else `score.yaml`.
     files: Vec<PathBuf>,
 
-    /// Read more workload files (or directories), one a line, from FILE; `-` for standard input.
-    #[arg(long, value_name = "FILE")]
-    files_from: Option<PathBuf>,
-
     /// The image for `image: "."`: IMAGE for all, WORKLOAD=IMAGE or WORKLOAD.CONTAINER=IMAGE for one.
     #[arg(long, value_name = "IMAGE")]
     image: Vec<String>,
@@ -102,6 +98,10 @@ pub struct InputArgs {
     /// Allow file `source`s that are dotfiles or in dot-directories (never `.stave/`, the seed's).
     #[arg(long)]
     allow_dotfile_sources: bool,
+
+    /// Read more workload files (or directories), one a line, from FILE; `-` for standard input.
+    #[arg(long, value_name = "FILE")]
+    files_from: Option<PathBuf>,
 }
 
 /// Which environment, from which platform file.
