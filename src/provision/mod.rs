@@ -11,6 +11,7 @@ mod bindings;
 mod budget;
 pub mod command;
 mod context;
+mod fast_yaml;
 pub mod generated;
 pub mod output;
 mod params;

@@ -214,12 +214,26 @@ fn collect_leaves(value: &Json, name: &str, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// Objects are a YAML list of maps (an empty rendering means none).
+/// Objects are a YAML list of maps (an empty rendering means none). What templates usually
+/// render is read by [`super::fast_yaml`], the rest by serde-saphyr.
 pub fn parse_objects(text: &str) -> Result<Vec<Json>, String> {
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }
-    let value: Json = serde_saphyr::from_str(text).map_err(|e| format!("`objects` did not render valid YAML: {e}"))?;
+    let value = match super::fast_yaml::parse(text) {
+        Some(value) => {
+            #[cfg(debug_assertions)]
+            {
+                let slow: Result<Json, _> = serde_saphyr::from_str(text);
+                assert!(
+                    slow.as_ref().ok() == Some(&value),
+                    "the fast YAML reader differs from serde-saphyr on:\n{text}"
+                );
+            }
+            value
+        }
+        None => serde_saphyr::from_str(text).map_err(|e| format!("`objects` did not render valid YAML: {e}"))?,
+    };
     match value {
         Json::Null => Ok(Vec::new()),
         Json::Array(items) if items.iter().all(Json::is_object) => Ok(items),
