@@ -14,7 +14,7 @@ pub fn name(i: usize) -> String {
 /// The Score file of workload `i`.
 pub fn workload(i: usize) -> String {
     let name = name(i);
-    let (variable, resource) = if i % 2 == 0 {
+    let (variable, resource) = if i.is_multiple_of(2) {
         ("      PUBLIC_URL: https://${resources.dns.host}\n".to_string(), "  dns:\n    type: dns\n".to_string())
     } else {
         (
@@ -58,7 +58,7 @@ pub fn write(dir: &Path, count: usize) -> std::io::Result<()> {
     let mut values = String::from("seed: bench\nworkloads:\n");
     for i in 0..count {
         std::fs::write(workloads.join(format!("{}.score.yaml", name(i))), workload(i))?;
-        let _ = writeln!(values, "- {{name: {}, route: {}}}", name(i), i % 2 == 1);
+        let _ = writeln!(values, "- {{name: {}, route: {}}}", name(i), !i.is_multiple_of(2));
     }
     std::fs::write(dir.join("values.yaml"), values)
 }

@@ -62,8 +62,11 @@ impl Shared {
 /// The outputs of one workload's resources, by their names there, in the order provisioned.
 #[derive(Debug, Default)]
 pub(super) struct Siblings {
-    entries: Mutex<(u64, BTreeMap<String, (u64, Value)>)>,
+    entries: Mutex<Table>,
 }
+
+/// How many entries there are, and each with its sequence number.
+type Table = (u64, BTreeMap<String, (u64, Value)>);
 
 impl Siblings {
     /// Records the outputs of the workload's resource `name` (from [`outputs_value`]).
