@@ -5,6 +5,8 @@
 //! (`kubernetes.allow.<provisioner>`): a workload's params must never reach beyond its namespace
 //! through a platform template.
 
+use std::borrow::Cow;
+
 use serde_json::Value as Json;
 
 use crate::platform::Allowance;
@@ -81,8 +83,12 @@ fn text<'j>(object: &'j Json, pointer: &str) -> Option<&'j str> {
 pub type Refusal = (String, String);
 
 /// Checks a provisioner's object; returns it with the environment's namespace where it names
-/// none.
-pub fn admit(object: &Json, namespace: Option<&str>, allowance: Option<&Allowance>) -> Result<Json, Refusal> {
+/// none (borrowed when it needs no change).
+pub fn admit<'j>(
+    object: &'j Json,
+    namespace: Option<&str>,
+    allowance: Option<&Allowance>,
+) -> Result<Cow<'j, Json>, Refusal> {
     let missing: Vec<&str> = [("/apiVersion", "apiVersion"), ("/kind", "kind"), ("/metadata/name", "metadata.name")]
         .into_iter()
         .filter(|(pointer, _)| text(object, pointer).is_none())
@@ -108,32 +114,32 @@ pub fn admit(object: &Json, namespace: Option<&str>, allowance: Option<&Allowanc
     let name = text(object, "/metadata/name").unwrap_or_default();
     if CLUSTER_SCOPED.contains(&kind) {
         if allowance.is_some_and(|a| a.cluster_scoped) {
-            return Ok(object.clone());
+            return Ok(Cow::Borrowed(object));
         }
         return Err((
             format!("returns `{kind}/{name}`, which is cluster-scoped: beyond the environment's namespace"),
             "if the platform means it, allow it for this provisioner: `kubernetes: {allow: {<provisioner>: {clusterScoped: true}}}`".into(),
         ));
     }
-    let mut object = object.clone();
-    match (text(&object, "/metadata/namespace"), namespace) {
+    match (text(object, "/metadata/namespace"), namespace) {
         (Some(theirs), ours) if Some(theirs) != ours => {
             if allowance.is_some_and(|a| a.namespaces.iter().any(|n| n == theirs)) {
-                return Ok(object);
+                return Ok(Cow::Borrowed(object));
             }
             let ours =
                 ours.map_or("none (objects go to the namespace they are applied in)".into(), |n| format!("`{n}`"));
-            return Err((
+            Err((
                 format!("puts `{kind}/{name}` into namespace `{theirs}`, but the environment's namespace is {ours}"),
                 "a provisioner's objects belong to the environment's namespace: leave `metadata.namespace` out, or use `environment.namespace` (or allow the namespace for this provisioner: `kubernetes.allow.<provisioner>.namespaces`)".into(),
-            ));
+            ))
         }
         (None, Some(ours)) => {
+            let mut object = object.clone();
             if let Some(metadata) = object.get_mut("metadata").and_then(Json::as_object_mut) {
                 metadata.insert("namespace".into(), Json::String(ours.to_string()));
             }
+            Ok(Cow::Owned(object))
         }
-        _ => {}
+        _ => Ok(Cow::Borrowed(object)),
     }
-    Ok(object)
 }

@@ -23,6 +23,7 @@ mod workload;
 
 pub mod names;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
@@ -63,9 +64,9 @@ impl Backend for Kubernetes {
         let mut out = Diagnostics::new();
         let mut files = Vec::new();
         for input in inputs {
-            let objects: Vec<Json> = lower(input, options, &mut out).into_iter().map(|l| l.object).collect();
+            let objects = lower_borrowed(input, options, &mut out);
             let prefix = if inputs.len() > 1 { format!("{}/", input.environment.name) } else { String::new() };
-            files.extend(output::files(objects, &input.provisioned.generated, &prefix, &mut out));
+            files.extend(output::files(&objects, &input.provisioned.generated, &prefix, &mut out));
         }
         let layout = if inputs.len() > 1 { Layout::Directory } else { Layout::Stream };
         if out.has_errors() {
@@ -205,9 +206,31 @@ pub(crate) fn to_json<T: serde::Serialize>(object: &T) -> Json {
 /// still markers. The Kubernetes target writes them; the targets built on its objects lower
 /// them their own way.
 pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec<Lowered> {
+    let mut lowered = record(input, options, out).into_lowered();
+    // The Namespace comes first: everything else lives in it.
+    if let Some(index) = lowered.iter().position(|l| l.owner == OwnerRef::Environment) {
+        let namespace = lowered.remove(index);
+        lowered.insert(0, namespace);
+    }
+    lowered
+}
+
+/// [`lower`]'s objects alone, provisioners' objects borrowed from the input where they are
+/// emitted as returned (for this target, which only serializes them).
+fn lower_borrowed<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Vec<Cow<'a, Json>> {
+    let mut lowered = record(input, options, out).into_borrowed();
+    if let Some(index) = lowered.iter().position(|(_, namespace)| *namespace) {
+        let namespace = lowered.remove(index);
+        lowered.insert(0, namespace);
+    }
+    lowered.into_iter().map(|(object, _)| object).collect()
+}
+
+/// Every object of one environment in the ledger, in the order recorded.
+fn record<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Ledger<'a> {
     let environment = input.environment;
     let namespace = environment.kubernetes.namespace.clone();
-    let mut ledger = Ledger::new(namespace.as_deref(), &environment.kubernetes.allow);
+    let mut ledger = Ledger::new(environment.kubernetes.namespace.as_deref(), &environment.kubernetes.allow);
     let resources = &input.provisioned.resources;
     for resource in input.graph.resources_in_order() {
         let Some(provided) = resources.get(&resource.uid) else { continue };
@@ -269,11 +292,5 @@ pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec
             ),
         }
     }
-    let mut lowered = ledger.into_lowered();
-    // The Namespace comes first: everything else lives in it.
-    if let Some(index) = lowered.iter().position(|l| l.owner == OwnerRef::Environment) {
-        let namespace = lowered.remove(index);
-        lowered.insert(0, namespace);
-    }
-    lowered
+    ledger
 }

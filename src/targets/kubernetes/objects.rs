@@ -7,6 +7,7 @@
 //! `apiVersion`, a `kind` and a `metadata.name` valid for the kind, and may not lie in another
 //! namespace than the environment's (they get the environment's when they name none).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
@@ -137,7 +138,8 @@ pub struct Ledger<'a> {
     namespace: Option<&'a str>,
     /// What the platform allows each provisioner beyond the namespace.
     allow: &'a BTreeMap<String, Allowance>,
-    objects: Vec<Json>,
+    /// Provisioners' objects stay borrowed unless admitting them changed them.
+    objects: Vec<Cow<'a, Json>>,
     owners: Vec<Owner<'a>>,
     index: BTreeMap<Identity, usize>,
 }
@@ -148,22 +150,29 @@ impl<'a> Ledger<'a> {
     }
 
     pub fn objects(&self) -> impl Iterator<Item = &Json> {
-        self.objects.iter()
+        self.objects.iter().map(|o| &**o)
     }
 
     pub fn into_lowered(self) -> Vec<Lowered> {
         self.objects
             .into_iter()
             .zip(self.owners)
-            .map(|(object, owner)| Lowered { object, owner: owner.to_ref() })
+            .map(|(object, owner)| Lowered { object: object.into_owned(), owner: owner.to_ref() })
             .collect()
+    }
+
+    /// The objects, in order, and whether each is the environment's Namespace; provisioners'
+    /// objects still borrowed (for a target that only serializes them).
+    pub fn into_borrowed(self) -> Vec<(Cow<'a, Json>, bool)> {
+        let namespace = self.owners.iter().map(|o| matches!(o, Owner::Environment { .. }));
+        self.objects.into_iter().zip(namespace.collect::<Vec<_>>()).collect()
     }
 
     /// Checks an object a provisioner returned, gives it the environment's namespace, and
     /// records it.
     pub fn add_provisioned(
         &mut self,
-        object: &Json,
+        object: &'a Json,
         resource: &'a Resource,
         provided: &'a ProvisionedResource,
         out: &mut Diagnostics,
@@ -172,7 +181,7 @@ impl<'a> Ledger<'a> {
         match admission::admit(object, self.namespace, self.allow.get(&provided.provisioner)) {
             Ok(mut object) => {
                 common_labels(&mut object);
-                self.add(object, owner, out)
+                self.add_cow(object, owner, out)
             }
             Err((message, help)) => {
                 let message = format!(
@@ -192,6 +201,10 @@ impl<'a> Ledger<'a> {
     /// instance (the same object from the same provisioner) and dropped, or an error naming both
     /// owners. A name not valid for the kind is an error too.
     pub fn add(&mut self, object: Json, owner: Owner<'a>, out: &mut Diagnostics) {
+        self.add_cow(Cow::Owned(object), owner, out);
+    }
+
+    fn add_cow(&mut self, object: Cow<'a, Json>, owner: Owner<'a>, out: &mut Diagnostics) {
         let kind = text(&object, "/kind").unwrap_or_default();
         let name = text(&object, "/metadata/name").unwrap_or_default();
         if let Err(reason) = names::check(kind, name) {
@@ -218,7 +231,7 @@ impl<'a> Ledger<'a> {
                 ) => {
                     a.provisioner == b.provisioner
                         && first_resource.uid != this_resource.uid
-                        && self.objects[first] == object
+                        && *self.objects[first] == *object
                 }
                 _ => false,
             };
@@ -258,8 +271,14 @@ fn duplicate(object: &Json, first: &Owner<'_>, second: &Owner<'_>) -> Diagnostic
 /// The label every emitted object carries (so that `kubectl … -l app.kubernetes.io/managed-by=stave`
 /// finds them all), added to a provisioner's object that lacks it. Nothing per resource: one
 /// object shared by several resources must stay the same object.
-fn common_labels(object: &mut Json) {
-    let Some(metadata) = object.get_mut("metadata").and_then(Json::as_object_mut) else { return };
+fn common_labels(object: &mut Cow<'_, Json>) {
+    let labels = object.pointer("/metadata/labels");
+    let has = labels.and_then(|l| l.get("app.kubernetes.io/managed-by")).is_some();
+    let metadata_is_map = object.get("metadata").is_some_and(Json::is_object);
+    if has || !metadata_is_map || labels.is_some_and(|l| !l.is_object()) {
+        return;
+    }
+    let Some(metadata) = object.to_mut().get_mut("metadata").and_then(Json::as_object_mut) else { return };
     let labels = metadata.entry("labels").or_insert_with(|| Json::Object(Default::default()));
     if let Some(labels) = labels.as_object_mut() {
         labels.entry("app.kubernetes.io/managed-by").or_insert_with(|| Json::String("stave".into()));

@@ -2,15 +2,18 @@
 //! (`001-namespace-shop.yaml`, `002-secret-db.yaml`, …), each a YAML document starting with
 //! `---`, so that the files concatenated in order are one multi-document stream.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value as Json;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::provision::generated::Generated;
+use crate::provision::generated::{self, Generated};
 use crate::targets::File;
 
 /// The file names of `objects`, in order.
-fn file_names(objects: &[Json]) -> Vec<String> {
+fn file_names(objects: &[Cow<'_, Json>]) -> Vec<String> {
     let width = objects.len().to_string().len().max(3);
     objects
         .iter()
@@ -27,16 +30,16 @@ fn file_names(objects: &[Json]) -> Vec<String> {
 }
 
 /// One file per object, under `prefix` (empty, or `<environment>/`), with the generated values
-/// written in. Objects are serialized in parallel; the files keep their order.
-pub fn files(objects: Vec<Json>, generated: &Generated, prefix: &str, out: &mut Diagnostics) -> Vec<File> {
-    let names = file_names(&objects);
+/// written in as each is serialized (the objects stay as they are). Objects are serialized in
+/// parallel; the files keep their order.
+pub fn files(objects: &[Cow<'_, Json>], generated: &Generated, prefix: &str, out: &mut Diagnostics) -> Vec<File> {
+    let names = file_names(objects);
     let texts: Vec<_> = objects
-        .into_par_iter()
-        .map(|mut object| {
-            generated.substitute(&mut object);
+        .par_iter()
+        .map(|object| {
             // A Secret's manifest holds its values: readable by its owner only.
             let secret = object.get("kind").and_then(Json::as_str) == Some("Secret");
-            (serde_saphyr::to_string(&object), secret)
+            (serde_saphyr::to_string(&Lowering { value: object, generated }), secret)
         })
         .collect();
     let mut files = Vec::with_capacity(names.len());
@@ -50,4 +53,33 @@ pub fn files(objects: Vec<Json>, generated: &Generated, prefix: &str, out: &mut 
         }
     }
     files
+}
+
+/// A JSON value serialized as `serde_json` serializes it, with every generated-value marker in
+/// its strings replaced by the value derived for it.
+struct Lowering<'a> {
+    value: &'a Json,
+    generated: &'a Generated,
+}
+
+impl Serialize for Lowering<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let generated = self.generated;
+        match self.value {
+            Json::String(text) if generated::has_marker(text) => {
+                let mut value = Json::String(text.clone());
+                generated.substitute(&mut value);
+                value.serialize(serializer)
+            }
+            Json::Array(items) => serializer.collect_seq(items.iter().map(|value| Lowering { value, generated })),
+            Json::Object(map) => {
+                let mut entries = serializer.serialize_map(Some(map.len()))?;
+                for (key, value) in map {
+                    entries.serialize_entry(key, &Lowering { value, generated })?;
+                }
+                entries.end()
+            }
+            other => other.serialize(serializer),
+        }
+    }
 }
