@@ -115,7 +115,8 @@ impl Owner<'_> {
     }
 }
 
-/// apiVersion, kind, namespace and name.
+/// Name, kind, apiVersion and namespace: the name first, since it tells most objects apart at
+/// once (the index is only looked up, never listed, so the order of its keys reaches no output).
 type Identity = (String, String, String, String);
 
 fn text<'j>(object: &'j Json, pointer: &str) -> Option<&'j str> {
@@ -124,7 +125,7 @@ fn text<'j>(object: &'j Json, pointer: &str) -> Option<&'j str> {
 
 fn identity(object: &Json) -> Identity {
     let field = |p: &str| text(object, p).unwrap_or_default().to_string();
-    (field("/apiVersion"), field("/kind"), field("/metadata/namespace"), field("/metadata/name"))
+    (field("/metadata/name"), field("/kind"), field("/apiVersion"), field("/metadata/namespace"))
 }
 
 /// `Kind/name`, for messages.
