@@ -251,3 +251,43 @@ fn the_platform_file_is_found_upward_to_the_repository_root() {
     let alone = stave(&below, &["check"], None);
     assert!(text(&alone.stderr).contains("no platform file"), "{}", transcript(&alone));
 }
+
+#[test]
+fn ci_formats_cover_clean_runs_and_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("workload.yaml"), HELLO).unwrap();
+    // A clean run still writes a report, so that an upload step finds one.
+    let clean = stave(dir.path(), &["check", "--diagnostics", "sarif"], None);
+    assert_eq!(clean.status.code(), Some(0));
+    let log: serde_json::Value = serde_json::from_slice(&clean.stderr).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
+    let clean = stave(dir.path(), &["check", "--diagnostics", "gitlab"], None);
+    assert_eq!(text(&clean.stderr).trim(), "[]");
+    // Usage errors, Stave's and clap's, follow the format.
+    for (args, message) in [
+        (&["check", "missing.yaml", "--diagnostics", "json"][..], "missing.yaml"),
+        (&["check", "--diagnostics=json", "--no-such-flag"][..], "--no-such-flag"),
+    ] {
+        let output = stave(dir.path(), args, None);
+        assert_eq!(
+            output.status.code(),
+            Some(if message == "missing.yaml" { 1 } else { 2 }),
+            "{}",
+            transcript(&output)
+        );
+        let line: serde_json::Value = serde_json::from_str(text(&output.stderr).lines().next().unwrap()).unwrap();
+        assert!(line["message"].as_str().unwrap().contains(message), "{line}");
+    }
+    let usage = stave(
+        dir.path(),
+        &["check", "--diagnostics", "github", "--override-property", "x=1", "a.yaml", "b.yaml"],
+        None,
+    );
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(text(&usage.stderr).starts_with("::error title=stave%3A%3Acli%3A%3Ausage::"), "{}", transcript(&usage));
+    let usage = stave(dir.path(), &["check", "--diagnostics", "sarif", "--no-such-flag"], None);
+    assert_eq!(usage.status.code(), Some(2));
+    let log: serde_json::Value = serde_json::from_slice(&usage.stderr).unwrap();
+    assert_eq!(log["runs"][0]["results"][0]["ruleId"], "stave::cli::usage");
+}

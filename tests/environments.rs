@@ -122,7 +122,8 @@ fn explain_and_list_say_why() {
     let unknown =
         stave(&fixture(), &["explain", "postgres.default#api.dbb", "api.yaml", "worker.yaml", "--env", "dev"], None);
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("did you mean `postgres.default#api.db`"));
+    let message = String::from_utf8_lossy(&unknown.stderr).replace("\n  │ ", " ");
+    assert!(message.contains("did you mean `postgres.default#api.db`"), "{message}");
 }
 
 /// With no `--env`, `compile` compiles every environment: one directory each under `-o DIR`,

@@ -133,4 +133,11 @@ fn diagnostics_are_printed_as_shown() {
     let line = String::from_utf8_lossy(&json.stderr).lines().next().unwrap_or_default().to_string();
     let shown = blocks(&text, "json").into_iter().find(|b| b.contains("unknown-resource")).expect("the JSON example");
     assert_eq!(shown.trim(), line, "the README's JSON diagnostic");
+    let github = stave(dir.path(), &["check", "--diagnostics", "github"], None);
+    let line = String::from_utf8_lossy(&github.stderr).lines().next().unwrap_or_default().to_string();
+    let shown = text
+        .split('`')
+        .find(|part| part.starts_with("::error file=workload.yaml"))
+        .expect("the README's workflow command");
+    assert!(line.starts_with(shown.trim_end_matches('…')), "the README shows {shown}, Stave prints {line}");
 }

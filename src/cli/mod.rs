@@ -40,7 +40,7 @@ pub struct Cli {
     #[command(subcommand)]
     command: Command,
 
-    /// How to print problems: for people, or one JSON object per line for CI.
+    /// How to print problems: for people, or for CI (JSON lines, SARIF, GitHub, GitLab).
     #[arg(long, global = true, value_enum, default_value_t = DiagnosticsFormat::Human)]
     diagnostics: DiagnosticsFormat,
 
@@ -51,8 +51,16 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiagnosticsFormat {
+    /// For people: the message, the source lines with labels, help.
     Human,
+    /// One JSON object per line: code, severity, message, file, line, column, help.
     Json,
+    /// One SARIF 2.1.0 log for the run (GitHub code scanning and other review tools).
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::…`), one per line.
+    Github,
+    /// A GitLab Code Quality report for the run (a JSON array).
+    Gitlab,
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,19 +185,48 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            // clap prints help and version to stdout with code 0, usage errors to stderr with 2.
-            let _ = error.print();
-            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+            // clap prints help and version to stdout with code 0, usage errors to stderr with 2;
+            // with a machine format named on the command line, a usage error follows it.
+            let code = ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+            match requested_format() {
+                Some(format) if format != DiagnosticsFormat::Human && error.use_stderr() => {
+                    let reporter = report::Reporter::new(format, false);
+                    let text = error.render().to_string();
+                    let first = text.lines().next().unwrap_or("invalid command line");
+                    reporter.usage_error(first.trim_start_matches("error: "));
+                    reporter.finish();
+                }
+                _ => {
+                    let _ = error.print();
+                }
+            }
+            return code;
         }
     };
     let reporter = report::Reporter::new(cli.diagnostics, cli.deny_warnings);
-    let outcome = match cli.command {
-        Command::Check(args) => check::run(args, &reporter),
-        Command::Compile(args) => compile::run(args, &reporter),
-        Command::Graph(args) => graph::run(args, &reporter),
-        Command::Provisioners(command) => provisioners::run(command, &reporter),
-        Command::Explain(args) => explain::run(args, &reporter),
-        Command::Schema(args) => schema::run(&args),
-    };
+    let outcome = run(cli.command, &reporter);
+    reporter.finish();
     outcome.into()
+}
+
+fn run(command: Command, reporter: &report::Reporter) -> Outcome {
+    match command {
+        Command::Check(args) => check::run(args, reporter),
+        Command::Compile(args) => compile::run(args, reporter),
+        Command::Graph(args) => graph::run(args, reporter),
+        Command::Provisioners(command) => provisioners::run(command, reporter),
+        Command::Explain(args) => explain::run(args, reporter),
+        Command::Schema(args) => schema::run(&args),
+    }
+}
+
+/// The `--diagnostics` value on the command line, read without clap (for clap's own errors).
+fn requested_format() -> Option<DiagnosticsFormat> {
+    let args: Vec<String> = std::env::args().collect();
+    let value = args.iter().enumerate().find_map(|(i, arg)| match arg.strip_prefix("--diagnostics") {
+        Some("") => args.get(i + 1).cloned(),
+        Some(rest) => rest.strip_prefix('=').map(String::from),
+        None => None,
+    })?;
+    DiagnosticsFormat::from_str(&value, true).ok()
 }

@@ -33,6 +33,7 @@ macro_rules! codes {
 }
 
 codes! {
+    Usage => "stave::cli::usage": "the command line cannot be followed, or an output cannot be written (exit 2)",
     Unreadable => "stave::input::unreadable": "an input file cannot be read",
     TooLarge => "stave::input::too-large": "an input file is larger than Stave accepts",
     NotUtf8 => "stave::input::not-utf8": "an input file is not UTF-8 text",

@@ -5,6 +5,7 @@
 
 pub mod helm;
 pub mod install;
+pub mod sarif;
 pub mod terraform;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +15,8 @@ use std::process::Command;
 pub use helm::{
     helm, helm_lint_strict, helm_template, try_helm_lint_strict, try_helm_lint_strict_with, try_helm_template,
 };
+#[allow(unused_imports, reason = "each test crate uses a different subset")]
+pub use sarif::try_sarif_validate;
 #[allow(unused_imports, reason = "each test crate uses a different subset")]
 pub use terraform::{
     terraform, terraform_fmt_check, terraform_schema_check, terraform_schemas, try_terraform_fmt_check,
