@@ -157,3 +157,33 @@ fn every_environment_at_once() {
     assert_eq!(checked.status.code(), Some(0), "{}", transcript(&checked));
     assert!(String::from_utf8_lossy(&checked.stderr).contains("checked 2 workload files in 3 environments"));
 }
+
+#[test]
+fn patches_change_the_objects_they_select_and_explain_says_so() {
+    let compiled = stave(&fixture(), &["compile", "api.yaml", "worker.yaml", "--env", "dev"], None);
+    assert_eq!(compiled.status.code(), Some(0), "{}", transcript(&compiled));
+    let objects: Vec<serde_json::Value> =
+        serde_saphyr::from_multiple(&String::from_utf8_lossy(&compiled.stdout)).unwrap();
+    let deployment =
+        |name: &str| objects.iter().find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == name).unwrap();
+    assert_eq!(deployment("api")["spec"]["template"]["spec"]["tolerations"][0]["key"], "spot");
+    assert!(deployment("worker")["spec"]["template"]["spec"].get("tolerations").is_none(), "only api is selected");
+    for service in objects.iter().filter(|o| o["kind"] == "Service") {
+        assert_eq!(
+            service["metadata"]["annotations"]["example.com/cost-center"], "shop",
+            "{}",
+            service["metadata"]["name"]
+        );
+    }
+    let explained = stave(&fixture(), &["explain", "Deployment/api", "api.yaml", "worker.yaml", "--env", "dev"], None);
+    assert_eq!(explained.status.code(), Some(0), "{}", transcript(&explained));
+    let text = String::from_utf8_lossy(&explained.stdout);
+    assert!(
+        text.contains("workload `api`") && text.contains("- spot-nodes") && !text.contains("cost-center"),
+        "{text}"
+    );
+    // Other environments have no patches.
+    let staging =
+        stave(&fixture(), &["explain", "Deployment/api", "api.yaml", "worker.yaml", "--env", "staging"], None);
+    assert!(String::from_utf8_lossy(&staging.stdout).contains("no patch"), "{}", transcript(&staging));
+}

@@ -80,6 +80,8 @@ codes! {
     MixedTargets => "stave::platform::mixed-targets": "environments compiled together have different targets",
     DeprecatedSetting => "stave::platform::deprecated-setting": "a platform file setting that has moved into a target's section",
     InvalidCidr => "stave::platform::invalid-cidr": "an egress CIDR (of the platform file or a provisioner) is not an address with a prefix length",
+    PatchUnmatched => "stave::platform::patch-unmatched": "a patch of the platform file matches no emitted object",
+    PatchFailed => "stave::platform::patch-failed": "a patch of the platform file cannot be applied to an object it selects",
     InvalidDnsDomain => "stave::platform::invalid-dns-domain": "the environment's `dns_domain` variable is not a DNS domain",
     NoProvisioner => "stave::provision::no-provisioner": "no provisioner serves a resource's type in this environment",
     BadParam => "stave::provision::bad-param": "a resource param is not what its provisioner accepts",

@@ -8,6 +8,7 @@
 //! validated against `spec/platform.schema.json`. With no platform file, an embedded default
 //! applies: one environment, `local`, target kubernetes.
 
+pub mod patches;
 mod settings;
 
 use std::collections::BTreeMap;
@@ -60,6 +61,8 @@ struct EnvironmentInput {
     #[serde(default)]
     overrides: Vec<OverrideInput>,
     #[serde(default)]
+    patches: Vec<patches::PatchInput>,
+    #[serde(default)]
     workloads: BTreeMap<String, WorkloadInput>,
     #[serde(default)]
     kubernetes: KubernetesSettings,
@@ -103,6 +106,8 @@ pub struct Environment {
     pub provisioner_files: Vec<(PathBuf, Span)>,
     pub variables: BTreeMap<String, Json>,
     pub overrides: Vec<PlatformOverride>,
+    /// Changes to emitted objects, in order.
+    pub patches: Vec<patches::Patch>,
     pub workloads: BTreeMap<String, WorkloadSettings>,
     /// Spans of the `workloads` entries, for "not being compiled" warnings.
     pub workload_spans: BTreeMap<String, Span>,
@@ -370,6 +375,7 @@ fn lower_environment(root: &Node, name: &str, input: EnvironmentInput, out: &mut
         provisioner_files,
         variables: input.variables,
         overrides,
+        patches: patches::lower(root, name, input.patches, out),
         workloads,
         workload_spans,
         span,

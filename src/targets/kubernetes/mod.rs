@@ -14,6 +14,7 @@ mod namespace;
 mod network;
 mod objects;
 mod output;
+pub mod patches;
 mod pod;
 mod pss;
 mod resources;
@@ -250,11 +251,17 @@ pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec
     for (object, owner) in emitted {
         ledger.add(object, owner, out);
     }
+    // The platform's patches, before the Namespace is labelled for what the pods now are; then
+    // on the Namespace itself.
+    let mut matched = vec![0; environment.patches.len()];
+    ledger.patch(0, &environment.patches, input.graph, &mut matched, out);
     if options.generate_namespace {
         match &namespace {
             Some(name) => {
                 let object = namespace::namespace(name, environment, ledger.objects(), out);
+                let start = ledger.len();
                 ledger.add(object, Owner::Environment { name: &environment.name, span: environment.span }, out);
+                ledger.patch(start, &environment.patches, input.graph, &mut matched, out);
             }
             None => out.push(
                 Diagnostic::error(
@@ -269,6 +276,7 @@ pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec
             ),
         }
     }
+    patches::warn_unmatched(&environment.patches, &matched, out);
     let mut lowered = ledger.into_lowered();
     // The Namespace comes first: everything else lives in it.
     if let Some(index) = lowered.iter().position(|l| l.owner == OwnerRef::Environment) {
