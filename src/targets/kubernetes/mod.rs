@@ -87,6 +87,9 @@ impl Backend for Kubernetes {
     }
 }
 
+/// The annotation that names the workload an object belongs to, as score-k8s writes it.
+pub const WORKLOAD_NAME: &str = "k8s.score.dev/workload-name";
+
 /// The name of the Service a workload is reached by: its own, or `k8s.score.dev/service-name`.
 pub fn service_name(workload: &Workload) -> String {
     workload.annotations.get("k8s.score.dev/service-name").cloned().unwrap_or_else(|| workload.name.clone())
@@ -186,6 +189,12 @@ impl Context<'_> {
         let mut labels = self.selector(workload);
         labels.insert("app.kubernetes.io/managed-by".into(), "stave".into());
         labels
+    }
+
+    /// The annotations score-k8s puts on a workload's Services, its Deployment or StatefulSet
+    /// and its pods: `k8s.score.dev/workload-name`, so tools written for score-k8s find them.
+    pub fn annotations(&self, workload: &Workload) -> BTreeMap<String, String> {
+        BTreeMap::from([(WORKLOAD_NAME.into(), workload.name.clone())])
     }
 
     /// The labels selectors use: name and instance (never a changing value).

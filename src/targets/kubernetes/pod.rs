@@ -257,6 +257,7 @@ pub fn pod(cx: &Context<'_>, workload: &Workload, settings: &Settings, stateful:
         .iter()
         .filter(|(k, _)| !k.starts_with("k8s.score.dev/") && !k.starts_with("stave.dev/"))
         .map(|(k, v)| (k.clone(), v.clone()))
+        .chain(cx.annotations(workload))
         .collect();
     result.template = PodTemplateSpec {
         metadata: Some(ObjectMeta {
