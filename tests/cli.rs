@@ -301,3 +301,35 @@ fn output_file_with_a_secret_is_private() {
     let mode = std::fs::metadata(dir.path().join("manifests.yaml")).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o644);
 }
+
+/// `stave resources list` and `get-outputs` compile (no state) and print, as score-k8s's do;
+/// the Online Boutique Makefile's `--format '{{ .host }}'` works; secrets are never printed.
+#[test]
+fn resources_list_and_get_outputs() {
+    let dir = root().join("fixtures/valid/multi-app");
+    let files = ["frontend.yaml", "api.yaml", "worker.yaml"];
+    let run = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(files);
+        stave(&dir, &all, None)
+    };
+    snapshot("resources_list", &run(&["resources", "list"]), 0);
+    let json = run(&["resources", "list", "--format", "json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(rows.len(), 8, "{}", transcript(&json));
+    snapshot("resources_get_outputs_json", &run(&["resources", "get-outputs", "postgres.default#api.db"]), 0);
+    let yaml = run(&["resources", "get-outputs", "postgres.default#api.db", "-f", "yaml"]);
+    assert!(text(&yaml.stdout).contains("$secret:"), "{}", transcript(&yaml));
+    let host = run(&["resources", "get-outputs", "dns.default#frontend.dns", "--format", "{{ .host }}"]);
+    snapshot("resources_get_outputs_go_template", &host, 0);
+    let url = run(&["resources", "get-outputs", "postgres.default#api.db", "-f", "{{ host }}:{{ port }}"]);
+    assert_eq!(text(&url.stdout), "api-db-563e43a1eb20:5432\n", "{}", transcript(&url));
+    let secret = run(&["resources", "get-outputs", "postgres.default#api.db", "-f", "{{ .password }}"]);
+    snapshot("resources_get_outputs_secret", &secret, 2);
+    snapshot(
+        "resources_get_outputs_undefined",
+        &run(&["resources", "get-outputs", "postgres.default#api.db", "-f", "{{ .hots }}"]),
+        2,
+    );
+    snapshot("resources_get_outputs_unknown_uid", &run(&["resources", "get-outputs", "postgres.default#api.d"]), 2);
+}
