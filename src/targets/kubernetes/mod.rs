@@ -9,6 +9,7 @@
 
 mod admission;
 mod env;
+mod external;
 mod files;
 mod network;
 mod objects;
@@ -134,6 +135,8 @@ pub struct Context<'a> {
     pub namespace: Option<String>,
     secrets: secrets::Index<'a>,
     pub links: Links<'a>,
+    /// Workloads deployed elsewhere that links may name.
+    pub external: &'a BTreeMap<String, crate::platform::ExternalWorkload>,
 }
 
 /// Who links to whom: for each workload, the workloads that call it, and the workloads it calls
@@ -170,6 +173,7 @@ impl<'a> Links<'a> {
 fn graph_name<'g>(graph: &'g Graph, name: &str) -> &'g str {
     match graph.node(&crate::graph::Node::Workload(name.to_string())).map(|i| &graph.graph[i]) {
         Some(crate::graph::Node::Workload(stored)) => stored,
+        Some(crate::graph::Node::External(stored)) => stored,
         _ => "",
     }
 }
@@ -264,6 +268,7 @@ pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec
         namespace: namespace.clone(),
         secrets,
         links: Links::build(input.graph),
+        external: &environment.external,
     };
     let mut emitted = Vec::new();
     for workload in input.workloads {
