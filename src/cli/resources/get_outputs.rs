@@ -71,9 +71,11 @@ fn render(template: &str, outputs: &std::collections::BTreeMap<String, Output>) 
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     let source = go_form(template);
     let keys = outputs.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+    let keys =
+        if keys.is_empty() { "the resource has no outputs".to_string() } else { format!("the outputs are: {keys}") };
     let rendered = env
         .render_str(&source, minijinja::Value::from(minijinja::value::Serde(&context)))
-        .map_err(|e| format!("the template `{template}` cannot be rendered: {e} (the outputs are: {keys})"))?;
+        .map_err(|e| format!("the template `{template}` cannot be rendered: {e} ({keys})"))?;
     if let Some((_, why)) = hidden.iter().find(|(mark, _)| rendered.contains(mark.as_str())) {
         return Err(why.clone());
     }
