@@ -51,6 +51,7 @@ pub mod document;
 pub mod examples;
 pub mod graph;
 pub mod ir;
+pub mod naming;
 pub mod pipeline;
 pub mod platform;
 pub mod provision;

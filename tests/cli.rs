@@ -333,3 +333,29 @@ fn resources_list_and_get_outputs() {
     );
     snapshot("resources_get_outputs_unknown_uid", &run(&["resources", "get-outputs", "postgres.default#api.d"]), 2);
 }
+
+#[test]
+fn the_platform_file_is_found_upward_to_the_repository_root() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    std::fs::write(repo.path().join("stave.yaml"), "environments:\n  staging:\n    target: kubernetes\n").unwrap();
+    let service = repo.path().join("services/hello");
+    std::fs::create_dir_all(&service).unwrap();
+    std::fs::write(service.join("workload.yaml"), HELLO).unwrap();
+    let found = stave(&service, &["check"], None);
+    assert_eq!(found.status.code(), Some(0), "{}", transcript(&found));
+    assert!(text(&found.stderr).contains("platform file `../../stave.yaml`"), "{}", transcript(&found));
+    let unknown = stave(&service, &["check", "--env", "prod"], None);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(text(&unknown.stderr).contains("environment `prod` is not in `../../stave.yaml`"));
+    // A nearer file wins; a file above the repository root is not the repository's.
+    std::fs::write(service.join("stave.yaml"), "environments:\n  near:\n    target: kubernetes\n").unwrap();
+    assert!(text(&stave(&service, &["check"], None).stderr).contains("platform file `stave.yaml`"));
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("stave.yaml"), "environments:\n  above:\n    target: kubernetes\n").unwrap();
+    let below = outside.path().join("project");
+    std::fs::create_dir_all(below.join(".git")).unwrap();
+    std::fs::write(below.join("workload.yaml"), HELLO).unwrap();
+    let alone = stave(&below, &["check"], None);
+    assert!(text(&alone.stderr).contains("no platform file"), "{}", transcript(&alone));
+}

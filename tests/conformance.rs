@@ -9,57 +9,18 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{copy_dir, fixture_dirs, root, stave, transcript};
+use common::{copy_dir, fixture_dirs, stave, transcript};
 use serde_json::Value as Json;
 use stave::document::yaml;
 use stave::source::Sources;
 use stave::spec::schema;
 
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("STAVE_SCORE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/score-corpus"));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the Score corpus is missing at {} (set STAVE_SCORE_CORPUS)",
-        dir.display()
-    );
-    eprintln!(
-        "NOTE: the Score corpus is not at {}; conformance tests did not run (set STAVE_SCORE_CORPUS)",
-        dir.display()
-    );
-    None
-}
-
-fn score_files(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml")
-                && std::fs::read_to_string(&path)
-                    .is_ok_and(|t| t.lines().any(|l| l.trim() == "apiVersion: score.dev/v1b1"))
-            {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
-}
-
 #[test]
 fn every_corpus_score_file_passes_check() {
-    let Some(corpus) = corpus() else { return };
-    let files = score_files(&corpus);
+    let Some(corpus) = common::corpus_dir() else { return };
+    let files = common::score_files(&corpus);
     assert_eq!(files.len(), 40, "the corpus holds 40 Score files");
     for file in files {
         // Work on a copy of the file's directory: score-full.yaml refers to a `file.txt` that the
@@ -83,9 +44,9 @@ fn every_corpus_score_file_passes_check() {
 /// from another file.
 #[test]
 fn corpus_files_compile_or_name_what_is_missing() {
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = common::corpus_dir() else { return };
     let (mut compiled, mut refused) = (0, 0);
-    for file in score_files(&corpus) {
+    for file in common::score_files(&corpus) {
         let temp = tempfile::tempdir().unwrap();
         copy_dir(file.parent().unwrap(), temp.path());
         if !temp.path().join("file.txt").exists() {
@@ -193,10 +154,10 @@ fn collect_pointers(value: &Json, at: String, out: &mut Vec<String>) {
 
 #[test]
 fn our_schema_agrees_with_the_official_one() {
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = common::corpus_dir() else { return };
     let official = official_validator(&corpus);
     let mut documents: Vec<(String, Json)> = Vec::new();
-    for file in score_files(&corpus) {
+    for file in common::score_files(&corpus) {
         documents.push((file.display().to_string(), document(&file).unwrap()));
     }
     for dir in fixture_dirs("invalid").into_iter().chain(fixture_dirs("valid")) {

@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use common::{fixtures_for, root, run_case, stave, transcript, validators};
 use serde_json::Value as Json;
@@ -82,39 +81,15 @@ fn ingress_routes_and_statefulsets_are_valid_too() {
 /// The corpus files that compile alone (see tests/conformance.rs) give valid manifests.
 #[test]
 fn corpus_manifests_are_valid() {
-    let corpus = root().join("../shared/score-corpus");
-    let corpus = std::env::var_os("STAVE_SCORE_CORPUS").map(PathBuf::from).unwrap_or(corpus);
-    if !corpus.is_dir() {
-        assert!(std::env::var_os("CI").is_none(), "the Score corpus is missing at {}", corpus.display());
-        return;
-    }
+    let Some(corpus) = common::corpus_score_files() else { return };
     let out = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
-    let mut stack = vec![corpus];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let is_score = path.extension().is_some_and(|e| e == "yaml")
-                && std::fs::read_to_string(&path)
-                    .is_ok_and(|t| t.lines().any(|l| l.trim() == "apiVersion: score.dev/v1b1"));
-            if !is_score {
-                continue;
-            }
-            let work = tempfile::tempdir().unwrap();
-            common::copy_dir(path.parent().unwrap(), work.path());
-            std::fs::write(work.path().join("file.txt"), "provided by the test\n").unwrap();
-            let name = path.file_name().unwrap().to_str().unwrap();
-            let output =
-                stave(work.path(), &["compile", name, "--image", "conformance/image:1", "--namespace", "corpus"], None);
-            if output.status.code() == Some(0) {
-                let file = out.path().join(format!("{}.yaml", files.len()));
-                std::fs::write(&file, &output.stdout).unwrap();
-                files.push(file);
-            }
+    for path in corpus {
+        let output = common::compile_corpus_file(&path, &[]);
+        if output.status.code() == Some(0) {
+            let file = out.path().join(format!("{}.yaml", files.len()));
+            std::fs::write(&file, &output.stdout).unwrap();
+            files.push(file);
         }
     }
     assert!(files.len() >= 25, "only {} corpus files compiled", files.len());

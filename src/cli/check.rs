@@ -31,7 +31,9 @@ pub fn run(args: CheckArgs, reporter: &Reporter) -> Outcome {
         Ok(request) => request,
         Err(message) => return reporter.usage_error(&message),
     };
-    args.target.apply(&mut request);
+    if let Err(message) = args.target.apply(&mut request) {
+        return reporter.usage_error(&message);
+    }
     let mut sources = Sources::new();
     let stage = if args.provision { Stage::Provision } else { Stage::Load };
     // Every environment (or the one `--env` names), each with its own overrides and provisioners.
@@ -55,6 +57,7 @@ pub fn run(args: CheckArgs, reporter: &Reporter) -> Outcome {
     if compiled.len() > 1 {
         what.push_str(&format!(" in {} environments", compiled.len()));
     }
+    what.push_str(&format!(" ({})", super::platform_used(request.platform.as_deref())));
     reporter.summary(&diagnostics, &what);
     outcome
 }

@@ -60,10 +60,12 @@ pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
         Ok(request) => request,
         Err(message) => return reporter.usage_error(&message),
     };
-    args.target.apply(&mut request);
+    if let Err(message) = args.target.apply(&mut request) {
+        return reporter.usage_error(&message);
+    }
     if args.emit == Emit::Manifests {
         return match reporter.run_all(&request, Stage::Provision) {
-            Ok((compiled, sources)) => manifests(&compiled, &sources, &args, reporter),
+            Ok((compiled, sources)) => manifests(&compiled, &sources, &request, &args, reporter),
             Err(outcome) => outcome,
         };
     }
@@ -93,7 +95,13 @@ pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
 }
 
 /// The target's output, through the one entry point of every target and the one writer.
-fn manifests(compiled: &[pipeline::Compiled], sources: &Sources, args: &CompileArgs, reporter: &Reporter) -> Outcome {
+fn manifests(
+    compiled: &[pipeline::Compiled],
+    sources: &Sources,
+    request: &pipeline::Request,
+    args: &CompileArgs,
+    reporter: &Reporter,
+) -> Outcome {
     let Some(inputs) = compiled.iter().map(pipeline::Compiled::target_input).collect::<Option<Vec<_>>>() else {
         return Outcome::InvalidInput;
     };
@@ -111,7 +119,7 @@ fn manifests(compiled: &[pipeline::Compiled], sources: &Sources, args: &CompileA
         Ok(emitted) => {
             let outcome = reporter.emit(&emitted.warnings, sources);
             if outcome != Outcome::Success {
-                reporter.summary(&emitted.warnings, "failed; nothing was written");
+                reporter.summary(&emitted.warnings, &super::report::failed(request));
                 return outcome;
             }
             match output::write(&emitted, args.output.as_deref()) {
@@ -121,7 +129,7 @@ fn manifests(compiled: &[pipeline::Compiled], sources: &Sources, args: &CompileA
         }
         Err(diagnostics) => {
             let outcome = reporter.emit(&diagnostics, sources);
-            reporter.summary(&diagnostics, "failed; nothing was written");
+            reporter.summary(&diagnostics, &super::report::failed(request));
             if outcome == Outcome::Success { Outcome::InvalidInput } else { outcome }
         }
     }

@@ -74,11 +74,5 @@ pub fn options(args: &InputArgs, inputs: usize) -> Result<LoadOptions, String> {
 pub fn request(input: &InputArgs, platform: &PlatformArgs, example: bool) -> Result<Request, String> {
     let inputs = resolve(input, example)?;
     let load = options(input, inputs.len())?;
-    Ok(Request {
-        inputs,
-        load,
-        platform: platform.platform.clone(),
-        environment: platform.env.clone(),
-        ..Request::default()
-    })
+    Ok(Request { inputs, load, platform: platform.file(), environment: platform.env.clone(), ..Request::default() })
 }

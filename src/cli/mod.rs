@@ -112,9 +112,26 @@ pub struct PlatformArgs {
     #[arg(long, value_name = "ENV")]
     env: Option<String>,
 
-    /// The platform file (default: `stave.yaml` if present, else one `local` environment).
+    /// The platform file (default: the nearest `stave.yaml` from the current directory up to the
+    /// repository root, else one `local` environment; the summary line names the file used).
     #[arg(long, value_name = "FILE")]
     platform: Option<PathBuf>,
+}
+
+impl PlatformArgs {
+    /// The platform file in use: `--platform`, else the nearest `stave.yaml`, else none (the
+    /// built-in `local` environment).
+    fn file(&self) -> Option<PathBuf> {
+        self.platform.clone().or_else(crate::platform::find_platform_file)
+    }
+}
+
+/// How a summary line names the platform file in use.
+fn platform_used(file: Option<&std::path::Path>) -> String {
+    match file {
+        Some(file) => format!("platform file `{}`", file.display()),
+        None => "no platform file: the built-in `local` environment".to_string(),
+    }
 }
 
 /// The target flags that `check` and `compile` share.
@@ -130,9 +147,17 @@ pub struct TargetArgs {
 }
 
 impl TargetArgs {
-    fn apply(&self, request: &mut crate::pipeline::Request) {
+    /// Sets the request's target and namespace; a namespace Kubernetes would refuse is a usage
+    /// error.
+    fn apply(&self, request: &mut crate::pipeline::Request) -> Result<(), String> {
+        if let Some(namespace) = &self.namespace
+            && let Err(reason) = crate::targets::kubernetes::names::check("Namespace", namespace)
+        {
+            return Err(format!("`--namespace {namespace}` is not a namespace Kubernetes accepts: {reason}"));
+        }
         request.target = self.target;
         request.namespace = self.namespace.clone();
+        Ok(())
     }
 }
 

@@ -33,11 +33,8 @@ enum ListFormat {
 
 pub fn run(command: ProvisionersCommand, reporter: &Reporter) -> Outcome {
     let ProvisionersCommand::List(args) = command;
-    let request = Request {
-        platform: args.platform.platform.clone(),
-        environment: args.platform.env.clone(),
-        ..Request::default()
-    };
+    let request =
+        Request { platform: args.platform.file(), environment: args.platform.env.clone(), ..Request::default() };
     let compiled = match reporter.run(&request, Stage::Load) {
         Ok((compiled, _)) => compiled,
         Err(outcome) => return outcome,

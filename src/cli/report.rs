@@ -58,6 +58,11 @@ impl Reporter {
     }
 }
 
+/// The summary of a failed run, with the platform file it read.
+pub fn failed(request: &Request) -> String {
+    format!("failed; nothing was written ({})", super::platform_used(request.platform.as_deref()))
+}
+
 impl Reporter {
     /// Builds the request from the shared flags, then runs it up to `stage` (see [`Self::run`]).
     pub fn run_flags(
@@ -79,7 +84,7 @@ impl Reporter {
         if outcome == Outcome::Success && !compiled.is_empty() {
             return Ok((compiled, sources));
         }
-        self.summary(&diagnostics, "failed; nothing was written");
+        self.summary(&diagnostics, &failed(request));
         Err(if outcome == Outcome::Success { Outcome::InvalidInput } else { outcome })
     }
 
@@ -92,7 +97,7 @@ impl Reporter {
         match compiled {
             Some(compiled) if outcome == Outcome::Success => Ok((compiled, sources)),
             _ => {
-                self.summary(&diagnostics, "failed; nothing was written");
+                self.summary(&diagnostics, &failed(request));
                 Err(if outcome == Outcome::Success { Outcome::InvalidInput } else { outcome })
             }
         }

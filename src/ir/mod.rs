@@ -98,6 +98,11 @@ pub struct Compute {
     pub cpu: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory: Option<String>,
+    /// Where `cpu` and `memory` are written.
+    #[serde(skip)]
+    pub cpu_span: Option<Span>,
+    #[serde(skip)]
+    pub memory_span: Option<Span>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -107,6 +112,9 @@ pub struct Probe {
     pub http_get: Option<HttpGet>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exec: Option<Vec<String>>,
+    /// The probe's key in the file.
+    #[serde(skip)]
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -21,8 +21,8 @@ use serde_json::Value as Json;
 
 pub use external::ExternalWorkload;
 pub use settings::{
-    Allowance, HelmSettings, KubernetesSettings, ProviderRequirement, RouteKind, Security, TerraformSettings,
-    WorkloadKubernetes, WorkloadSettings,
+    Allowance, Egress, HelmSettings, KubernetesSettings, ProviderRequirement, PullPolicy, RouteKind, Security,
+    TerraformSettings, WorkloadKubernetes, WorkloadSettings,
 };
 
 use crate::catalog::{DEFAULT_PLATFORM, PLATFORM_SCHEMA, Target};
@@ -132,11 +132,10 @@ pub struct Platform {
 }
 
 impl Platform {
-    /// Loads `--platform FILE`, else `stave.yaml` in the current directory, else the default.
-    /// Returns the platform and its warnings (settings that moved), or every error.
+    /// Loads `--platform FILE`, else the nearest `stave.yaml` (see [`find_platform_file`]), else
+    /// the default. Returns the platform and its warnings (settings that moved), or every error.
     pub fn load(path: Option<&Path>, sources: &mut Sources) -> Result<(Platform, Diagnostics), Diagnostics> {
-        let default_file = Path::new(DEFAULT_PLATFORM_FILE);
-        let chosen = path.map(Path::to_path_buf).or_else(|| default_file.is_file().then(|| default_file.to_path_buf()));
+        let chosen = path.map(Path::to_path_buf).or_else(find_platform_file);
         let (source, base_dir) = match &chosen {
             Some(file) => {
                 let base = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
@@ -211,6 +210,38 @@ impl Platform {
             .label(span, "the environments are declared here")
             .help(format!("pass `--env` with one of {listing}"))),
         }
+    }
+}
+
+/// The nearest `stave.yaml` from the current directory up to the repository root (the nearest
+/// directory holding `.git`), as a path relative to the current directory (`../../stave.yaml`).
+/// Outside a repository only the current directory counts: a file higher up belongs to
+/// someone else.
+pub fn find_platform_file() -> Option<PathBuf> {
+    let here = std::env::current_dir().ok()?;
+    let root = here.ancestors().find(|dir| dir.join(".git").exists());
+    let mut relative = PathBuf::new();
+    for dir in here.ancestors() {
+        let candidate = dir.join(DEFAULT_PLATFORM_FILE);
+        if candidate.is_file() {
+            return Some(relative.join(DEFAULT_PLATFORM_FILE));
+        }
+        if root.is_none_or(|root| dir == root) {
+            return None;
+        }
+        relative.push("..");
+    }
+    None
+}
+
+/// Whether `cidr` is `address/prefix` with the prefix within the address family's length.
+pub fn check_cidr(cidr: &str) -> Result<(), String> {
+    let (address, prefix) = cidr.split_once('/').ok_or("it has no `/prefix`")?;
+    let address: std::net::IpAddr = address.parse().map_err(|_| format!("`{address}` is not an IP address"))?;
+    let bits = if address.is_ipv4() { 32 } else { 128 };
+    match prefix.parse::<u8>() {
+        Ok(prefix) if prefix <= bits => Ok(()),
+        _ => Err(format!("the prefix length must be 0 to {bits}")),
     }
 }
 
@@ -294,6 +325,45 @@ fn lower_environment(root: &Node, name: &str, input: EnvironmentInput, out: &mut
             own.security = security;
         }
         workloads.insert(workload, WorkloadSettings { replicas: settings.replicas, kubernetes: own });
+    }
+    let mut egress_lists = vec![(vec!["environments", name, "kubernetes"], &kubernetes.egress)];
+    for (workload, settings) in &workloads {
+        egress_lists.push((
+            vec!["environments", name, "workloads", workload.as_str(), "kubernetes"],
+            &settings.kubernetes.egress,
+        ));
+    }
+    for (prefix, list) in egress_lists {
+        for (i, egress) in list.iter().enumerate() {
+            if let Err(why) = check_cidr(&egress.cidr) {
+                let index = i.to_string();
+                let path: Vec<&str> = prefix.iter().copied().chain(["egress", &index, "cidr"]).collect();
+                out.push(
+                    Diagnostic::error(Code::InvalidCidr, format!("`{}` is not a CIDR: {why}", egress.cidr))
+                        .label(at(&path).map_or(span, |p| p.node.span), "not a CIDR")
+                        .help("write an address and a prefix length, such as `203.0.113.0/24` or `2001:db8::/32`"),
+                );
+            }
+        }
+    }
+    if let Some(domain) = input.variables.get("dns_domain") {
+        let valid = domain.as_str().is_some_and(|d| {
+            d.len() <= 200
+                && d.split('.').all(|label| {
+                    (1..=63).contains(&label.len())
+                        && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                        && !label.starts_with('-')
+                        && !label.ends_with('-')
+                })
+        });
+        if !valid {
+            let place = at(&["environments", name, "variables", "dns_domain"]);
+            out.push(
+                Diagnostic::error(Code::InvalidDnsDomain, format!("`dns_domain` is not a DNS domain: {domain}"))
+                    .label(place.map_or(span, |p| p.node.span), "the built-in `dns` names hosts under this")
+                    .help("write labels of letters, digits and `-` joined by dots, such as `dev.example.com` (at most 200 characters, to leave room for the host's own label)"),
+            );
+        }
     }
     let workload_spans = workloads
         .keys()

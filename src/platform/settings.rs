@@ -21,6 +21,9 @@ pub struct WorkloadSettings {
 pub struct WorkloadKubernetes {
     #[serde(default)]
     pub security: Security,
+    /// Egress this workload's NetworkPolicy allows besides the environment's.
+    #[serde(default)]
+    pub egress: Vec<Egress>,
 }
 
 /// The `kubernetes:` section of an environment.
@@ -36,6 +39,39 @@ pub struct KubernetesSettings {
     /// What each provisioner (by name) may create beyond the environment's namespace.
     #[serde(default)]
     pub allow: std::collections::BTreeMap<String, Allowance>,
+    /// Every container's `imagePullPolicy`; absent leaves Kubernetes' default.
+    pub image_pull_policy: Option<PullPolicy>,
+    /// Egress every workload's NetworkPolicy allows besides what the graph knows.
+    #[serde(default)]
+    pub egress: Vec<Egress>,
+}
+
+/// Egress to addresses outside what the graph knows (an external API): a CIDR and ports (none
+/// means every port). NetworkPolicies cannot name hosts, so a host is reached by its addresses.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Egress {
+    pub cidr: String,
+    #[serde(default)]
+    pub ports: Vec<u16>,
+}
+
+/// When a node pulls an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum PullPolicy {
+    Always,
+    IfNotPresent,
+    Never,
+}
+
+impl PullPolicy {
+    pub fn name(self) -> &'static str {
+        match self {
+            PullPolicy::Always => "Always",
+            PullPolicy::IfNotPresent => "IfNotPresent",
+            PullPolicy::Never => "Never",
+        }
+    }
 }
 
 /// What one provisioner may create beyond the environment's namespace.

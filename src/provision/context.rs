@@ -106,6 +106,7 @@ pub(super) fn context(inputs: &Inputs<'_>, resource: &Resource, params: Json, do
             "target": inputs.target.name(),
             "variables": environment.variables,
             "routes": environment.kubernetes.routes,
+            "image_pull_policy": environment.kubernetes.image_pull_policy.map(|p| p.name()),
         },
         "outputs": dependencies,
         "_scopes": { "resource": resource.uid, "shared": format!("shared:{}", environment.name) },

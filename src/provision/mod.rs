@@ -60,6 +60,9 @@ pub struct ProvisionedResource {
     pub outputs: BTreeMap<String, Output>,
     /// As the provisioner returned them: the target checks and emits them.
     pub objects: Vec<Json>,
+    /// The egress the provisioner says its resource needs.
+    #[serde(skip)]
+    pub egress: Vec<crate::platform::Egress>,
 }
 
 /// Every resource's outputs and objects, every workload placeholder bound to its output, and
@@ -292,6 +295,7 @@ fn run_one(
         params,
         outputs,
         objects,
+        egress: provisioner.egress.clone(),
     })
 }
 

@@ -45,6 +45,8 @@ struct ProvisionerInput {
     objects: Option<String>,
     command: Option<Vec<String>>,
     timeout: Option<u64>,
+    #[serde(default)]
+    egress: Vec<crate::platform::Egress>,
 }
 
 /// What a provisioner does.
@@ -82,6 +84,8 @@ pub struct Provisioner {
     pub span: Span,
     /// Position across all files, for ties.
     pub order: usize,
+    /// Egress the workloads using its resources need (a service outside the cluster).
+    pub egress: Vec<crate::platform::Egress>,
 }
 
 impl Provisioner {
@@ -226,6 +230,17 @@ impl Registry {
                     objects: entry.objects,
                 },
             };
+            for (i, egress) in entry.egress.iter().enumerate() {
+                if let Err(why) = crate::platform::check_cidr(&egress.cidr) {
+                    let cidr_path = [path[0].clone(), path[1].clone(), "egress".into(), i.to_string(), "cidr".into()];
+                    let span = yaml::place_at(&root, &cidr_path).map_or(span, |p| p.node.span);
+                    out.push(
+                        Diagnostic::error(Code::InvalidCidr, format!("`{}` is not a CIDR: {why}", egress.cidr))
+                            .label(span, "not a CIDR")
+                            .help("write an address and a prefix length, such as `203.0.113.0/24` or `2001:db8::/32`"),
+                    );
+                }
+            }
             let short = name.rsplit('/').next().unwrap_or(name);
             self.provisioners.push(Provisioner {
                 name: entry.name.unwrap_or_else(|| format!("{short}#{}", entry.kind)),
@@ -241,6 +256,7 @@ impl Registry {
                 file: name.to_string(),
                 span,
                 order: self.provisioners.len(),
+                egress: entry.egress,
             });
         }
     }

@@ -3,8 +3,9 @@
 //! Templates see `resource`, `workload`, `workloads`, `environment` and `outputs` (the outputs of
 //! the resources this one's params use). Besides minijinja's built-ins they have `generate(purpose,
 //! length=32, shared=false)` for generated values (a marker that each target lowers, see
-//! [`super::generated`]), `fail(message)`, and the filters `b64encode` and `dns_label`. Undefined
-//! variables are errors; a template's run is bounded.
+//! [`super::generated`]), `fail(message)`, and the filters `b64encode`, `dns_label`, `fit(max)`
+//! (a name shortened to `max` characters, ending in a hash of the whole), `short_hash` (8 hex
+//! digits of a SHA-256) and `is_plain_path` (an HTTP path that is a prefix, not a pattern). Undefined variables are errors; a template's run is bounded.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -78,7 +79,10 @@ impl Renderer {
             Err(Error::new(ErrorKind::InvalidOperation, message))
         });
         env.add_filter("b64encode", |text: String| base64::engine::general_purpose::STANDARD.encode(text));
-        env.add_filter("dns_label", |text: String| dns_label(&text));
+        env.add_filter("dns_label", |text: String| crate::naming::dns_label(&text));
+        env.add_filter("fit", |text: String, max: usize| crate::naming::fit(&text, max));
+        env.add_filter("short_hash", |text: String| crate::naming::short_hash(&text, 8));
+        env.add_filter("is_plain_path", |path: String| plain_path(&path));
         for template in BUILTIN_TEMPLATES {
             // Built-in libraries are tested; a failure here is a bug caught by the test suite.
             let _ = env.add_template_owned(template.path, template.text);
@@ -187,6 +191,14 @@ impl Renderer {
     }
 }
 
+/// Whether an HTTP path is a plain prefix (what Gateway API's `PathPrefix` and Ingress's
+/// `Prefix` accept), not a pattern such as `/my/[^/]+/path`.
+fn plain_path(path: &str) -> bool {
+    path.starts_with('/')
+        && path.chars().all(|c| c.is_ascii_alphanumeric() || "/-._~!$&'()*+,;=:@%".contains(c))
+        && !path.contains("//")
+}
+
 fn is_template(text: &str) -> bool {
     text.contains("{{") || text.contains("{%") || text.contains("{#")
 }
@@ -225,12 +237,4 @@ fn describe(error: &Error) -> String {
         text = format!("{text} (template line {line})");
     }
     text
-}
-
-/// Lowercase letters, digits and `-`, at most 63 characters, starting and ending alphanumeric.
-pub fn dns_label(text: &str) -> String {
-    let lowered: String =
-        text.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-    let trimmed: String = lowered.trim_matches('-').chars().take(63).collect();
-    trimmed.trim_end_matches('-').to_string()
 }

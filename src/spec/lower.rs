@@ -63,16 +63,29 @@ pub fn lower(
         .and_then(|a| a.as_object())
         .map(|a| a.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
         .unwrap_or_default();
-    let service_ports = input
-        .service
-        .map(|s| s.ports)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(port_name, port)| {
-            let protocol = if port.protocol.as_deref() == Some("UDP") { Protocol::Udp } else { Protocol::Tcp };
-            (port_name, ServicePort { port: port.port, target_port: port.target_port.unwrap_or(port.port), protocol })
-        })
-        .collect();
+    let mut service_ports: BTreeMap<String, ServicePort> = BTreeMap::new();
+    for (port_name, port) in input.service.map(|s| s.ports).unwrap_or_default() {
+        let protocol = if port.protocol.as_deref() == Some("UDP") { Protocol::Udp } else { Protocol::Tcp };
+        let span = cx.key_span(&["service", "ports", &port_name]);
+        if let Some((other, _)) = service_ports.iter().find(|(_, p)| p.port == port.port && p.protocol == protocol) {
+            cx.out.push(
+                Diagnostic::error(
+                    Code::DuplicatePort,
+                    format!(
+                        "service ports `{other}` and `{port_name}` are both port {} ({})",
+                        port.port,
+                        if protocol == Protocol::Udp { "UDP" } else { "TCP" }
+                    ),
+                )
+                .label(span, "the same port again")
+                .label(cx.key_span(&["service", "ports", other]), "first here")
+                .help("each service port needs its own `port` (several may share a `targetPort`)"),
+            );
+            continue;
+        }
+        let target_port = port.target_port.unwrap_or(port.port);
+        service_ports.insert(port_name, ServicePort { port: port.port, target_port, protocol });
+    }
     let containers: BTreeMap<String, Container> = input
         .containers
         .iter()
@@ -179,11 +192,19 @@ impl Lowering<'_> {
             .map(|(target, volume)| {
                 let span = self.span(&["containers", name, "volumes", target, "source"]);
                 let source = placeholder::parse(&volume.source, span, scope, self.sources, self.out);
-                (target.clone(), Volume { source, path: volume.path.clone(), read_only: volume.read_only })
+                let path_span = self.span(&["containers", name, "volumes", target, "path"]);
+                let path = volume.path.as_deref().and_then(|p| self.sub_path(p, path_span));
+                (target.clone(), Volume { source, path, read_only: volume.read_only })
             })
             .collect();
-        let compute =
-            |q: &Option<QuantitiesInput>| q.as_ref().map(|q| Compute { cpu: q.cpu.clone(), memory: q.memory.clone() });
+        let compute = |q: &Option<QuantitiesInput>, which: &'static str| {
+            q.as_ref().map(|q| Compute {
+                cpu: q.cpu.clone(),
+                memory: q.memory.clone(),
+                cpu_span: q.cpu.as_ref().map(|_| self.span(&["containers", name, "resources", which, "cpu"])),
+                memory_span: q.memory.as_ref().map(|_| self.span(&["containers", name, "resources", which, "memory"])),
+            })
+        };
         let before = input
             .before
             .iter()
@@ -204,10 +225,10 @@ impl Lowering<'_> {
             variables,
             files,
             volumes,
-            requests: input.resources.as_ref().and_then(|r| compute(&r.requests)),
-            limits: input.resources.as_ref().and_then(|r| compute(&r.limits)),
-            liveness_probe: input.liveness_probe.as_ref().map(probe),
-            readiness_probe: input.readiness_probe.as_ref().map(probe),
+            requests: input.resources.as_ref().and_then(|r| compute(&r.requests, "requests")),
+            limits: input.resources.as_ref().and_then(|r| compute(&r.limits, "limits")),
+            liveness_probe: input.liveness_probe.as_ref().map(|p| probe(p, self.key_span(&at("livenessProbe")))),
+            readiness_probe: input.readiness_probe.as_ref().map(|p| probe(p, self.key_span(&at("readinessProbe")))),
             before,
         }
     }
@@ -270,6 +291,32 @@ impl Lowering<'_> {
             }
         };
         Some(File { mode, content, span })
+    }
+
+    /// A volume's `path`, a path inside the volume: relative (a leading `/` is dropped, with a
+    /// warning), and never leaving the volume (`..`). Empty means the whole volume.
+    fn sub_path(&mut self, path: &str, span: Span) -> Option<String> {
+        if path.split('/').any(|part| part == "..") {
+            self.out.push(
+                Diagnostic::error(Code::InvalidValue, format!("the volume path `{path}` leaves the volume (`..`)"))
+                    .label(span, "not inside the volume")
+                    .help("a volume's `path` is a directory inside the volume, e.g. `data`"),
+            );
+            return None;
+        }
+        let relative = path.trim_start_matches('/');
+        if relative.len() != path.len() {
+            self.out.push(
+                Diagnostic::warning(
+                    Code::AbsoluteVolumePath,
+                    format!("the volume path `{path}` is read as `{relative}`, inside the volume"),
+                )
+                .label(span, "a path inside the volume")
+                .help(format!("write it relative: `path: {}`", if relative.is_empty() { "." } else { relative })),
+            );
+        }
+        let relative = relative.trim_end_matches('/');
+        (!relative.is_empty() && relative != ".").then(|| relative.to_string())
     }
 
     /// Reads a file `source`, relative to the workload file's directory.
@@ -368,8 +415,9 @@ fn display_dir(dir: &Path) -> String {
     if shown.is_empty() { ".".to_string() } else { shown }
 }
 
-fn probe(input: &ProbeInput) -> Probe {
+fn probe(input: &ProbeInput, span: Span) -> Probe {
     Probe {
+        span,
         http_get: input.http_get.as_ref().map(|h| HttpGet {
             path: h.path.clone(),
             port: h.port,

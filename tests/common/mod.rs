@@ -161,4 +161,61 @@ pub fn code_for_dir(dir: &Path) -> String {
     format!("stave::{area}::{rest}")
 }
 
+/// The Score corpus (`../shared/score-corpus`, or `STAVE_SCORE_CORPUS`); `None`, with a note,
+/// when it is absent, which fails on CI.
+#[allow(clippy::print_stderr, reason = "a skipped test says why")]
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("STAVE_SCORE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/score-corpus"));
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the Score corpus is missing at {} (set STAVE_SCORE_CORPUS)",
+        dir.display()
+    );
+    eprintln!("NOTE: the Score corpus is not at {}; corpus tests did not run (set STAVE_SCORE_CORPUS)", dir.display());
+    None
+}
+
+/// Every Score file under `dir`, sorted.
+pub fn score_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("corpus dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml")
+                && std::fs::read_to_string(&path)
+                    .is_ok_and(|t| t.lines().any(|l| l.trim() == "apiVersion: score.dev/v1b1"))
+            {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Every Score file of the corpus, or `None` when it is absent.
+pub fn corpus_score_files() -> Option<Vec<PathBuf>> {
+    corpus_dir().map(|dir| score_files(&dir))
+}
+
+/// Compiles one corpus file in a copy of its directory (with `file.txt`, which some examples
+/// mount), for the Kubernetes target, with `extra` arguments.
+pub fn compile_corpus_file(path: &Path, extra: &[&str]) -> Output {
+    let work = tempfile::tempdir().expect("temp dir");
+    copy_dir(path.parent().expect("parent"), work.path());
+    std::fs::write(work.path().join("file.txt"), "provided by the test\n").expect("write");
+    let name = path.file_name().and_then(|n| n.to_str()).expect("name");
+    let mut args = vec!["compile", name, "--image", "conformance/image:1", "--namespace", "corpus"];
+    args.extend(extra);
+    stave_with_env(work.path(), &args, None, &[("STAVE_SEED", Some(FIXTURE_SEED))])
+}
+
 pub mod validators;

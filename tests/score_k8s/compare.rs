@@ -75,7 +75,12 @@ pub const RULES: &[Rule] = &[
                 || d.ends("/env/VAR2/value") && d.expected.is_none()
         },
     },
-    Rule { title: "Files mounted one by one", explains: |d| d.path.starts_with("ConfigMap/") },
+    Rule {
+        title: "Files mounted one by one",
+        explains: |d| {
+            d.path.starts_with("ConfigMap/") || d.expected.is_none() && d.ends("/annotations/stave.dev~1files-hash")
+        },
+    },
     Rule {
         title: "A NetworkPolicy per workload",
         explains: |d| d.path == "NetworkPolicy/example" && d.expected.is_none(),
@@ -99,7 +104,6 @@ pub const RULES: &[Rule] = &[
         title: "The probe path Score requires",
         explains: |d| d.expected.is_none() && d.ends("/readinessProbe/httpGet/path"),
     },
-    Rule { title: "imagePullPolicy", explains: |d| d.expected.is_none() && d.ends("/imagePullPolicy") },
 ];
 
 /// Each object under `Kind/name`, ConfigMaps folded into the files of the containers that mount

@@ -9,7 +9,6 @@ use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapVolumeSource, KeyToPath, Secret, SecretVolumeSource, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use sha2::{Digest, Sha256};
 
 use super::{Context, env};
 use crate::diagnostics::Diagnostics;
@@ -25,10 +24,6 @@ pub struct Files {
     pub volumes: Vec<(String, Volume)>,
 }
 
-fn short_hash(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().take(4).map(|b| format!("{b:02x}")).collect()
-}
-
 /// A ConfigMap or Secret key for a file: its base name, made safe, and a hash of the path.
 fn file_key(target: &str) -> String {
     let base: String = target
@@ -39,7 +34,7 @@ fn file_key(target: &str) -> String {
         .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
         .take(40)
         .collect();
-    format!("{}-{}", base.trim_matches('.'), short_hash(target))
+    format!("{}-{}", base.trim_matches('.'), crate::naming::short_hash(target, 8))
 }
 
 pub fn files(

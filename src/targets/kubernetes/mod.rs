@@ -11,10 +11,13 @@ mod admission;
 mod env;
 mod external;
 mod files;
+mod namespace;
 mod network;
 mod objects;
 mod output;
 mod pod;
+mod pss;
+mod resources;
 mod secrets;
 mod volumes;
 mod workload;
@@ -23,8 +26,6 @@ pub mod names;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::api::core::v1::Namespace;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value as Json;
 
 use super::{Backend, Emitted, Input, Layout, Options};
@@ -107,11 +108,14 @@ pub struct Settings {
     pub drop_capabilities: bool,
     pub automount_service_account_token: bool,
     pub default_resources: bool,
+    /// Egress the platform allows this workload beyond what the graph knows.
+    pub egress: Vec<crate::platform::Egress>,
 }
 
 impl Settings {
-    fn resolve(security: &Security) -> Settings {
+    fn resolve(security: &Security, egress: Vec<crate::platform::Egress>) -> Settings {
         Settings {
+            egress,
             network_policy: security.network_policy.unwrap_or(true),
             read_only_root_filesystem: security.read_only_root_filesystem.unwrap_or(true),
             run_as_non_root: security.run_as_non_root.unwrap_or(true),
@@ -133,6 +137,8 @@ pub struct Context<'a> {
     pub resources: &'a BTreeMap<String, ProvisionedResource>,
     bindings: &'a Bindings,
     pub namespace: Option<String>,
+    /// Every container's pull policy, when the environment sets one.
+    pub image_pull_policy: Option<&'static str>,
     secrets: secrets::Index<'a>,
     pub links: Links<'a>,
     /// Workloads deployed elsewhere that links may name.
@@ -221,36 +227,6 @@ pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec
     let environment = input.environment;
     let namespace = environment.kubernetes.namespace.clone();
     let mut ledger = Ledger::new(namespace.as_deref(), &environment.kubernetes.allow);
-    if options.generate_namespace {
-        match &namespace {
-            Some(name) => {
-                let object = to_json(&Namespace {
-                    metadata: ObjectMeta {
-                        name: Some(name.clone()),
-                        labels: Some(BTreeMap::from([
-                            ("app.kubernetes.io/managed-by".into(), "stave".into()),
-                            // Every pod Stave emits meets the restricted Pod Security Standard.
-                            ("pod-security.kubernetes.io/enforce".into(), "restricted".into()),
-                        ])),
-                        ..Default::default()
-                    },
-                    ..Default::default()
-                });
-                ledger.add(object, Owner::Environment { name: &environment.name, span: environment.span }, out);
-            }
-            None => out.push(
-                Diagnostic::error(
-                    Code::NoNamespace,
-                    format!(
-                        "`--generate-namespace` needs a namespace, and environment `{}` has none",
-                        environment.name
-                    ),
-                )
-                .label(environment.span, "this environment")
-                .help("pass `--namespace NS`, or set `kubernetes.namespace` for the environment in the platform file"),
-            ),
-        }
-    }
     let resources = &input.provisioned.resources;
     for resource in input.graph.resources_in_order() {
         let Some(provided) = resources.get(&resource.uid) else { continue };
@@ -266,6 +242,7 @@ pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec
         resources,
         bindings: &input.provisioned.bindings,
         namespace: namespace.clone(),
+        image_pull_policy: environment.kubernetes.image_pull_policy.map(|p| p.name()),
         secrets,
         links: Links::build(input.graph),
         external: &environment.external,
@@ -277,12 +254,40 @@ pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec
             .map(|s| s.kubernetes.security.over(&environment.kubernetes.security))
             .unwrap_or_else(|| environment.kubernetes.security.clone());
         let replicas = settings.and_then(|s| s.replicas).map(|r| i32::try_from(r).unwrap_or(i32::MAX));
-        for (object, part) in workload::objects(&cx, workload, &Settings::resolve(&security), replicas, out) {
+        let egress =
+            environment.kubernetes.egress.iter().chain(settings.into_iter().flat_map(|s| &s.kubernetes.egress));
+        let settings = Settings::resolve(&security, egress.cloned().collect());
+        for (object, part) in workload::objects(&cx, workload, &settings, replicas, out) {
             emitted.push((object, Owner::Workload { workload, part }));
         }
     }
     for (object, owner) in emitted {
         ledger.add(object, owner, out);
     }
-    ledger.into_lowered()
+    if options.generate_namespace {
+        match &namespace {
+            Some(name) => {
+                let object = namespace::namespace(name, environment, ledger.objects(), out);
+                ledger.add(object, Owner::Environment { name: &environment.name, span: environment.span }, out);
+            }
+            None => out.push(
+                Diagnostic::error(
+                    Code::NoNamespace,
+                    format!(
+                        "`--generate-namespace` needs a namespace, and environment `{}` has none",
+                        environment.name
+                    ),
+                )
+                .label(environment.span, "this environment")
+                .help("pass `--namespace NS`, or set `kubernetes.namespace` for the environment in the platform file"),
+            ),
+        }
+    }
+    let mut lowered = ledger.into_lowered();
+    // The Namespace comes first: everything else lives in it.
+    if let Some(index) = lowered.iter().position(|l| l.owner == OwnerRef::Environment) {
+        let namespace = lowered.remove(index);
+        lowered.insert(0, namespace);
+    }
+    lowered
 }

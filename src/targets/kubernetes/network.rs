@@ -2,7 +2,8 @@
 //! workloads that link to it and (on the routed port) from the route's gateway; egress to DNS, to
 //! the workloads it links to (for one deployed elsewhere, its namespace's pods), and to its
 //! resources (their pods, when they run in the cluster, or their port anywhere, when they do
-//! not).
+//! not), plus the egress the platform file and the resources' provisioners allow. A variable
+//! that names an outside address nothing allows is a warning.
 
 use std::collections::BTreeMap;
 
@@ -15,8 +16,11 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value as Json;
 
 use super::Context;
+use super::Settings;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::graph::link_target;
 use crate::ir::{Param, Workload};
+use crate::platform::Egress;
 use crate::provision::output::Output;
 
 fn selector(labels: BTreeMap<String, String>) -> LabelSelector {
@@ -53,7 +57,68 @@ fn param_text(params: &BTreeMap<String, Param>, key: &str) -> Option<String> {
     }
 }
 
-pub fn policy(cx: &Context<'_>, workload: &Workload) -> NetworkPolicy {
+/// An egress rule to a CIDR on the given ports (every port when there are none).
+fn allowed(egress: &Egress) -> NetworkPolicyEgressRule {
+    NetworkPolicyEgressRule {
+        to: Some(vec![NetworkPolicyPeer {
+            ip_block: Some(IPBlock { cidr: egress.cidr.clone(), except: None }),
+            ..Default::default()
+        }]),
+        ports: (!egress.ports.is_empty())
+            .then(|| egress.ports.iter().map(|p| tcp(IntOrString::Int(i32::from(*p)))).collect()),
+    }
+}
+
+/// The host of a literal `scheme://host[:port]/...` value, when it lies outside the cluster.
+fn outside_host(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.split_once("://")?;
+    if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit('@').next()?;
+    let host = if host_port.starts_with('[') {
+        host_port.split(']').next()?.trim_start_matches('[')
+    } else {
+        host_port.split(':').next()?
+    };
+    let inside = host.is_empty()
+        || host == "localhost"
+        || !host.contains(['.', ':'])
+        || host.ends_with(".svc")
+        || host.ends_with(".cluster.local")
+        || host.ends_with(".localhost")
+        || host.starts_with("127.");
+    (!inside).then_some(host)
+}
+
+/// Warns once per workload about variables that name an outside host when no egress beyond the
+/// graph's is allowed (the policy would drop the connection).
+fn warn_unreachable(workload: &Workload, out: &mut Diagnostics) {
+    for (container_name, container) in &workload.containers {
+        for (variable, value) in &container.variables {
+            let Some(text) = value.as_literal() else { continue };
+            let Some(host) = outside_host(&text) else { continue };
+            out.push(
+                Diagnostic::warning(
+                    Code::NoEgress,
+                    format!(
+                        "container `{container_name}` reads `{variable}` = `{text}`, but the NetworkPolicy of `{}` allows no egress to `{host}`",
+                        workload.name
+                    ),
+                )
+                .label(value.span, "an address outside the cluster")
+                .help(format!(
+                    "declare the dependency as a resource, or allow it in the platform file: `workloads: {{{}: {{kubernetes: {{egress: [{{cidr: <addresses of {host}>, ports: [443]}}]}}}}}}` (or `kubernetes.egress` for every workload)",
+                    workload.name
+                )),
+            );
+            return;
+        }
+    }
+}
+
+pub fn policy(cx: &Context<'_>, workload: &Workload, settings: &Settings, out: &mut Diagnostics) -> NetworkPolicy {
     let mut ingress = Vec::new();
     let mut egress = vec![NetworkPolicyEgressRule {
         to: Some(vec![NetworkPolicyPeer {
@@ -109,6 +174,7 @@ pub fn policy(cx: &Context<'_>, workload: &Workload) -> NetworkPolicy {
         if link_target(&cx.graph.resources[uid]).is_some() {
             continue;
         }
+        egress.extend(provided.egress.iter().map(allowed));
         let services: Vec<&Json> =
             provided.objects.iter().filter(|o| o.get("kind").and_then(Json::as_str) == Some("Service")).collect();
         for service in &services {
@@ -140,10 +206,12 @@ pub fn policy(cx: &Context<'_>, workload: &Workload) -> NetworkPolicy {
             egress.push(NetworkPolicyEgressRule { to: Some(vec![pods(labels)]), ports: Some(ports) });
         }
         if services.is_empty()
+            && provided.egress.is_empty()
             && let Some(Output::Value(Json::Number(port))) = provided.outputs.get("port")
             && let Some(port) = port.as_i64().and_then(|p| i32::try_from(p).ok())
         {
-            // Outside the cluster (a managed database): its port, to any address.
+            // Outside the cluster (a managed database) and its provisioner names no addresses:
+            // its port, to any address.
             egress.push(NetworkPolicyEgressRule {
                 to: Some(vec![
                     NetworkPolicyPeer {
@@ -159,14 +227,13 @@ pub fn policy(cx: &Context<'_>, workload: &Workload) -> NetworkPolicy {
             });
         }
     }
+    egress.extend(settings.egress.iter().map(allowed));
+    if settings.egress.is_empty() {
+        warn_unreachable(workload, out);
+    }
     // Two resources on one shared instance give the same rule: keep one.
-    let mut seen = Vec::new();
-    egress.retain(|rule| {
-        let key = serde_json::to_string(rule).unwrap_or_default();
-        let new = !seen.contains(&key);
-        seen.push(key);
-        new
-    });
+    let mut seen = std::collections::BTreeSet::new();
+    egress.retain(|rule| seen.insert(serde_json::to_string(rule).unwrap_or_default()));
     NetworkPolicy {
         metadata: ObjectMeta {
             name: Some(workload.name.clone()),

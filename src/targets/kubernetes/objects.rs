@@ -147,6 +147,10 @@ impl<'a> Ledger<'a> {
         Ledger { namespace, allow, objects: Vec::new(), owners: Vec::new(), index: BTreeMap::new() }
     }
 
+    pub fn objects(&self) -> impl Iterator<Item = &Json> {
+        self.objects.iter()
+    }
+
     pub fn into_lowered(self) -> Vec<Lowered> {
         self.objects
             .into_iter()
@@ -166,7 +170,10 @@ impl<'a> Ledger<'a> {
     ) {
         let owner = Owner::Resource { resource, provided };
         match admission::admit(object, self.namespace, self.allow.get(&provided.provisioner)) {
-            Ok(object) => self.add(object, owner, out),
+            Ok(mut object) => {
+                common_labels(&mut object);
+                self.add(object, owner, out)
+            }
             Err((message, help)) => {
                 let message = format!(
                     "provisioner `{}` ({}) {message}, for resource `{}`",
@@ -246,4 +253,15 @@ fn duplicate(object: &Json, first: &Owner<'_>, second: &Owner<'_>) -> Diagnostic
         format!("`{}` is emitted twice: by {} and by {}", display(object), first.describe(), second.describe()),
     );
     second.label(first.label(diagnostic, "first"), "again").help(help)
+}
+
+/// The label every emitted object carries (so that `kubectl … -l app.kubernetes.io/managed-by=stave`
+/// finds them all), added to a provisioner's object that lacks it. Nothing per resource: one
+/// object shared by several resources must stay the same object.
+fn common_labels(object: &mut Json) {
+    let Some(metadata) = object.get_mut("metadata").and_then(Json::as_object_mut) else { return };
+    let labels = metadata.entry("labels").or_insert_with(|| Json::Object(Default::default()));
+    if let Some(labels) = labels.as_object_mut() {
+        labels.entry("app.kubernetes.io/managed-by").or_insert_with(|| Json::String("stave".into()));
+    }
 }

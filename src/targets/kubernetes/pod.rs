@@ -5,16 +5,18 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMap, Container, ContainerPort, EmptyDirVolumeSource, ExecAction, HTTPGetAction, HTTPHeader,
-    PersistentVolumeClaim, PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile,
-    Secret, SecurityContext, Volume, VolumeMount,
+    PersistentVolumeClaim, PodSecurityContext, PodSpec, PodTemplateSpec, Probe, SeccompProfile, Secret,
+    SecurityContext, Volume, VolumeMount,
 };
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::{Context, Settings, env, files, volumes};
+use super::{Context, Settings, env, files, resources, volumes};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{self, Readiness, Workload};
+
+/// The pod template annotation that holds a hash of the workload's files.
+pub const FILES_HASH: &str = "stave.dev/files-hash";
 
 /// The pod and the objects it needs.
 #[derive(Debug, Default)]
@@ -25,47 +27,6 @@ pub struct Pod {
     pub secrets: Vec<(String, Secret)>,
     /// For a StatefulSet: claims from volume outputs with a `claimSpec`.
     pub claims: Vec<PersistentVolumeClaim>,
-}
-
-fn quantity(text: &str) -> Quantity {
-    Quantity(text.to_string())
-}
-
-fn resources(container: &ir::Container, settings: &Settings) -> Option<ResourceRequirements> {
-    let map = |c: &ir::Compute| -> BTreeMap<String, Quantity> {
-        let mut out = BTreeMap::new();
-        if let Some(cpu) = &c.cpu {
-            out.insert("cpu".to_string(), quantity(cpu));
-        }
-        if let Some(memory) = &c.memory {
-            out.insert("memory".to_string(), quantity(memory));
-        }
-        out
-    };
-    let mut requests = container.requests.as_ref().map(map).unwrap_or_default();
-    let mut limits = container.limits.as_ref().map(map).unwrap_or_default();
-    if settings.default_resources {
-        // Fill only what the workload left out; never tighten what it asked for.
-        if !requests.contains_key("cpu") && !limits.contains_key("cpu") {
-            requests.insert("cpu".into(), quantity("100m"));
-        }
-        if !requests.contains_key("memory") && !limits.contains_key("memory") {
-            requests.insert("memory".into(), quantity("128Mi"));
-        }
-        limits.entry("cpu".into()).or_insert_with(|| quantity("1"));
-        if !limits.contains_key("memory") {
-            let asked = requests.get("memory").map(|q| q.0.clone());
-            limits.insert(
-                "memory".into(),
-                quantity(&asked.filter(|_| container.requests.is_some()).unwrap_or_else(|| "512Mi".into())),
-            );
-        }
-    }
-    (!requests.is_empty() || !limits.is_empty()).then(|| ResourceRequirements {
-        requests: (!requests.is_empty()).then_some(requests),
-        limits: (!limits.is_empty()).then_some(limits),
-        ..Default::default()
-    })
 }
 
 /// Score allows both handlers and says exec is preferred; Kubernetes takes one.
@@ -215,17 +176,30 @@ pub fn pod(cx: &Context<'_>, workload: &Workload, settings: &Settings, stateful:
             _ => None,
         };
         let env = env::variables(cx, workload, &container.variables, out);
+        if role == Role::Init {
+            // Kubernetes allows no probe on a container that runs to completion.
+            for probe in [&container.liveness_probe, &container.readiness_probe].into_iter().flatten() {
+                out.push(
+                    Diagnostic::warning(
+                        Code::ProbeDropped,
+                        format!("container `{name}` runs to completion before the others (`ready: complete`), so its probe is left out"),
+                    )
+                    .label(probe.span, "not allowed on an init container")
+                    .help("remove the probe, or use `ready: started` or `ready: healthy` to keep the container running beside the others"),
+                );
+            }
+        }
         built.insert(
             name.as_str(),
             Container {
                 name: name.clone(),
                 image: Some(container.image.clone()),
-                image_pull_policy: Some("Always".into()),
+                image_pull_policy: cx.image_pull_policy.map(str::to_string),
                 command: container.command.clone(),
                 args: container.args.clone(),
                 env: (!env.is_empty()).then_some(env),
                 ports: (!ports.is_empty()).then_some(ports),
-                resources: resources(container, settings),
+                resources: resources::resources(container, name, settings, out),
                 liveness_probe: container
                     .liveness_probe
                     .as_ref()
@@ -252,13 +226,22 @@ pub fn pod(cx: &Context<'_>, workload: &Workload, settings: &Settings, stateful:
             .then(|| SeccompProfile { type_: "RuntimeDefault".into(), localhost_profile: None }),
         ..Default::default()
     };
-    let annotations: BTreeMap<String, String> = workload
+    let mut annotations: BTreeMap<String, String> = workload
         .annotations
         .iter()
         .filter(|(k, _)| !k.starts_with("k8s.score.dev/") && !k.starts_with("stave.dev/"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .chain(cx.annotations(workload))
         .collect();
+    // subPath mounts never refresh: a hash of the files' content in the pod template makes a
+    // changed file roll the pods out. (Generated values count as what they are, not as values.)
+    if !result.config_maps.is_empty() || !result.secrets.is_empty() {
+        let content = serde_json::json!({
+            "config": result.config_maps.iter().map(|(c, m)| (c, &m.data, &m.binary_data)).collect::<Vec<_>>(),
+            "secret": result.secrets.iter().map(|(c, s)| (c, &s.string_data)).collect::<Vec<_>>(),
+        });
+        annotations.insert(FILES_HASH.into(), crate::naming::short_hash(&content.to_string(), 16));
+    }
     result.template = PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(cx.labels(workload)),

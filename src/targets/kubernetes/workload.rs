@@ -51,25 +51,25 @@ pub fn objects(
     objects
         .extend(pod.secrets.iter().map(|(container, secret)| (to_json(secret), Part::SecretFiles(container.clone()))));
     let service_name = service_name(workload);
-    if !workload.service_ports.is_empty() {
-        let ports = workload
-            .service_ports
-            .iter()
-            .map(|(name, p)| ServicePort {
-                name: Some(name.clone()),
-                port: i32::from(p.port),
-                target_port: Some(IntOrString::Int(i32::from(p.target_port))),
-                protocol: Some(if p.protocol == Protocol::Udp { "UDP" } else { "TCP" }.into()),
-                ..Default::default()
-            })
-            .collect();
+    let ports: Vec<ServicePort> = workload
+        .service_ports
+        .iter()
+        .map(|(name, p)| ServicePort {
+            name: Some(name.clone()),
+            port: i32::from(p.port),
+            target_port: Some(IntOrString::Int(i32::from(p.target_port))),
+            protocol: Some(if p.protocol == Protocol::Udp { "UDP" } else { "TCP" }.into()),
+            ..Default::default()
+        })
+        .collect();
+    if !ports.is_empty() {
         objects.push((
             to_json(&Service {
                 metadata: meta(&service_name),
                 spec: Some(ServiceSpec {
                     type_: Some("ClusterIP".into()),
                     selector: Some(cx.selector(workload)),
-                    ports: Some(ports),
+                    ports: Some(ports.clone()),
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -77,7 +77,9 @@ pub fn objects(
             Part::Service,
         ));
     }
-    let headless = format!("{}-headless", workload.name);
+    // Kubernetes derives names from these (a label per pod, a revision hash): shortened with a
+    // hash of the whole where they would be too long.
+    let headless = crate::naming::fit(&format!("{}-headless", workload.name), 63);
     if stateful {
         objects.push((
             to_json(&Service {
@@ -85,7 +87,8 @@ pub fn objects(
                 spec: Some(ServiceSpec {
                     cluster_ip: Some("None".into()),
                     selector: Some(cx.selector(workload)),
-                    ports: Some(vec![ServicePort { name: Some("headless".into()), port: 99, ..Default::default() }]),
+                    // The pods' own ports, or none: a headless Service needs no port of its own.
+                    ports: (!ports.is_empty()).then_some(ports),
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -94,13 +97,13 @@ pub fn objects(
         ));
     }
     if settings.network_policy {
-        objects.push((to_json(&network::policy(cx, workload)), Part::NetworkPolicy));
+        objects.push((to_json(&network::policy(cx, workload, settings, out)), Part::NetworkPolicy));
     }
     let selector = LabelSelector { match_labels: Some(cx.selector(workload)), match_expressions: None };
     if stateful {
         objects.push((
             to_json(&StatefulSet {
-                metadata: meta(&workload.name),
+                metadata: meta(&crate::naming::fit(&workload.name, 52)),
                 spec: Some(StatefulSetSpec {
                     replicas,
                     selector,
