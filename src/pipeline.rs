@@ -202,7 +202,7 @@ fn compile_environment(
     if stage == Stage::Load || out.has_errors() {
         return (Some(compiled), out);
     }
-    match graph::build(&compiled.workloads) {
+    match graph::build(&compiled.workloads, &compiled.environment.external) {
         Ok(graph) => compiled.graph = Some(graph),
         Err(diagnostics) => {
             out.extend(diagnostics);

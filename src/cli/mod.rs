@@ -12,6 +12,7 @@ mod inputs;
 mod output;
 mod provisioners;
 mod report;
+mod resources;
 mod schema;
 
 use std::path::PathBuf;
@@ -29,6 +30,8 @@ Examples:
   stave compile *.yaml --env prod          compile for an environment of ./stave.yaml
   stave provisioners list --env prod       what serves each resource type in `prod`
   stave explain postgres.default#api.db api.yaml   why a provisioner was chosen
+  stave resources get-outputs dns.default#web.dns web.yaml --format '{{ host }}'
+                                           one resource's outputs (no state: compiled)
   stave compile score.yaml --image app:1.2 fill `image: \".\"`
   stave check score.yaml --override-property containers.web.variables.DEBUG=true
   stave check --diagnostics json           one JSON object per problem, for CI annotations
@@ -76,6 +79,9 @@ enum Command {
     Provisioners(provisioners::ProvisionersCommand),
     /// Show which provisioner serves a resource, and why.
     Explain(explain::ExplainArgs),
+    /// List the workloads' resources, or print one's outputs (compiled; Stave keeps no state).
+    #[command(subcommand)]
+    Resources(resources::ResourcesCommand),
     /// Print a JSON Schema, e.g. for editors (yaml-language-server).
     Schema(schema::SchemaArgs),
 }
@@ -216,6 +222,7 @@ fn run(command: Command, reporter: &report::Reporter) -> Outcome {
         Command::Graph(args) => graph::run(args, reporter),
         Command::Provisioners(command) => provisioners::run(command, reporter),
         Command::Explain(args) => explain::run(args, reporter),
+        Command::Resources(command) => resources::run(command, reporter),
         Command::Schema(args) => schema::run(&args),
     }
 }

@@ -42,6 +42,7 @@ codes! {
     YamlSyntax => "stave::yaml::syntax": "the file is not valid YAML",
     YamlTag => "stave::yaml::tag": "a YAML tag outside the core schema",
     YamlLimit => "stave::yaml::limit": "the YAML exceeds a safety limit (aliases, nesting or size)",
+    SeveralDocuments => "stave::yaml::several-documents": "a file holds more than one YAML document with content",
     EmptyFile => "stave::spec::empty-file": "the workload file holds no document",
     UnknownField => "stave::spec::unknown-field": "a field that the Score schema does not define",
     MissingField => "stave::spec::missing-field": "a required field is absent",

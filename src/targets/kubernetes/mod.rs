@@ -9,6 +9,7 @@
 
 mod admission;
 mod env;
+mod external;
 mod files;
 mod namespace;
 mod network;
@@ -89,6 +90,9 @@ impl Backend for Kubernetes {
     }
 }
 
+/// The annotation that names the workload an object belongs to, as score-k8s writes it.
+pub const WORKLOAD_NAME: &str = "k8s.score.dev/workload-name";
+
 /// The name of the Service a workload is reached by: its own, or `k8s.score.dev/service-name`.
 pub fn service_name(workload: &Workload) -> String {
     workload.annotations.get("k8s.score.dev/service-name").cloned().unwrap_or_else(|| workload.name.clone())
@@ -138,6 +142,8 @@ pub struct Context<'a> {
     pub image_pull_policy: Option<&'static str>,
     secrets: secrets::Index<'a>,
     pub links: Links<'a>,
+    /// Workloads deployed elsewhere that links may name.
+    pub external: &'a BTreeMap<String, crate::platform::ExternalWorkload>,
 }
 
 /// Who links to whom: for each workload, the workloads that call it, and the workloads it calls
@@ -174,6 +180,7 @@ impl<'a> Links<'a> {
 fn graph_name<'g>(graph: &'g Graph, name: &str) -> &'g str {
     match graph.node(&crate::graph::Node::Workload(name.to_string())).map(|i| &graph.graph[i]) {
         Some(crate::graph::Node::Workload(stored)) => stored,
+        Some(crate::graph::Node::External(stored)) => stored,
         _ => "",
     }
 }
@@ -193,6 +200,12 @@ impl Context<'_> {
         let mut labels = self.selector(workload);
         labels.insert("app.kubernetes.io/managed-by".into(), "stave".into());
         labels
+    }
+
+    /// The annotations score-k8s puts on a workload's Services, its Deployment or StatefulSet
+    /// and its pods: `k8s.score.dev/workload-name`, so tools written for score-k8s find them.
+    pub fn annotations(&self, workload: &Workload) -> BTreeMap<String, String> {
+        BTreeMap::from([(WORKLOAD_NAME.into(), workload.name.clone())])
     }
 
     /// The labels selectors use: name and instance (never a changing value).
@@ -233,6 +246,7 @@ pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec
         image_pull_policy: environment.kubernetes.image_pull_policy.map(|p| p.name()),
         secrets,
         links: Links::build(input.graph),
+        external: &environment.external,
     };
     let mut emitted = Vec::new();
     for workload in input.workloads {
