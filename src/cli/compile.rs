@@ -40,6 +40,11 @@ pub struct CompileArgs {
     #[arg(long)]
     generate_namespace: bool,
 
+    /// Write nothing: compare with what `-o` holds, print a unified diff (secret values hashed),
+    /// and exit 1 when anything would change, 0 when it is up to date.
+    #[arg(long)]
+    check: bool,
+
     /// What to emit.
     #[arg(long, value_enum, default_value_t = Emit::Manifests)]
     emit: Emit,
@@ -88,9 +93,32 @@ pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
         what: String::new(),
         warnings: Diagnostics::new(),
     };
-    match output::write(&emitted, args.output.as_deref()) {
-        Ok(()) => Outcome::Success,
+    deliver(&emitted, &args, reporter)
+}
+
+/// Writes the output where `-o` says, or with `--check` compares it with what is there.
+fn deliver(emitted: &Emitted, args: &CompileArgs, reporter: &Reporter) -> Outcome {
+    if !args.check {
+        return match output::write(emitted, args.output.as_deref()) {
+            Ok(()) => Outcome::Success,
+            Err(message) => reporter.usage_error(&message),
+        };
+    }
+    match super::drift::check(emitted, args.output.as_deref()) {
         Err(message) => reporter.usage_error(&message),
+        Ok(drift) if drift.changed.is_empty() => {
+            reporter.note("up to date: the compile would change nothing");
+            Outcome::Success
+        }
+        Ok(drift) => {
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), drift.diff.as_bytes());
+            let count = drift.changed.len();
+            reporter.note(&format!(
+                "out of date: {count} file{} would change; run the same command without `--check` to update",
+                if count == 1 { "" } else { "s" }
+            ));
+            Outcome::InvalidInput
+        }
     }
 }
 
@@ -122,10 +150,7 @@ fn manifests(
                 reporter.summary(&emitted.warnings, &super::report::failed(request));
                 return outcome;
             }
-            match output::write(&emitted, args.output.as_deref()) {
-                Ok(()) => Outcome::Success,
-                Err(message) => reporter.usage_error(&message),
-            }
+            deliver(&emitted, args, reporter)
         }
         Err(diagnostics) => {
             let outcome = reporter.emit(&diagnostics, sources);

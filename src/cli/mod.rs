@@ -6,6 +6,7 @@
 
 mod check;
 mod compile;
+mod drift;
 mod explain;
 mod graph;
 mod inputs;

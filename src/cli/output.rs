@@ -205,7 +205,7 @@ pub fn write_directory(dir: &Path, files: &[File]) -> Result<(), String> {
 }
 
 /// The files Stave wrote last time; refuses a directory that holds files Stave did not write.
-fn previous_output(dir: &Path) -> Result<Vec<String>, String> {
+pub fn previous_output(dir: &Path) -> Result<Vec<String>, String> {
     match std::fs::read_to_string(dir.join(MANIFEST)) {
         Ok(text) => Ok(text
             .lines()

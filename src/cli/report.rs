@@ -86,6 +86,13 @@ impl Reporter {
         let _ = writeln!(std::io::stderr(), "{line}");
     }
 
+    /// A line for people on standard error (none in the machine formats).
+    pub fn note(&self, text: &str) {
+        if self.format == DiagnosticsFormat::Human {
+            self.print(&format!("{text}\n"));
+        }
+    }
+
     /// A usage or I/O error (exit 2), in the format `--diagnostics` names.
     pub fn usage_error(&self, message: &str) -> Outcome {
         match self.format {
