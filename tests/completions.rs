@@ -1,13 +1,15 @@
-//! `stave completions SHELL` and `stave man`: each shell's script names every subcommand (bash's
-//! is loaded into a real bash and asked to complete), each man page renders in groff without a
-//! warning, and wrong usage exits 2 (snapshots). The scripts themselves are not snapshots: they
-//! follow every flag, and the checks here say what matters about them.
+//! Shells and editors: `stave completions SHELL` (each shell's script names every subcommand;
+//! bash's is loaded into a real bash and asked to complete), `stave man` (each page renders in
+//! groff without a warning), wrong usage exits 2 (snapshots), and `.pre-commit-hooks.yaml`
+//! (pre-commit's own manifest check, then a real `pre-commit run` in a scratch repository). The
+//! scripts themselves are not snapshots: they follow every flag, and the checks here say what
+//! matters about them.
 
 mod common;
 
 use std::process::{Command, Output};
 
-use common::{stave, transcript};
+use common::{root, stave, transcript, validators};
 
 const SUBCOMMANDS: &[&str] =
     &["check", "compile", "graph", "provisioners", "explain", "schema", "init", "catalog", "completions", "man"];
@@ -117,4 +119,84 @@ fn wrong_usage_exits_2() {
         assert_eq!(output.status.code(), Some(2), "{name}:\n{text}");
         insta::assert_snapshot!(name, text);
     }
+}
+
+#[test]
+fn the_pre_commit_manifest_is_valid() {
+    let checked = validators::precommit::try_validate_manifest(&root().join(".pre-commit-hooks.yaml"));
+    checked.unwrap_or_else(|problems| panic!("{problems}"));
+    let temp = tempfile::tempdir().unwrap();
+    let bad = temp.path().join("hooks.yaml");
+    std::fs::write(&bad, "- id: stave-check\n  name: stave check\n  language: rust\n").unwrap();
+    let problems = validators::precommit::try_validate_manifest(&bad).expect_err("a hook without `entry` passed");
+    assert!(problems.contains("Missing required key: entry"), "{problems}");
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .args(["-c", "user.name=Stave Tests", "-c", "user.email=tests@stave.invalid", "-c", "init.defaultBranch=main"])
+        .args(["-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs (pre-commit needs it)");
+    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// A project made by `stave init` uses the hook (`stave-check-system`, the `stave` under test on
+/// PATH): a broken `*.score.yaml` fails the commit at its line, a YAML file that is not a workload
+/// is not passed, and once the workload is fixed the hook passes.
+#[test]
+fn the_pre_commit_hook_checks_the_workload_files_of_a_commit() {
+    let temp = tempfile::tempdir().unwrap();
+    let hooks = temp.path().join("hooks");
+    std::fs::create_dir(&hooks).unwrap();
+    std::fs::copy(root().join(".pre-commit-hooks.yaml"), hooks.join(".pre-commit-hooks.yaml")).unwrap();
+    git(&hooks, &["init", "--quiet"]);
+    git(&hooks, &["add", "."]);
+    git(&hooks, &["commit", "--quiet", "-m", "hooks"]);
+    let rev = git(&hooks, &["rev-parse", "HEAD"]);
+
+    let project = temp.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    git(&project, &["init", "--quiet"]);
+    assert_eq!(stave(&project, &["init"], None).status.code(), Some(0));
+    let config =
+        format!("repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: stave-check-system\n", hooks.display());
+    std::fs::write(project.join(".pre-commit-config.yaml"), config).unwrap();
+    std::fs::create_dir(project.join("api")).unwrap();
+    let broken = "apiVersion: score.dev/v1b1\nmetadata:\n  name: api\ncontainers:\n  main:\n    image: example/api:1\n    variables:\n      DB: ${resources.dbb.host}\n";
+    std::fs::write(project.join("api/api.score.yaml"), broken).unwrap();
+    std::fs::write(project.join("notes.yaml"), "not: a workload\n").unwrap();
+    git(&project, &["add", "."]);
+
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_stave")).parent().unwrap().to_path_buf();
+    let path =
+        std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())))
+            .unwrap();
+    let run = |home: &std::path::Path| {
+        validators::precommit::pre_commit(home)
+            .args(["run", "--all-files", "--color", "never"])
+            .current_dir(&project)
+            .env("PATH", &path)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run pre-commit")
+    };
+    let home = temp.path().join("pre-commit-home");
+    let failed = run(&home);
+    let text = String::from_utf8_lossy(&failed.stdout).into_owned() + &String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(1), "{text}");
+    for needle in ["stave check (stave on PATH)", "Failed", "stave::spec::unknown-resource", "api/api.score.yaml:8:"] {
+        assert!(text.contains(needle), "expected {needle:?} in:\n{text}");
+    }
+    assert!(!text.contains("notes.yaml"), "a YAML file that is no workload was passed:\n{text}");
+
+    let fixed = "apiVersion: score.dev/v1b1\nmetadata:\n  name: api\ncontainers:\n  main:\n    image: example/api:1\n";
+    std::fs::write(project.join("api/api.score.yaml"), fixed).unwrap();
+    let passed = run(&home);
+    let text = String::from_utf8_lossy(&passed.stdout).into_owned() + &String::from_utf8_lossy(&passed.stderr);
+    assert_eq!(passed.status.code(), Some(0), "{text}");
+    assert!(text.contains("Passed"), "{text}");
 }

@@ -6,6 +6,7 @@
 pub mod backstage;
 pub mod helm;
 pub mod install;
+pub mod precommit;
 pub mod terraform;
 
 use std::path::{Path, PathBuf};
