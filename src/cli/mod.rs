@@ -1,14 +1,17 @@
-//! The command line: `stave check`, `stave compile`, `stave schema`.
+//! The command line: `stave check`, `stave compile`, `stave schema`, and the rest, one file each.
 //!
 //! Exit codes: 0 success (warnings allowed unless `--deny-warnings`), 1 invalid input, 2 wrong
 //! usage. Diagnostics go to standard error, for people or (`--diagnostics json`) as JSON lines;
 //! standard output carries only results, so it can be piped.
 
+mod catalog;
 mod check;
 mod compile;
+mod completions;
 mod drift;
 mod explain;
 mod graph;
+mod init;
 mod inputs;
 mod output;
 mod provisioners;
@@ -36,7 +39,10 @@ Examples:
   stave compile score.yaml --image app:1.2 fill `image: \".\"`
   stave check score.yaml --override-property containers.web.variables.DEBUG=true
   stave check --diagnostics json           one JSON object per problem, for CI annotations
-  stave schema workload > score.schema.json";
+  stave schema workload > score.schema.json
+  stave init                               start a project: workload.yaml, stave.yaml, .gitignore
+  stave catalog --env dev > catalog-info.yaml   Backstage entities for the workloads
+  stave completions bash > ~/.local/share/bash-completion/completions/stave";
 
 #[derive(Debug, Parser)]
 #[command(name = "stave", version, about = "Compile Score workloads into deployable manifests.", after_help = EXAMPLES)]
@@ -85,6 +91,14 @@ enum Command {
     Resources(resources::ResourcesCommand),
     /// Print a JSON Schema, e.g. for editors (yaml-language-server).
     Schema(schema::SchemaArgs),
+    /// Start a project: a sample workload.yaml, a stave.yaml with dev and prod, .stave/ ignored.
+    Init(init::InitArgs),
+    /// Print Backstage catalog entities (catalog-info.yaml) for the workloads and resources.
+    Catalog(catalog::CatalogArgs),
+    /// Print the shell completion script for bash, zsh, fish or powershell.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff), of `stave` or of one subcommand.
+    Man(completions::ManArgs),
 }
 
 /// The input flags that `check` and `compile` share.
@@ -225,6 +239,10 @@ fn run(command: Command, reporter: &report::Reporter) -> Outcome {
         Command::Explain(args) => explain::run(args, reporter),
         Command::Resources(command) => resources::run(command, reporter),
         Command::Schema(args) => schema::run(&args),
+        Command::Init(args) => init::run(&args, reporter),
+        Command::Catalog(args) => catalog::run(args, reporter),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man(args) => completions::man(&args, reporter),
     }
 }
 

@@ -110,4 +110,6 @@ codes! {
     InvalidBlock => "stave::terraform::invalid-block": "a Terraform block a provisioner returns is malformed or uses a provider the target does not know",
     DuplicateBlock => "stave::terraform::duplicate-block": "two blocks of the module have the same address",
     UnknownReference => "stave::terraform::unknown-reference": "a Terraform reference output names a block the module does not declare",
+    MissingOwner => "stave::catalog::missing-owner": "a workload names no owner (`stave.dev/owner`) for its Backstage catalog entry",
+    InvalidOwner => "stave::catalog::invalid-owner": "a workload's `stave.dev/owner` is no reference that could name a Backstage user or group",
 }
