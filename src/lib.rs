@@ -44,6 +44,7 @@
 //! assert!(names.iter().any(|n| n.ends_with("-deployment-hello.yaml")));
 //! ```
 
+pub mod backstage;
 pub mod catalog;
 pub mod cli;
 pub mod diagnostics;

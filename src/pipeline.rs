@@ -76,8 +76,8 @@ pub fn run(request: &Request, stage: Stage, sources: &mut Sources) -> (Option<Co
 }
 
 /// Runs the pipeline up to `stage` for the environment `--env` names, else for every
-/// environment of the platform file (each loads the workloads with its own overrides). They
-/// must share a target, since one run writes one target's output.
+/// environment of the platform file (each loads the workloads with its own overrides). Beyond
+/// `Stage::Load` they must share a target, since one run writes one target's output.
 pub fn run_all(request: &Request, stage: Stage, sources: &mut Sources) -> (Vec<Compiled>, Diagnostics) {
     run_environments(request, stage, sources, Selection::All)
 }
@@ -112,7 +112,10 @@ fn run_environments(
             }
         },
     };
-    if let Some(diagnostic) = mixed_targets(&environments, request.target) {
+    // Only loading (plain `check`) emits nothing, so the environments' targets may differ.
+    if stage > Stage::Load
+        && let Some(diagnostic) = mixed_targets(&environments, request.target)
+    {
         out.push(diagnostic);
         return (Vec::new(), out.sorted());
     }
@@ -202,7 +205,7 @@ fn compile_environment(
     if stage == Stage::Load || out.has_errors() {
         return (Some(compiled), out);
     }
-    match graph::build(&compiled.workloads) {
+    match graph::build(&compiled.workloads, &compiled.environment.external) {
         Ok(graph) => compiled.graph = Some(graph),
         Err(diagnostics) => {
             out.extend(diagnostics);

@@ -23,8 +23,15 @@ fn is_dns_label(name: &str) -> bool {
         && !name.ends_with('-')
 }
 
+/// As kube-apiserver's `IsDNS1123Subdomain`: at most 253 in all, dot-separated parts of any length.
 fn is_dns_subdomain(name: &str) -> bool {
-    name.len() <= 253 && name.split('.').all(is_dns_label)
+    name.len() <= 253
+        && name.split('.').all(|part| {
+            !part.is_empty()
+                && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        })
 }
 
 /// A label value, or the name part of a label or annotation key.
@@ -246,6 +253,11 @@ fn pod_violations(at: &str, spec: &Json, claims: &[String]) -> Vec<String> {
         .filter_map(|v| v["name"].as_str().map(String::from))
         .chain(claims.iter().cloned())
         .collect();
+    for volume in &volumes {
+        if !is_dns_label(volume) {
+            found.push(format!("{at}: volume name `{volume}` is not a DNS label"));
+        }
+    }
     let mut names = BTreeSet::new();
     let mut container_ports = BTreeSet::new();
     for (container, is_init) in init.iter().map(|c| (c, true)).chain(main.iter().map(|c| (c, false))) {
@@ -379,4 +391,27 @@ fn fixture_manifests_keep_the_api_servers_rules() {
         }
     }
     assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
+
+#[test]
+fn the_longest_workload_name_gives_names_kubernetes_accepts() {
+    let name = format!("w{}", "x".repeat(62));
+    assert_eq!(name.len(), 63);
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        temp.path().join("workload.yaml"),
+        format!(
+            "apiVersion: score.dev/v1b1\nmetadata:\n  name: {name}\n  annotations: {{k8s.score.dev/kind: StatefulSet}}\nservice:\n  ports:\n    web: {{port: 80, targetPort: 8080}}\ncontainers:\n  main:\n    image: nginx:1.27\n    files:\n      /etc/app.conf: {{content: hello}}\nresources:\n  db: {{type: postgres}}\n  topic: {{type: kafka-topic}}\n"
+        ),
+    )
+    .unwrap();
+    let output = common::stave(temp.path(), &["compile", "--namespace", "apps"], None);
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let objects = documents(&String::from_utf8(output.stdout).unwrap());
+    let found = violations(&objects);
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    let set = objects.iter().find(|o| o["kind"] == "StatefulSet" && o["spec"]["serviceName"].is_string()).unwrap();
+    let headless = set["spec"]["serviceName"].as_str().unwrap();
+    assert!(objects.iter().any(|o| o["kind"] == "Service" && o["metadata"]["name"] == headless), "{headless}");
+    assert!(set["metadata"]["name"].as_str().unwrap().len() <= 52);
 }

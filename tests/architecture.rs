@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["spec"],
     &["platform"],
     &["graph"],
-    &["provision"],
+    &["provision", "backstage"],
     &["targets"],
     &["pipeline"],
     &["cli"],

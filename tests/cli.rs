@@ -142,14 +142,14 @@ fn compile_example_and_output_dir_is_atomic() {
 
     std::fs::write(dir.path().join("workload.yaml"), HELLO).unwrap();
     let out = dir.path().join("out");
-    let first = stave(dir.path(), &["compile", "--emit", "ir", "-o", "out"], None);
+    let first = stave(dir.path(), &["compile", "--emit", "ir", "-o", "out/"], None);
     assert_eq!(first.status.code(), Some(0), "{}", transcript(&first));
     assert!(first.stdout.is_empty());
     let written = std::fs::read_to_string(out.join("ir.yaml")).unwrap();
     assert!(written.contains("name: hello"));
     // A failed compile leaves the previous output untouched.
     std::fs::write(dir.path().join("workload.yaml"), HELLO.replace("nginx:1.27", ".")).unwrap();
-    let failed = stave(dir.path(), &["compile", "--emit", "ir", "-o", "out"], None);
+    let failed = stave(dir.path(), &["compile", "--emit", "ir", "-o", "out/"], None);
     assert_eq!(failed.status.code(), Some(1));
     assert_eq!(std::fs::read_to_string(out.join("ir.yaml")).unwrap(), written);
     let left: Vec<String> =
@@ -195,7 +195,7 @@ fn every_target_through_one_entry_point() {
 fn output_directory_replaces_only_a_previous_output() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("workload.yaml"), HELLO).unwrap();
-    snapshot("compile_to_directory", &stave(dir.path(), &["compile", "-o", "out"], None), 0);
+    snapshot("compile_to_directory", &stave(dir.path(), &["compile", "-o", "out/"], None), 0);
     let listing = |path: &std::path::Path| {
         let mut names: Vec<String> = std::fs::read_dir(path)
             .unwrap()
@@ -226,6 +226,114 @@ fn output_directory_replaces_only_a_previous_output() {
     assert_eq!(listing(dir.path()).len(), 3, "no temporary directories left behind: {:?}", listing(dir.path()));
 }
 
+/// `-o FILE` is score-k8s's: one stream in one file, behind Stave's header line, replaced by a
+/// rename; `-o -` is standard output; only a file Stave wrote (or an empty one) is overwritten;
+/// a directory needs to exist or end in `/`; charts and modules refuse a file.
+#[test]
+fn output_file_is_one_stream_replaced_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("workload.yaml"), HELLO).unwrap();
+    let stream = stave(dir.path(), &["compile"], None).stdout;
+    let header = "# Written by Stave: a recompile replaces this file; edit the workloads.\n";
+    let first = stave(dir.path(), &["compile", "-o", "manifests.yaml"], None);
+    snapshot("compile_to_file", &first, 0);
+    let written = std::fs::read(dir.path().join("manifests.yaml")).unwrap();
+    assert_eq!(written, [header.as_bytes(), &stream].concat(), "the header, then the stream");
+    assert_eq!(stave(dir.path(), &["compile", "-o", "-"], None).stdout, stream, "`-o -` is standard output");
+    // A recompile replaces Stave's own file; a failed one leaves it, and no temporary file.
+    assert_eq!(stave(dir.path(), &["compile", "-o", "manifests.yaml"], None).status.code(), Some(0));
+    std::fs::write(dir.path().join("broken.yaml"), HELLO.replace("nginx:1.27", ".")).unwrap();
+    let failed = stave(dir.path(), &["compile", "broken.yaml", "-o", "manifests.yaml"], None);
+    assert_eq!(failed.status.code(), Some(1));
+    assert_eq!(std::fs::read(dir.path().join("manifests.yaml")).unwrap(), written);
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["broken.yaml", "manifests.yaml", "workload.yaml"]);
+    // Never over a file Stave did not write: the workload itself, hand-written manifests.
+    snapshot("compile_refuses_foreign_file", &stave(dir.path(), &["compile", "-o", "workload.yaml"], None), 2);
+    assert_eq!(std::fs::read_to_string(dir.path().join("workload.yaml")).unwrap(), HELLO);
+    // An empty file is fine; parents are created; a link is followed and kept.
+    std::fs::write(dir.path().join("empty.yaml"), "").unwrap();
+    assert_eq!(stave(dir.path(), &["compile", "-o", "empty.yaml"], None).status.code(), Some(0));
+    assert_eq!(stave(dir.path(), &["compile", "-o", "deploy/k8s/all.yaml"], None).status.code(), Some(0));
+    assert_eq!(std::fs::read(dir.path().join("deploy/k8s/all.yaml")).unwrap(), written);
+    std::os::unix::fs::symlink("manifests.yaml", dir.path().join("link.yaml")).unwrap();
+    assert_eq!(stave(dir.path(), &["compile", "-o", "link.yaml"], None).status.code(), Some(0));
+    assert!(dir.path().join("link.yaml").is_symlink());
+    // An existing directory, or a path ending in `/`: one file per object.
+    std::fs::create_dir(dir.path().join("existing")).unwrap();
+    assert_eq!(stave(dir.path(), &["compile", "-o", "existing"], None).status.code(), Some(0));
+    assert!(dir.path().join("existing/002-deployment-hello.yaml").is_file());
+    assert_eq!(stave(dir.path(), &["compile", "-o", "objects/"], None).status.code(), Some(0));
+    assert!(dir.path().join("objects/002-deployment-hello.yaml").is_file());
+    // A chart is a directory; several environments are a directory each.
+    snapshot("compile_helm_to_file", &stave(dir.path(), &["compile", "--target", "helm", "-o", "chart.yaml"], None), 2);
+    std::fs::write(
+        dir.path().join("stave.yaml"),
+        "environments:\n  dev: {target: kubernetes}\n  prod: {target: kubernetes}\n",
+    )
+    .unwrap();
+    let two = stave(dir.path(), &["compile", "-o", "manifests.yaml"], None);
+    assert_eq!(two.status.code(), Some(2), "{}", transcript(&two));
+    assert_eq!(std::fs::read(dir.path().join("manifests.yaml")).unwrap(), written, "kept");
+}
+
+/// A stream that holds a Secret's manifest is readable by its owner only, whatever the umask.
+#[test]
+fn output_file_with_a_secret_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("workload.yaml"), format!("{HELLO}resources:\n  db: {{type: postgres}}\n")).unwrap();
+    let shell = format!("umask 000 && exec {} compile -o manifests.yaml", env!("CARGO_BIN_EXE_stave"));
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&shell)
+        .current_dir(dir.path())
+        .env("STAVE_SEED", "s")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mode = std::fs::metadata(dir.path().join("manifests.yaml")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    std::fs::write(dir.path().join("workload.yaml"), HELLO).unwrap();
+    assert_eq!(stave(dir.path(), &["compile", "-o", "manifests.yaml"], None).status.code(), Some(0));
+    let mode = std::fs::metadata(dir.path().join("manifests.yaml")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644);
+}
+
+/// `stave resources list` and `get-outputs` compile (no state) and print, as score-k8s's do;
+/// the Online Boutique Makefile's `--format '{{ .host }}'` works; secrets are never printed.
+#[test]
+fn resources_list_and_get_outputs() {
+    let dir = root().join("fixtures/valid/multi-app");
+    let files = ["frontend.yaml", "api.yaml", "worker.yaml"];
+    let run = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(files);
+        stave(&dir, &all, None)
+    };
+    snapshot("resources_list", &run(&["resources", "list"]), 0);
+    let json = run(&["resources", "list", "--format", "json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(rows.len(), 8, "{}", transcript(&json));
+    snapshot("resources_get_outputs_json", &run(&["resources", "get-outputs", "postgres.default#api.db"]), 0);
+    let yaml = run(&["resources", "get-outputs", "postgres.default#api.db", "-f", "yaml"]);
+    assert!(text(&yaml.stdout).contains("$secret:"), "{}", transcript(&yaml));
+    let host = run(&["resources", "get-outputs", "dns.default#frontend.dns", "--format", "{{ .host }}"]);
+    snapshot("resources_get_outputs_go_template", &host, 0);
+    let url = run(&["resources", "get-outputs", "postgres.default#api.db", "-f", "{{ host }}:{{ port }}"]);
+    assert_eq!(text(&url.stdout), "api-db-563e43a1eb20:5432\n", "{}", transcript(&url));
+    let secret = run(&["resources", "get-outputs", "postgres.default#api.db", "-f", "{{ .password }}"]);
+    snapshot("resources_get_outputs_secret", &secret, 2);
+    snapshot(
+        "resources_get_outputs_undefined",
+        &run(&["resources", "get-outputs", "postgres.default#api.db", "-f", "{{ .hots }}"]),
+        2,
+    );
+    snapshot("resources_get_outputs_unknown_uid", &run(&["resources", "get-outputs", "postgres.default#api.d"]), 2);
+}
+
 #[test]
 fn the_platform_file_is_found_upward_to_the_repository_root() {
     let repo = tempfile::tempdir().unwrap();
@@ -250,4 +358,44 @@ fn the_platform_file_is_found_upward_to_the_repository_root() {
     std::fs::write(below.join("workload.yaml"), HELLO).unwrap();
     let alone = stave(&below, &["check"], None);
     assert!(text(&alone.stderr).contains("no platform file"), "{}", transcript(&alone));
+}
+
+#[test]
+fn ci_formats_cover_clean_runs_and_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("workload.yaml"), HELLO).unwrap();
+    // A clean run still writes a report, so that an upload step finds one.
+    let clean = stave(dir.path(), &["check", "--diagnostics", "sarif"], None);
+    assert_eq!(clean.status.code(), Some(0));
+    let log: serde_json::Value = serde_json::from_slice(&clean.stderr).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
+    let clean = stave(dir.path(), &["check", "--diagnostics", "gitlab"], None);
+    assert_eq!(text(&clean.stderr).trim(), "[]");
+    // Usage errors, Stave's and clap's, follow the format.
+    for (args, message) in [
+        (&["check", "missing.yaml", "--diagnostics", "json"][..], "missing.yaml"),
+        (&["check", "--diagnostics=json", "--no-such-flag"][..], "--no-such-flag"),
+    ] {
+        let output = stave(dir.path(), args, None);
+        assert_eq!(
+            output.status.code(),
+            Some(if message == "missing.yaml" { 1 } else { 2 }),
+            "{}",
+            transcript(&output)
+        );
+        let line: serde_json::Value = serde_json::from_str(text(&output.stderr).lines().next().unwrap()).unwrap();
+        assert!(line["message"].as_str().unwrap().contains(message), "{line}");
+    }
+    let usage = stave(
+        dir.path(),
+        &["check", "--diagnostics", "github", "--override-property", "x=1", "a.yaml", "b.yaml"],
+        None,
+    );
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(text(&usage.stderr).starts_with("::error title=stave%3A%3Acli%3A%3Ausage::"), "{}", transcript(&usage));
+    let usage = stave(dir.path(), &["check", "--diagnostics", "sarif", "--no-such-flag"], None);
+    assert_eq!(usage.status.code(), Some(2));
+    let log: serde_json::Value = serde_json::from_slice(&usage.stderr).unwrap();
+    assert_eq!(log["runs"][0]["results"][0]["ruleId"], "stave::cli::usage");
 }

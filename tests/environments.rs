@@ -122,7 +122,8 @@ fn explain_and_list_say_why() {
     let unknown =
         stave(&fixture(), &["explain", "postgres.default#api.dbb", "api.yaml", "worker.yaml", "--env", "dev"], None);
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("did you mean `postgres.default#api.db`"));
+    let message = String::from_utf8_lossy(&unknown.stderr).replace("\n  │ ", " ");
+    assert!(message.contains("did you mean `postgres.default#api.db`"), "{message}");
 }
 
 /// With no `--env`, `compile` compiles every environment: one directory each under `-o DIR`,
@@ -155,4 +156,34 @@ fn every_environment_at_once() {
     let checked = stave(temp.path(), &check, None);
     assert_eq!(checked.status.code(), Some(0), "{}", transcript(&checked));
     assert!(String::from_utf8_lossy(&checked.stderr).contains("checked 2 workload files in 3 environments"));
+}
+
+#[test]
+fn patches_change_the_objects_they_select_and_explain_says_so() {
+    let compiled = stave(&fixture(), &["compile", "api.yaml", "worker.yaml", "--env", "dev"], None);
+    assert_eq!(compiled.status.code(), Some(0), "{}", transcript(&compiled));
+    let objects: Vec<serde_json::Value> =
+        serde_saphyr::from_multiple(&String::from_utf8_lossy(&compiled.stdout)).unwrap();
+    let deployment =
+        |name: &str| objects.iter().find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == name).unwrap();
+    assert_eq!(deployment("api")["spec"]["template"]["spec"]["tolerations"][0]["key"], "spot");
+    assert!(deployment("worker")["spec"]["template"]["spec"].get("tolerations").is_none(), "only api is selected");
+    for service in objects.iter().filter(|o| o["kind"] == "Service") {
+        assert_eq!(
+            service["metadata"]["annotations"]["example.com/cost-center"], "shop",
+            "{}",
+            service["metadata"]["name"]
+        );
+    }
+    let explained = stave(&fixture(), &["explain", "Deployment/api", "api.yaml", "worker.yaml", "--env", "dev"], None);
+    assert_eq!(explained.status.code(), Some(0), "{}", transcript(&explained));
+    let text = String::from_utf8_lossy(&explained.stdout);
+    assert!(
+        text.contains("workload `api`") && text.contains("- spot-nodes") && !text.contains("cost-center"),
+        "{text}"
+    );
+    // Other environments have no patches.
+    let staging =
+        stave(&fixture(), &["explain", "Deployment/api", "api.yaml", "worker.yaml", "--env", "staging"], None);
+    assert!(String::from_utf8_lossy(&staging.stdout).contains("no patch"), "{}", transcript(&staging));
 }

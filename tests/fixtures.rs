@@ -23,6 +23,7 @@ fn every_diagnostic_code_has_an_invalid_fixture() {
 
 #[test]
 fn invalid_fixtures_render_their_diagnostics() {
+    let sarif_dir = tempfile::tempdir().unwrap();
     for dir in fixture_dirs("invalid") {
         let code = code_for_dir(&dir);
         let name = dir.file_name().and_then(|n| n.to_str()).expect("name").to_string();
@@ -40,10 +41,12 @@ fn invalid_fixtures_render_their_diagnostics() {
             assert!(text.contains('⚠'), "{name}: exit 0 without a warning:\n{text}");
             let denied = run_case(&dir, &subcommand, &["--deny-warnings"]);
             assert_eq!(denied.status.code(), Some(1), "{name}: --deny-warnings must fail");
+        } else if code.starts_with("stave::cli::") {
+            assert_eq!(output.status.code(), Some(2), "{name}: a usage error must exit 2:\n{text}");
         } else {
             assert_eq!(output.status.code(), Some(1), "{name}: invalid input must exit 1:\n{text}");
         }
-        let located = !matches!(name.as_str(), "input-unreadable" | "input-too-large");
+        let located = !matches!(name.as_str(), "input-unreadable" | "input-too-large" | "cli-usage");
         if located {
             let position = regex_like_position(&text);
             assert!(position, "{name}: no `file:line:col` in:\n{text}");
@@ -60,14 +63,68 @@ fn invalid_fixtures_render_their_diagnostics() {
             .iter()
             .find(|l| l["code"] == code.as_str())
             .unwrap_or_else(|| panic!("{name}: `{code}` missing in JSON"));
-        for field in ["severity", "message", "file", "help"] {
+        let fields: &[&str] = if located || !code.starts_with("stave::cli::") {
+            &["severity", "message", "file", "help"]
+        } else {
+            &["severity", "message"]
+        };
+        for field in fields {
             assert!(ours.get(field).is_some_and(|v| !v.is_null()), "{name}: JSON field `{field}` missing");
         }
         if located {
             assert!(ours["line"].as_u64().is_some_and(|l| l >= 1), "{name}: JSON line");
             assert!(ours["column"].as_u64().is_some_and(|c| c >= 1), "{name}: JSON column");
         }
+        ci_formats(&dir, &name, &code, &subcommand, located, &sarif_dir);
     }
+    common::validators::sarif::try_sarif_validate(
+        &std::fs::read_dir(sarif_dir.path()).unwrap().map(|e| e.unwrap().path()).collect::<Vec<_>>(),
+    )
+    .unwrap_or_else(|problems| panic!("SARIF logs of the invalid fixtures:\n{problems}"));
+}
+
+/// The fixture's diagnostics as SARIF (kept for validation), GitHub workflow commands and a
+/// GitLab Code Quality report: each holds the fixture's code, at its place when it has one.
+fn ci_formats(
+    dir: &std::path::Path,
+    name: &str,
+    code: &str,
+    subcommand: &[&str],
+    located: bool,
+    sarif_dir: &tempfile::TempDir,
+) {
+    let sarif = run_case(dir, subcommand, &["--diagnostics", "sarif"]);
+    let log: serde_json::Value = serde_json::from_slice(&sarif.stderr)
+        .unwrap_or_else(|e| panic!("{name}: SARIF is not one JSON document ({e}):\n{}", transcript(&sarif)));
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    let ours = results.iter().find(|r| r["ruleId"] == code).unwrap_or_else(|| panic!("{name}: `{code}` not in SARIF"));
+    if located {
+        assert!(
+            ours["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().is_some(),
+            "{name}: SARIF region"
+        );
+    }
+    std::fs::write(sarif_dir.path().join(format!("{name}.sarif")), &sarif.stderr).unwrap();
+    let github = run_case(dir, subcommand, &["--diagnostics", "github"]);
+    let github = String::from_utf8_lossy(&github.stderr);
+    let title = format!("title={}", code.replace(':', "%3A"));
+    let line =
+        github.lines().find(|l| l.contains(&title)).unwrap_or_else(|| panic!("{name}: no `{title}` in:\n{github}"));
+    assert!(line.starts_with("::error ") || line.starts_with("::warning "), "{name}: {line}");
+    assert!(!located || line.contains(",line="), "{name}: no line in {line}");
+    let gitlab = run_case(dir, subcommand, &["--diagnostics", "gitlab"]);
+    let report: serde_json::Value =
+        serde_json::from_slice(&gitlab.stderr).unwrap_or_else(|e| panic!("{name}: GitLab report: {e}"));
+    let issue = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["check_name"] == code)
+        .unwrap_or_else(|| panic!("{name}: not in GitLab report"));
+    for field in ["description", "fingerprint", "severity"] {
+        assert!(issue[field].is_string(), "{name}: GitLab `{field}`");
+    }
+    assert!(issue["location"]["lines"]["begin"].as_u64().is_some(), "{name}: GitLab location");
 }
 
 /// Whether the rendered report shows a `name:line:col` position.

@@ -107,7 +107,33 @@ fn empty_and_wrong_shapes_are_located_errors() {
     let (codes, _) = load(b"just a string\n".to_vec());
     assert_eq!(codes, ["stave::spec::wrong-type"]);
     let (codes, _) = load(b"a: 1\n---\nb: 2\n".to_vec());
-    assert_eq!(codes.len(), 1);
+    assert_eq!(codes, ["stave::yaml::several-documents"]);
+    let (codes, _) = load("---\n".repeat(65).into_bytes());
+    assert_eq!(codes, ["stave::yaml::limit"], "a storm of empty documents is bounded");
+}
+
+/// One document per file: empty documents around it (a leading or trailing `---`, `...`, a
+/// document of only comments or `null`) are skipped; a second one with content is an error at
+/// its `---`, never dropped (score-k8s reads the first and ignores the rest).
+#[test]
+fn empty_documents_are_skipped_and_a_second_workload_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let workload = "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: nginx:1.27}}\n";
+    for (name, text) in [
+        ("trailing", format!("{workload}---\n")),
+        ("leading", format!("---\n{workload}")),
+        ("both", format!("---\n{workload}...\n---\n# nothing more\n---\nnull\n")),
+    ] {
+        std::fs::write(dir.path().join("workload.yaml"), text).unwrap();
+        let output = stave(dir.path(), &["check"], None);
+        assert_eq!(output.status.code(), Some(0), "{name}: {}", transcript(&output));
+    }
+    std::fs::write(dir.path().join("workload.yaml"), format!("{workload}---\n{}", workload.replace("web", "api")))
+        .unwrap();
+    let output = stave(dir.path(), &["check"], None);
+    let text = transcript(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("stave::yaml::several-documents") && text.contains("workload.yaml:4:1"), "{text}");
 }
 
 /// An override path of 12,000 segments used to overflow the stack (exit 134); overrides that

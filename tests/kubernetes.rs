@@ -136,7 +136,8 @@ fn output_directory_holds_one_file_per_object_in_apply_order() {
     let args =
         ["compile", "frontend.yaml", "api.yaml", "worker.yaml", "--namespace", "shop", "--generate-namespace", "-o"];
     let mut with_out: Vec<&str> = args.to_vec();
-    let out_text = out.to_str().unwrap().to_string();
+    // A path ending in `/` names a directory (without it, `-o` names the stream's file).
+    let out_text = format!("{}/", out.to_str().unwrap());
     with_out.push(&out_text);
     let output = stave(&dir, &with_out, None);
     assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));

@@ -133,4 +133,69 @@ fn diagnostics_are_printed_as_shown() {
     let line = String::from_utf8_lossy(&json.stderr).lines().next().unwrap_or_default().to_string();
     let shown = blocks(&text, "json").into_iter().find(|b| b.contains("unknown-resource")).expect("the JSON example");
     assert_eq!(shown.trim(), line, "the README's JSON diagnostic");
+    let github = stave(dir.path(), &["check", "--diagnostics", "github"], None);
+    let line = String::from_utf8_lossy(&github.stderr).lines().next().unwrap_or_default().to_string();
+    let shown = text
+        .split('`')
+        .find(|part| part.starts_with("::error file=workload.yaml"))
+        .expect("the README's workflow command");
+    assert!(line.starts_with(shown.trim_end_matches('…')), "the README shows {shown}, Stave prints {line}");
+}
+
+/// Every row of the README's table of exit codes, run as it is written, gives that code.
+#[test]
+fn exit_codes_are_the_binarys() {
+    let text = readme();
+    let table = text.split("Each refusal, as the binary gives it").nth(1).expect("the table of exit codes");
+    let rows: Vec<(String, i32)> = table
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split(" | ").collect();
+            let command = cells.first()?.trim_start_matches("| `").strip_suffix('`')?.to_string();
+            Some((command, cells.get(1)?.trim().parse().ok()?))
+        })
+        .collect();
+    assert!(rows.len() >= 15, "{rows:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let hello = "apiVersion: score.dev/v1b1\nmetadata: {name: api}\ncontainers: {main: {image: nginx:1.27}}\n";
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("workload.yaml", hello);
+    write(
+        "a.yaml",
+        &format!(
+            "{hello}resources:\n  route: {{type: route, params: {{host: a.example.com, port: 80}}}}\nservice:\n  ports:\n    web: {{port: 80}}\n"
+        ),
+    );
+    write("b.yaml", &hello.replace("name: api", "name: web"));
+    write("broken.yaml", &hello.replace("nginx:1.27", "."));
+    write("warned.yaml", &hello.replace("image: nginx:1.27", "image: nginx:1.27, args: [\"${metadata.name}\"]"));
+    write("notes.yaml", "mine\n");
+    write("theirs/notes.yaml", "mine\n");
+    std::fs::create_dir_all(dir.path().join("empty")).unwrap();
+    for (command, code) in rows {
+        let (cwd, command) = match command.strip_prefix("cd empty && ") {
+            Some(rest) => (dir.path().join("empty"), rest.to_string()),
+            None => (dir.path().to_path_buf(), command.clone()),
+        };
+        let mut words: Vec<String> = Vec::new();
+        let mut quoted = command.split('\'');
+        for (i, part) in quoted.by_ref().enumerate() {
+            if i % 2 == 1 {
+                words.push(part.to_string());
+            } else {
+                words.extend(part.split_whitespace().map(str::to_string));
+            }
+        }
+        assert_eq!(words.remove(0), "stave", "{command}");
+        let args: Vec<&str> = words.iter().map(String::as_str).collect();
+        let output = stave(&cwd, &args, None);
+        assert_eq!(output.status.code(), Some(code), "`{command}`:\n{}", common::transcript(&output));
+    }
+    assert_eq!(std::fs::read_to_string(dir.path().join("notes.yaml")).unwrap(), "mine\n", "nothing overwritten");
 }

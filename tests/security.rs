@@ -149,7 +149,7 @@ fn output_directories_lose_nothing() {
     let runs: Vec<_> = (0..12)
         .map(|_| {
             let cwd = dir.path().to_path_buf();
-            std::thread::spawn(move || stave(&cwd, &["compile", "-o", "shared"], None))
+            std::thread::spawn(move || stave(&cwd, &["compile", "-o", "shared/"], None))
         })
         .collect();
     for run in runs {
@@ -163,7 +163,7 @@ fn output_directories_lose_nothing() {
         .collect();
     assert_eq!(joined, one.stdout);
     // Secret manifests are readable by their owner only, even with umask 000.
-    let shell = format!("umask 000 && exec {} compile -o open", env!("CARGO_BIN_EXE_stave"));
+    let shell = format!("umask 000 && exec {} compile -o open/", env!("CARGO_BIN_EXE_stave"));
     let status = std::process::Command::new("sh")
         .arg("-c")
         .arg(&shell)

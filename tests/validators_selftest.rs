@@ -405,3 +405,14 @@ fn parallel_callers_install_once() {
     assert_eq!(count.load(Ordering::SeqCst), 1);
     assert!(home.join("once/done").exists());
 }
+
+#[test]
+fn sarif_validation_accepts_a_good_log_and_rejects_a_bad_one() {
+    let good = r#"{"$schema":"https://json.schemastore.org/sarif-2.1.0.json","version":"2.1.0","runs":[{"tool":{"driver":{"name":"stave","version":"0.1.0","rules":[{"id":"stave::x","shortDescription":{"text":"x"}}]}},"results":[{"ruleId":"stave::x","ruleIndex":0,"level":"error","message":{"text":"bad."},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"workload.yaml"},"region":{"startLine":2,"startColumn":3}}}]}]}]}"#;
+    let dir = tree(&[("good.sarif", good)]);
+    accepted(validators::try_sarif_validate(&[dir.path().join("good.sarif")]));
+    // A level SARIF does not have, and a result with no message.
+    let bad = good.replace(r#""level":"error""#, r#""level":"fatal""#).replace(r#""message":{"text":"bad."},"#, "");
+    let dir = tree(&[("bad.sarif", &bad)]);
+    assert_rejected(validators::try_sarif_validate(&[dir.path().join("bad.sarif")]), &["fatal", "message"]);
+}

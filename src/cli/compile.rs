@@ -1,20 +1,21 @@
 //! `stave compile`: compile workloads for an environment and target.
 //!
-//! By default it emits the target's output: for Kubernetes, one YAML stream on stdout in apply
-//! order, or with `-o DIR` one file per object. `--emit ir` prints the typed IR; `--emit
-//! resources` the provisioned resources (provisioner, outputs, objects).
+//! By default it emits the target's output: for Kubernetes, one YAML stream in apply order, on
+//! stdout or in `-o FILE`, or with `-o DIR/` one file per object (see `output.rs` for what `-o`
+//! names). `--emit ir` prints the typed IR; `--emit resources` the provisioned resources
+//! (provisioner, outputs, objects).
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
 use super::report::Reporter;
 use super::{InputArgs, Outcome, PlatformArgs, TargetArgs, inputs, output};
+use crate::diagnostics::Diagnostics;
 use crate::pipeline::{self, Stage};
 use crate::provision::generated;
 use crate::source::Sources;
-use crate::targets::{self, Options};
+use crate::targets::{self, Emitted, File, Layout, Options};
 
 #[derive(Debug, Args)]
 pub struct CompileArgs {
@@ -30,13 +31,19 @@ pub struct CompileArgs {
     #[command(flatten)]
     target: TargetArgs,
 
-    /// Write into this directory (atomically) instead of standard output.
-    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    /// Write to this file (one stream; `-` is standard output), or into this directory (one file
+    /// per object) when it exists or ends in `/`; charts and modules always go into a directory.
+    #[arg(short = 'o', long = "output", value_name = "FILE|DIR/")]
     output: Option<PathBuf>,
 
     /// Add the Namespace object (needs a namespace).
     #[arg(long)]
     generate_namespace: bool,
+
+    /// Write nothing: compare with what `-o` holds, print a unified diff (secret values hashed),
+    /// and exit 1 when anything would change, 0 when it is up to date.
+    #[arg(long)]
+    check: bool,
 
     /// What to emit.
     #[arg(long, value_enum, default_value_t = Emit::Manifests)]
@@ -84,15 +91,38 @@ pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
         Ok(text) => text,
         Err(error) => return reporter.usage_error(&format!("cannot print the result: {error}")),
     };
-    match &args.output {
-        None => {
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
-            Outcome::Success
-        }
-        Some(dir) => match output::write_directory(dir, &[crate::targets::File::new(file, text)]) {
+    let emitted = Emitted {
+        files: vec![File::new(file, text)],
+        layout: Layout::Stream,
+        what: String::new(),
+        warnings: Diagnostics::new(),
+    };
+    deliver(&emitted, &args, reporter)
+}
+
+/// Writes the output where `-o` says, or with `--check` compares it with what is there.
+fn deliver(emitted: &Emitted, args: &CompileArgs, reporter: &Reporter) -> Outcome {
+    if !args.check {
+        return match output::write(emitted, args.output.as_deref()) {
             Ok(()) => Outcome::Success,
             Err(message) => reporter.usage_error(&message),
-        },
+        };
+    }
+    match super::drift::check(emitted, args.output.as_deref()) {
+        Err(message) => reporter.usage_error(&message),
+        Ok(drift) if drift.changed.is_empty() => {
+            reporter.note("up to date: the compile would change nothing");
+            Outcome::Success
+        }
+        Ok(drift) => {
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), drift.diff.as_bytes());
+            let count = drift.changed.len();
+            reporter.note(&format!(
+                "out of date: {count} file{} would change; run the same command without `--check` to update",
+                if count == 1 { "" } else { "s" }
+            ));
+            Outcome::InvalidInput
+        }
     }
 }
 
@@ -124,12 +154,9 @@ fn manifests(
                 reporter.summary(&emitted.warnings, &super::report::failed(request));
                 return outcome;
             }
-            let written = output::write(&emitted, args.output.as_deref());
+            let outcome = deliver(&emitted, args, reporter);
             keep(emitted);
-            match written {
-                Ok(()) => Outcome::Success,
-                Err(message) => reporter.usage_error(&message),
-            }
+            outcome
         }
         Err(diagnostics) => {
             let outcome = reporter.emit(&diagnostics, sources);

@@ -1,4 +1,5 @@
-//! `stave explain UID`: which provisioner serves a resource in an environment, and why.
+//! `stave explain UID`: which provisioner serves a resource in an environment, and why;
+//! `stave explain Kind/name`: who emits an object, and which of the platform's patches changed it.
 
 use std::io::Write;
 
@@ -9,10 +10,12 @@ use super::{InputArgs, Outcome, PlatformArgs};
 use crate::pipeline::Stage;
 use crate::provision::registry::Origin;
 use crate::suggest;
+use crate::targets::kubernetes::{self, OwnerRef};
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The resource, by UID: `type.class#id` or `type.class#workload.name`.
+    /// The resource, by UID (`type.class#id` or `type.class#workload.name`), or an emitted
+    /// object as `Kind/name` (`Deployment/api`).
     uid: String,
     #[command(flatten)]
     input: InputArgs,
@@ -21,6 +24,9 @@ pub struct ExplainArgs {
 }
 
 pub fn run(args: ExplainArgs, reporter: &Reporter) -> Outcome {
+    if args.uid.contains('/') && !args.uid.contains('#') {
+        return object(&args, reporter);
+    }
     let compiled = match reporter.run_flags(&args.input, &args.platform, Stage::Graph) {
         Ok((compiled, _)) => compiled,
         Err(outcome) => return outcome,
@@ -65,6 +71,49 @@ pub fn run(args: ExplainArgs, reporter: &Reporter) -> Outcome {
         }
     }
     text.push_str("\nrule: the most specific match wins (id over class over type); at equal specificity an environment's own provisioners come before the built-in ones, then file order.\n");
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    Outcome::Success
+}
+
+/// The object `Kind/name` as the environment emits it: its owner, and the patches that changed it.
+fn object(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
+    let (compiled, sources) = match reporter.run_flags(&args.input, &args.platform, Stage::Provision) {
+        Ok(result) => result,
+        Err(outcome) => return outcome,
+    };
+    let Some(input) = compiled.target_input() else { return Outcome::InvalidInput };
+    let mut diagnostics = crate::diagnostics::Diagnostics::new();
+    let lowered = kubernetes::lower(&input, &crate::targets::Options::default(), &mut diagnostics);
+    let outcome = reporter.emit(&diagnostics, &sources);
+    if outcome != Outcome::Success {
+        return outcome;
+    }
+    let names: Vec<String> = lowered.iter().map(|l| kubernetes::patches::display(&l.object)).collect();
+    let Some(index) = names.iter().position(|n| n.eq_ignore_ascii_case(&args.uid)) else {
+        let listing = names.iter().map(|n| format!("  {n}")).collect::<Vec<_>>().join("\n");
+        return reporter.usage_error(&format!(
+            "no object `{}` in what environment `{}` emits{}; the objects are:\n{listing}",
+            args.uid,
+            compiled.environment.name,
+            suggest::hint(&args.uid, names.iter().map(String::as_str))
+        ));
+    };
+    let item = &lowered[index];
+    let owner = match &item.owner {
+        OwnerRef::Environment => format!("environment `{}` (`--generate-namespace`)", compiled.environment.name),
+        OwnerRef::Resource { uid } => format!("resource `{uid}` (see `stave explain {uid}`)"),
+        OwnerRef::Workload { name, part } => format!("workload `{name}` ({part})"),
+    };
+    let mut text =
+        format!("object `{}` in environment `{}`\n  emitted by: {owner}\n", names[index], compiled.environment.name);
+    if item.patched_by.is_empty() {
+        text.push_str("  patched by: no patch of the platform file\n");
+    } else {
+        text.push_str("  patched by, in order:\n");
+        for patch in &item.patched_by {
+            text.push_str(&format!("    - {patch}\n"));
+        }
+    }
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     Outcome::Success
 }

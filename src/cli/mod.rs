@@ -1,17 +1,22 @@
-//! The command line: `stave check`, `stave compile`, `stave schema`.
+//! The command line: `stave check`, `stave compile`, `stave schema`, and the rest, one file each.
 //!
 //! Exit codes: 0 success (warnings allowed unless `--deny-warnings`), 1 invalid input, 2 wrong
 //! usage. Diagnostics go to standard error, for people or (`--diagnostics json`) as JSON lines;
 //! standard output carries only results, so it can be piped.
 
+mod catalog;
 mod check;
 mod compile;
+mod completions;
+mod drift;
 mod explain;
 mod graph;
+mod init;
 mod inputs;
 mod output;
 mod provisioners;
 mod report;
+mod resources;
 mod schema;
 
 use std::path::PathBuf;
@@ -29,10 +34,15 @@ Examples:
   stave compile *.yaml --env prod          compile for an environment of ./stave.yaml
   stave provisioners list --env prod       what serves each resource type in `prod`
   stave explain postgres.default#api.db api.yaml   why a provisioner was chosen
+  stave resources get-outputs dns.default#web.dns web.yaml --format '{{ host }}'
+                                           one resource's outputs (no state: compiled)
   stave compile score.yaml --image app:1.2 fill `image: \".\"`
   stave check score.yaml --override-property containers.web.variables.DEBUG=true
   stave check --diagnostics json           one JSON object per problem, for CI annotations
-  stave schema workload > score.schema.json";
+  stave schema workload > score.schema.json
+  stave init                               start a project: workload.yaml, stave.yaml, .gitignore
+  stave catalog --env dev > catalog-info.yaml   Backstage entities for the workloads
+  stave completions bash > ~/.local/share/bash-completion/completions/stave";
 
 #[derive(Debug, Parser)]
 #[command(name = "stave", version, about = "Compile Score workloads into deployable manifests.", after_help = EXAMPLES)]
@@ -40,7 +50,7 @@ pub struct Cli {
     #[command(subcommand)]
     command: Command,
 
-    /// How to print problems: for people, or one JSON object per line for CI.
+    /// How to print problems: for people, or for CI (JSON lines, SARIF, GitHub, GitLab).
     #[arg(long, global = true, value_enum, default_value_t = DiagnosticsFormat::Human)]
     diagnostics: DiagnosticsFormat,
 
@@ -51,8 +61,16 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiagnosticsFormat {
+    /// For people: the message, the source lines with labels, help.
     Human,
+    /// One JSON object per line: code, severity, message, file, line, column, help.
     Json,
+    /// One SARIF 2.1.0 log for the run (GitHub code scanning and other review tools).
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::…`), one per line.
+    Github,
+    /// A GitLab Code Quality report for the run (a JSON array).
+    Gitlab,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,8 +86,19 @@ enum Command {
     Provisioners(provisioners::ProvisionersCommand),
     /// Show which provisioner serves a resource, and why.
     Explain(explain::ExplainArgs),
+    /// List the workloads' resources, or print one's outputs (compiled; Stave keeps no state).
+    #[command(subcommand)]
+    Resources(resources::ResourcesCommand),
     /// Print a JSON Schema, e.g. for editors (yaml-language-server).
     Schema(schema::SchemaArgs),
+    /// Start a project: a sample workload.yaml, a stave.yaml with dev and prod, .stave/ ignored.
+    Init(init::InitArgs),
+    /// Print Backstage catalog entities (catalog-info.yaml) for the workloads and resources.
+    Catalog(catalog::CatalogArgs),
+    /// Print the shell completion script for bash, zsh, fish or powershell.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff), of `stave` or of one subcommand.
+    Man(completions::ManArgs),
 }
 
 /// The input flags that `check` and `compile` share.
@@ -182,19 +211,53 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            // clap prints help and version to stdout with code 0, usage errors to stderr with 2.
-            let _ = error.print();
-            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+            // clap prints help and version to stdout with code 0, usage errors to stderr with 2;
+            // with a machine format named on the command line, a usage error follows it.
+            let code = ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+            match requested_format() {
+                Some(format) if format != DiagnosticsFormat::Human && error.use_stderr() => {
+                    let reporter = report::Reporter::new(format, false);
+                    let text = error.render().to_string();
+                    let first = text.lines().next().unwrap_or("invalid command line");
+                    reporter.usage_error(first.trim_start_matches("error: "));
+                    reporter.finish();
+                }
+                _ => {
+                    let _ = error.print();
+                }
+            }
+            return code;
         }
     };
     let reporter = report::Reporter::new(cli.diagnostics, cli.deny_warnings);
-    let outcome = match cli.command {
-        Command::Check(args) => check::run(args, &reporter),
-        Command::Compile(args) => compile::run(args, &reporter),
-        Command::Graph(args) => graph::run(args, &reporter),
-        Command::Provisioners(command) => provisioners::run(command, &reporter),
-        Command::Explain(args) => explain::run(args, &reporter),
-        Command::Schema(args) => schema::run(&args),
-    };
+    let outcome = run(cli.command, &reporter);
+    reporter.finish();
     outcome.into()
+}
+
+fn run(command: Command, reporter: &report::Reporter) -> Outcome {
+    match command {
+        Command::Check(args) => check::run(args, reporter),
+        Command::Compile(args) => compile::run(args, reporter),
+        Command::Graph(args) => graph::run(args, reporter),
+        Command::Provisioners(command) => provisioners::run(command, reporter),
+        Command::Explain(args) => explain::run(args, reporter),
+        Command::Resources(command) => resources::run(command, reporter),
+        Command::Schema(args) => schema::run(&args),
+        Command::Init(args) => init::run(&args, reporter),
+        Command::Catalog(args) => catalog::run(args, reporter),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man(args) => completions::man(&args, reporter),
+    }
+}
+
+/// The `--diagnostics` value on the command line, read without clap (for clap's own errors).
+fn requested_format() -> Option<DiagnosticsFormat> {
+    let args: Vec<String> = std::env::args().collect();
+    let value = args.iter().enumerate().find_map(|(i, arg)| match arg.strip_prefix("--diagnostics") {
+        Some("") => args.get(i + 1).cloned(),
+        Some(rest) => rest.strip_prefix('=').map(String::from),
+        None => None,
+    })?;
+    DiagnosticsFormat::from_str(&value, true).ok()
 }

@@ -1,10 +1,14 @@
-//! Printing diagnostics to standard error and turning them into an outcome.
+//! Printing diagnostics to standard error, in the format `--diagnostics` names, and turning them
+//! into an outcome. Line formats print as they come; SARIF and GitLab reports gather the run's
+//! findings and print one document when the command ends ([`Reporter::finish`]).
 
+use std::cell::RefCell;
 use std::io::{IsTerminal, Write};
 
 use super::{DiagnosticsFormat, Outcome};
+use crate::diagnostics::ci::{self, Finding};
 use crate::diagnostics::render::{self, Style};
-use crate::diagnostics::{Diagnostics, Severity};
+use crate::diagnostics::{Code, Diagnostics, Severity};
 use crate::pipeline::{self, Compiled, Request, Stage};
 use crate::source::Sources;
 
@@ -13,26 +17,56 @@ pub struct Reporter {
     format: DiagnosticsFormat,
     deny_warnings: bool,
     style: Style,
+    /// The findings a whole-run document (SARIF, GitLab) is written from.
+    gathered: RefCell<Vec<Finding>>,
 }
 
 impl Reporter {
     pub fn new(format: DiagnosticsFormat, deny_warnings: bool) -> Self {
         let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        Reporter { format, deny_warnings, style: if color { Style::Color } else { Style::Plain } }
+        Reporter {
+            format,
+            deny_warnings,
+            style: if color { Style::Color } else { Style::Plain },
+            gathered: RefCell::new(Vec::new()),
+        }
     }
 
     /// Prints every diagnostic; says whether the run must fail because of them.
     pub fn emit(&self, diagnostics: &Diagnostics, sources: &Sources) -> Outcome {
-        let mut stderr = std::io::stderr().lock();
         for diagnostic in diagnostics.iter() {
-            let text = match self.format {
-                DiagnosticsFormat::Human => render::human(diagnostic, sources, self.style),
-                DiagnosticsFormat::Json => render::json(diagnostic, sources) + "\n",
-            };
-            let _ = stderr.write_all(text.as_bytes());
+            match self.format {
+                DiagnosticsFormat::Human => self.print(&render::human(diagnostic, sources, self.style)),
+                _ => self.record(Finding::new(diagnostic, sources)),
+            }
         }
         let fail = diagnostics.has_errors() || (self.deny_warnings && diagnostics.has_warnings());
         if fail { Outcome::InvalidInput } else { Outcome::Success }
+    }
+
+    fn print(&self, text: &str) {
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+
+    /// Prints a finding of a line format, or keeps it for the document.
+    fn record(&self, finding: Finding) {
+        match self.format {
+            DiagnosticsFormat::Human => {}
+            DiagnosticsFormat::Json => self.print(&(ci::json_line(&finding) + "\n")),
+            DiagnosticsFormat::Github => self.print(&(ci::github_line(&finding) + "\n")),
+            DiagnosticsFormat::Sarif | DiagnosticsFormat::Gitlab => self.gathered.borrow_mut().push(finding),
+        }
+    }
+
+    /// Writes the whole-run document of SARIF and GitLab reports (empty when all is well, so
+    /// that a CI upload step always finds one); nothing for the other formats.
+    pub fn finish(&self) {
+        let findings = self.gathered.borrow();
+        match self.format {
+            DiagnosticsFormat::Sarif => self.print(&ci::sarif(&findings)),
+            DiagnosticsFormat::Gitlab => self.print(&ci::gitlab(&findings)),
+            _ => {}
+        }
     }
 
     /// A closing line for people: how many errors and warnings, or that all is well.
@@ -52,8 +86,22 @@ impl Reporter {
         let _ = writeln!(std::io::stderr(), "{line}");
     }
 
+    /// A line for people on standard error (none in the machine formats).
+    pub fn note(&self, text: &str) {
+        if self.format == DiagnosticsFormat::Human {
+            self.print(&format!("{text}\n"));
+        }
+    }
+
+    /// A usage or I/O error (exit 2), in the format `--diagnostics` names.
     pub fn usage_error(&self, message: &str) -> Outcome {
-        let _ = writeln!(std::io::stderr(), "error: {message}");
+        match self.format {
+            DiagnosticsFormat::Human => {
+                let diagnostic = crate::diagnostics::Diagnostic::error(Code::Usage, message);
+                self.print(&render::human(&diagnostic, &Sources::new(), self.style));
+            }
+            _ => self.record(Finding::unplaced(Code::Usage, message, None)),
+        }
         Outcome::Usage
     }
 }

@@ -33,6 +33,7 @@ macro_rules! codes {
 }
 
 codes! {
+    Usage => "stave::cli::usage": "the command line cannot be followed, or an output cannot be written (exit 2)",
     Unreadable => "stave::input::unreadable": "an input file cannot be read",
     TooLarge => "stave::input::too-large": "an input file is larger than Stave accepts",
     NotUtf8 => "stave::input::not-utf8": "an input file is not UTF-8 text",
@@ -41,6 +42,7 @@ codes! {
     YamlSyntax => "stave::yaml::syntax": "the file is not valid YAML",
     YamlTag => "stave::yaml::tag": "a YAML tag outside the core schema",
     YamlLimit => "stave::yaml::limit": "the YAML exceeds a safety limit (aliases, nesting or size)",
+    SeveralDocuments => "stave::yaml::several-documents": "a file holds more than one YAML document with content",
     EmptyFile => "stave::spec::empty-file": "the workload file holds no document",
     UnknownField => "stave::spec::unknown-field": "a field that the Score schema does not define",
     MissingField => "stave::spec::missing-field": "a required field is absent",
@@ -79,6 +81,8 @@ codes! {
     MixedTargets => "stave::platform::mixed-targets": "environments compiled together have different targets",
     DeprecatedSetting => "stave::platform::deprecated-setting": "a platform file setting that has moved into a target's section",
     InvalidCidr => "stave::platform::invalid-cidr": "an egress CIDR (of the platform file or a provisioner) is not an address with a prefix length",
+    PatchUnmatched => "stave::platform::patch-unmatched": "a patch of the platform file matches no emitted object",
+    PatchFailed => "stave::platform::patch-failed": "a patch of the platform file cannot be applied to an object it selects",
     InvalidDnsDomain => "stave::platform::invalid-dns-domain": "the environment's `dns_domain` variable is not a DNS domain",
     NoProvisioner => "stave::provision::no-provisioner": "no provisioner serves a resource's type in this environment",
     BadParam => "stave::provision::bad-param": "a resource param is not what its provisioner accepts",
@@ -106,4 +110,6 @@ codes! {
     InvalidBlock => "stave::terraform::invalid-block": "a Terraform block a provisioner returns is malformed or uses a provider the target does not know",
     DuplicateBlock => "stave::terraform::duplicate-block": "two blocks of the module have the same address",
     UnknownReference => "stave::terraform::unknown-reference": "a Terraform reference output names a block the module does not declare",
+    MissingOwner => "stave::catalog::missing-owner": "a workload names no owner (`stave.dev/owner`) for its Backstage catalog entry",
+    InvalidOwner => "stave::catalog::invalid-owner": "a workload's `stave.dev/owner` is no reference that could name a Backstage user or group",
 }

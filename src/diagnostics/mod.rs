@@ -2,9 +2,10 @@
 //!
 //! Every phase reports problems as [`Diagnostic`] values collected into [`Diagnostics`] rather
 //! than stopping at the first; the driver stops between phases when there are errors. Rendering
-//! (for people through miette, for CI as JSON lines) lives in [`render`], the only module that
-//! names the rendering library.
+//! for people (through miette) lives in [`render`], the only module that names the rendering
+//! library; the formats CI reads (JSON lines, SARIF, GitHub, GitLab) in [`ci`].
 
+pub mod ci;
 mod codes;
 pub mod render;
 

@@ -1,4 +1,4 @@
-//! Rendering diagnostics: for people (miette's graphical report) and for CI (JSON lines).
+//! Rendering diagnostics for people: miette's graphical report (CI formats are in `ci`).
 //!
 //! This is the only module that names miette: swapping the renderer touches nothing else.
 
@@ -120,26 +120,4 @@ pub fn human(diagnostic: &Diagnostic, sources: &Sources, style: Style) -> String
         out = format!("{}: {} [{}]\n", diagnostic.severity.as_str(), diagnostic.message, diagnostic.code.name());
     }
     out
-}
-
-/// One JSON object on one line: code, severity, message, file, line, column, help.
-pub fn json(diagnostic: &Diagnostic, sources: &Sources) -> String {
-    let (file, line, column) = match diagnostic.primary_span() {
-        Some(span) => {
-            let source = sources.get(span.source);
-            let (line, column) = source.line_col(span.start as usize);
-            (Some(source.name.clone()), Some(line), Some(column))
-        }
-        None => (diagnostic.path.clone(), None, None),
-    };
-    serde_json::json!({
-        "code": diagnostic.code.name(),
-        "severity": diagnostic.severity.as_str(),
-        "message": diagnostic.message,
-        "file": file,
-        "line": line,
-        "column": column,
-        "help": diagnostic.help,
-    })
-    .to_string()
 }

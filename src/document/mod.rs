@@ -4,5 +4,6 @@
 
 pub mod dotted;
 pub mod read;
+mod scan;
 pub mod schema;
 pub mod yaml;

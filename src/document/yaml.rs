@@ -3,6 +3,10 @@
 //! The tree keeps every value's span (and every map key's), so later phases can point at the
 //! exact place of a problem. serde-saphyr bounds alias expansion, nesting depth and node count, so
 //! a billion-laughs file or a 10,000-deep nesting is refused quickly with a located error.
+//!
+//! A file is one document: empty documents (a leading or trailing `---`, a lone `...`, a
+//! document of only comments or `null`) are skipped, and a second document with content is an
+//! error at its start (`stave::yaml::several-documents`), never silently dropped.
 
 use std::fmt;
 
@@ -142,6 +146,9 @@ pub fn place_at<'a>(root: &'a Node, path: &[String]) -> Option<Place<'a>> {
 /// The deepest nesting Stave reads, also after overrides.
 pub const MAX_DEPTH: usize = 64;
 
+/// The most `---` documents (empty ones included) a file may hold.
+const MAX_DOCUMENTS: usize = 64;
+
 /// Parser limits. Score workloads are small; these leave room for large ones and refuse abuse.
 fn options() -> serde_saphyr::Options {
     let mut budget = serde_saphyr::budget::Budget::default();
@@ -149,7 +156,8 @@ fn options() -> serde_saphyr::Options {
     budget.flow_nesting_limit = 64;
     budget.max_nodes = 200_000;
     budget.max_aliases = 10_000;
-    budget.max_documents = 1;
+    // Empty documents are skipped, so a stray `---` is harmless; a storm of them is not.
+    budget.max_documents = MAX_DOCUMENTS;
     let mut aliases = serde_saphyr::options::AliasLimits::default();
     aliases.max_total_replayed_events = 100_000;
     // YAML 1.2 booleans only, as Go's yaml.v3 (used by score-go) reads untyped values: `yes` is text.
@@ -161,13 +169,19 @@ fn options() -> serde_saphyr::Options {
 /// profile, whatever the caller's thread has.
 const PARSER_STACK_BYTES: usize = 64 * 1024 * 1024;
 
-/// Parses one YAML document into a node tree.
+/// Parses a file's one YAML document into a node tree (empty documents skipped; a file with
+/// none is `null`).
 pub fn parse(file: &SourceFile, source: SourceId) -> Result<Node, Diagnostic> {
     let parse = || -> Result<Node, Diagnostic> {
-        let raw: Spanned<RawValue> =
-            serde_saphyr::from_str_with_options(&file.text, options()).map_err(|e| yaml_error(&e, file, source))?;
-        scan(&file.text, source)?;
-        Ok(raw.into_node(file, source))
+        let documents: Vec<Spanned<RawValue>> = serde_saphyr::from_multiple_with_options(&file.text, options())
+            .map_err(|e| yaml_error(&e, file, source))?;
+        super::scan::scan(&file.text, source)?;
+        let mut documents = documents.into_iter().filter(|d| !matches!(d.value, RawValue::Null));
+        let Some(first) = documents.next() else { return Ok(Node::new(Value::Null, Span::new(source, 0, 0))) };
+        if let Some(second) = documents.next() {
+            return Err(several_documents(first, second, 2 + documents.count(), file, source));
+        }
+        Ok(first.into_node(file, source))
     };
     std::thread::scope(|scope| {
         std::thread::Builder::new()
@@ -187,46 +201,35 @@ pub fn parse(file: &SourceFile, source: SourceId) -> Result<Node, Diagnostic> {
     })
 }
 
-/// The tags of YAML's core schema: the only ones Stave reads. Any other (`!evil`,
-/// `!!python/object`) is refused rather than silently ignored.
-const CORE_TAGS: &[&str] = &["str", "int", "float", "bool", "null", "map", "seq"];
-
-/// What serde-saphyr passes over: tags, and a NUL written as an escape (which would reach an
-/// environment variable). Only text that can hold either is scanned.
-fn scan(text: &str, source: SourceId) -> Result<(), Diagnostic> {
-    use granit_parser::{Event, Parser};
-    if !text.contains(['!', '\\']) {
-        return Ok(());
-    }
-    for event in Parser::new_from_str(text) {
-        let Ok((event, span)) = event else { return Ok(()) };
-        let at = span.start.byte_offset().unwrap_or(0);
-        let end = span.end.byte_offset().unwrap_or(at).max(at);
-        let tag = match &event {
-            Event::Scalar(value, _, _, tag) => {
-                if value.contains('\0') {
-                    return Err(Diagnostic::error(Code::Binary, "a string holds a NUL character (`\\0`)")
-                        .label(Span::new(source, at, end), "this string")
-                        .help("remove the NUL: no program reads a variable or file past it"));
-                }
-                tag
-            }
-            Event::SequenceStart(_, _, tag) | Event::MappingStart(_, _, tag) => tag,
-            _ => continue,
-        };
-        if let Some(tag) = tag
-            && !(tag.handle() == "tag:yaml.org,2002:" && CORE_TAGS.contains(&tag.suffix()))
-        {
-            let written =
-                format!("{}{}", if tag.handle() == "tag:yaml.org,2002:" { "!!" } else { tag.handle() }, tag.suffix());
-            return Err(Diagnostic::error(Code::YamlTag, format!("the YAML tag `{written}` is not one Stave reads"))
-                .label(Span::new(source, at, end), "the value with this tag")
-                .help(
-                    "remove the tag: Score files are plain YAML (the core schema's `!!str`, `!!int`, … are accepted)",
-                ));
-        }
-    }
-    Ok(())
+/// A file with more than one document that has content: each workload (or platform, or
+/// provisioner list) belongs in a file of its own, and none is silently dropped.
+fn several_documents(
+    first: Spanned<RawValue>,
+    second: Spanned<RawValue>,
+    count: usize,
+    file: &SourceFile,
+    source: SourceId,
+) -> Diagnostic {
+    let first = span_of(first.referenced, file, source).start as usize;
+    let second = span_of(second.referenced, file, source).start as usize;
+    // Point at the `---` that opens the second document (the last one at a line's start before
+    // its first value), else at the value.
+    let text = &file.text[..second.min(file.text.len())];
+    let separator = text.rmatch_indices("---").map(|(i, _)| i).find(|&i| i == 0 || text[..i].ends_with('\n'));
+    let at = match separator {
+        Some(i) if i > first => Span::new(source, i, i + 3),
+        _ => Span::new(source, second, second),
+    };
+    Diagnostic::error(
+        Code::SeveralDocuments,
+        format!("`{}` holds {count} YAML documents, and Stave reads one document per file", file.name),
+    )
+    .label(at, "another document starts here")
+    .label(Span::new(source, first, first), "the first document")
+    .help(
+        "put each document in a file of its own and pass them all (`stave compile a.yaml b.yaml`); \
+         an empty document, such as a trailing `---`, is fine",
+    )
 }
 
 fn yaml_error(error: &serde_saphyr::Error, file: &SourceFile, source: SourceId) -> Diagnostic {
@@ -243,7 +246,7 @@ fn yaml_error(error: &serde_saphyr::Error, file: &SourceFile, source: SourceId) 
             Code::YamlLimit,
             "the YAML exceeds a safety limit",
             "Stave refuses YAML that nests more than 64 levels, expands more than 100,000 aliased \
-             values or holds more than 200,000 values; write the values out plainly",
+             values, holds more than 200,000 values or more than 64 documents; write the values out plainly",
         )
     } else {
         (Code::YamlSyntax, "invalid YAML", "fix the YAML syntax at the marked place")

@@ -2,8 +2,9 @@
 //!
 //! Nodes are workloads and resources (by UID), inserted in sorted order. Edges: a workload uses a
 //! resource; a resource's params use another resource's outputs; a resource links to a workload
-//! (`service-port`'s `workload` param, the community `service` type). Param edges must form no
-//! cycle. The order is topological (dependencies first, ties broken by kind then UID or name)
+//! (`service-port`'s `workload` param, the community `service` type), or to a workload the
+//! environment declares as deployed elsewhere (an external node, which nothing is emitted for).
+//! Param edges must form no cycle. The order is topological (dependencies first, ties broken by kind then UID or name)
 //! and ignores links, since two workloads may well call each other.
 
 pub mod identity;
@@ -11,7 +12,7 @@ pub mod links;
 mod render;
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -22,6 +23,7 @@ pub use render::{Format, render};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Param, Workload};
+use crate::platform::ExternalWorkload;
 use crate::source::Span;
 use crate::suggest;
 
@@ -29,6 +31,8 @@ use crate::suggest;
 pub enum Node {
     Resource(String),
     Workload(String),
+    /// A workload deployed elsewhere that a link names (`externalWorkloads`).
+    External(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +74,7 @@ impl Graph {
     pub fn resources_in_order(&self) -> impl Iterator<Item = &Resource> {
         self.order.iter().filter_map(|&i| match &self.graph[i] {
             Node::Resource(uid) => self.resources.get(uid),
-            Node::Workload(_) => None,
+            Node::Workload(_) | Node::External(_) => None,
         })
     }
 
@@ -83,7 +87,7 @@ impl Graph {
             .filter(|e| matches!(e.weight(), Edge::Param(_)))
             .filter_map(|e| match &self.graph[e.target()] {
                 Node::Resource(uid) => Some(uid.as_str()),
-                Node::Workload(_) => None,
+                Node::Workload(_) | Node::External(_) => None,
             })
             .collect();
         deps.sort_unstable();
@@ -111,13 +115,22 @@ pub fn link_target(resource: &Resource) -> Option<(String, Span)> {
     }
 }
 
-pub fn build(workloads: &[Workload]) -> Result<Graph, Diagnostics> {
+/// Builds the graph of `workloads`; a link may also name a workload of `external` (deployed
+/// elsewhere) that is not among them.
+pub fn build(workloads: &[Workload], external: &BTreeMap<String, ExternalWorkload>) -> Result<Graph, Diagnostics> {
     let mut out = Diagnostics::new();
     let (resources, local) = identity::settle(workloads, &mut out);
     let mut graph = DiGraph::new();
     let mut index = BTreeMap::new();
     let mut nodes: Vec<Node> = resources.keys().cloned().map(Node::Resource).collect();
     nodes.extend(workloads.iter().map(|w| Node::Workload(w.name.clone())));
+    // A workload being compiled wins over a declaration of the same name.
+    let linked: BTreeSet<String> = resources
+        .values()
+        .filter_map(|r| link_target(r).map(|(w, _)| w))
+        .filter(|w| external.contains_key(w) && crate::ir::find_workload(workloads, w).is_none())
+        .collect();
+    nodes.extend(linked.into_iter().map(Node::External));
     nodes.sort();
     for node in nodes {
         let i = graph.add_node(node.clone());
@@ -141,6 +154,10 @@ pub fn build(workloads: &[Workload]) -> Result<Graph, Diagnostics> {
             }
         }
         if let Some((target, span)) = link_target(resource) {
+            if let Some(&to) = index.get(&Node::External(target.clone())) {
+                graph.add_edge(from, to, Edge::Link(span));
+                continue;
+            }
             match index.get(&Node::Workload(target.clone())) {
                 Some(&to) => {
                     graph.add_edge(from, to, Edge::Link(span));
@@ -159,7 +176,7 @@ pub fn build(workloads: &[Workload]) -> Result<Graph, Diagnostics> {
                         )
                         .label(span, "no such workload")
                         .help(format!(
-                            "compile the workload files together (`stave compile a.yaml b.yaml`); the workloads here are: {}",
+                            "compile the workload files together (`stave compile a.yaml b.yaml`), or declare it under the environment's `externalWorkloads` in the platform file if it is deployed elsewhere; the workloads here are: {}",
                             names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
                         )),
                     );
@@ -188,7 +205,7 @@ fn report_cycles(graph: &DiGraph<Node, Edge>, out: &mut Diagnostics) {
             continue;
         }
         let name = |i: NodeIndex| match &params[i] {
-            Node::Resource(uid) | Node::Workload(uid) => uid.clone(),
+            Node::Resource(uid) | Node::Workload(uid) | Node::External(uid) => uid.clone(),
         };
         let members: Vec<String> = component.iter().map(|&i| format!("`{}`", name(i))).collect();
         let mut diagnostic = Diagnostic::error(

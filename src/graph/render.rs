@@ -30,6 +30,12 @@ fn view(graph: &Graph, node: &Node, provisioners: &BTreeMap<String, String>) -> 
             kind: "workload",
             json: serde_json::json!({ "id": format!("workload:{name}"), "kind": "workload", "name": name }),
         },
+        Node::External(name) => NodeView {
+            id: format!("external:{name}"),
+            label: format!("workload {name}\\n(deployed elsewhere)"),
+            kind: "external",
+            json: serde_json::json!({ "id": format!("external:{name}"), "kind": "external", "name": name }),
+        },
         Node::Resource(uid) => {
             let resource = &graph.resources[uid];
             let provisioner = provisioners.get(uid).map_or("(none)", String::as_str);
@@ -72,7 +78,11 @@ pub fn render(graph: &Graph, format: Format, provisioners: &BTreeMap<String, Str
         Format::Dot => {
             out.push_str("digraph stave {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
             for (n, (node, _)) in nodes.iter().enumerate() {
-                let shape = if node.kind == "workload" { "box" } else { "ellipse" };
+                let shape = match node.kind {
+                    "workload" => "box",
+                    "external" => "box, style=dashed",
+                    _ => "ellipse",
+                };
                 let _ = writeln!(out, "  n{n} [shape={shape}, label=\"{}\"];", node.label.replace('"', "\\\""));
             }
             for (from, to, label) in &edges {
@@ -85,7 +95,11 @@ pub fn render(graph: &Graph, format: Format, provisioners: &BTreeMap<String, Str
             out.push_str("flowchart LR\n");
             for (n, (node, _)) in nodes.iter().enumerate() {
                 let label = node.label.replace("\\n", "<br>").replace('"', "#quot;");
-                let (open, close) = if node.kind == "workload" { ("[", "]") } else { ("([", "])") };
+                let (open, close) = match node.kind {
+                    "workload" => ("[", "]"),
+                    "external" => ("[/", "/]"),
+                    _ => ("([", "])"),
+                };
                 let _ = writeln!(out, "  n{n}{open}\"{label}\"{close}");
             }
             for (from, to, label) in &edges {

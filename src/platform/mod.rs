@@ -3,11 +3,14 @@
 //! `stave.yaml` (or `--platform FILE`) declares, per environment, its target, the provisioner
 //! files it uses (searched before the built-ins), overrides applied to every workload or to named
 //! ones, values for `environment` resources, per-workload settings that Score lacks (replicas),
+//! workloads deployed elsewhere that links may name (`externalWorkloads`),
 //! and a section per target (`kubernetes:`, `terraform:`; `helm:` holds nothing yet); a top-level
 //! `helm:` section holds the chart's metadata, one chart serving every environment. It is
 //! validated against `spec/platform.schema.json`. With no platform file, an embedded default
 //! applies: one environment, `local`, target kubernetes.
 
+mod external;
+pub mod patches;
 mod settings;
 
 use std::collections::BTreeMap;
@@ -17,6 +20,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+pub use external::ExternalWorkload;
 pub use settings::{
     Allowance, Egress, HelmSettings, KubernetesSettings, ProviderRequirement, PullPolicy, RouteKind, Security,
     TerraformSettings, WorkloadKubernetes, WorkloadSettings,
@@ -60,7 +64,11 @@ struct EnvironmentInput {
     #[serde(default)]
     overrides: Vec<OverrideInput>,
     #[serde(default)]
+    patches: Vec<patches::PatchInput>,
+    #[serde(default)]
     workloads: BTreeMap<String, WorkloadInput>,
+    #[serde(default, rename = "externalWorkloads")]
+    external_workloads: BTreeMap<String, external::ExternalInput>,
     #[serde(default)]
     kubernetes: KubernetesSettings,
     #[allow(dead_code, reason = "room for the Helm target's settings; the schema admits none yet")]
@@ -103,9 +111,13 @@ pub struct Environment {
     pub provisioner_files: Vec<(PathBuf, Span)>,
     pub variables: BTreeMap<String, Json>,
     pub overrides: Vec<PlatformOverride>,
+    /// Changes to emitted objects, in order.
+    pub patches: Vec<patches::Patch>,
     pub workloads: BTreeMap<String, WorkloadSettings>,
     /// Spans of the `workloads` entries, for "not being compiled" warnings.
     pub workload_spans: BTreeMap<String, Span>,
+    /// Workloads deployed elsewhere that links may name (`externalWorkloads`).
+    pub external: BTreeMap<String, ExternalWorkload>,
     /// The environment's key in the platform file.
     pub span: Span,
     pub kubernetes: KubernetesSettings,
@@ -362,6 +374,15 @@ fn lower_environment(root: &Node, name: &str, input: EnvironmentInput, out: &mut
         .keys()
         .map(|w| (w.clone(), at(&["environments", name, "workloads", w]).and_then(|p| p.key_span).unwrap_or(span)))
         .collect();
+    let external = input
+        .external_workloads
+        .into_iter()
+        .map(|(workload, declared)| {
+            let key = at(&["environments", name, "externalWorkloads", &workload]).and_then(|p| p.key_span);
+            let external = declared.lower(&workload, key.unwrap_or(span));
+            (workload, external)
+        })
+        .collect();
     Environment {
         name: name.to_string(),
         description: input.description,
@@ -370,8 +391,10 @@ fn lower_environment(root: &Node, name: &str, input: EnvironmentInput, out: &mut
         provisioner_files,
         variables: input.variables,
         overrides,
+        patches: patches::lower(root, name, input.patches, out),
         workloads,
         workload_spans,
+        external,
         span,
         kubernetes,
         helm: HelmSettings::default(),

@@ -1,6 +1,7 @@
 //! What templates and commands see: the resource, its declaring workload, every workload (built
-//! once per compile and shared by every resource's context), the environment, the outputs of
-//! the resources the declaring workload has, and the keys generated values derive from.
+//! once per compile and shared by every resource's context; with the workloads the environment
+//! declares as deployed elsewhere), the environment, the outputs of the resources the declaring
+//! workload has, and the keys generated values derive from.
 //!
 //! `outputs` grows with the workload's resources, so templates read it through [`Siblings`], one
 //! table per workload that each provisioned resource is added to once, seen through a view that
@@ -16,8 +17,9 @@ use serde_json::{Value as Json, json};
 use super::{Inputs, Provisioned, lookup};
 use crate::graph::{Resource, link_target};
 
-/// Every workload's name, the name it is reached by, its ports and metadata: as JSON (for
-/// commands) and as a template value, built once.
+/// Every workload's name, its Service's name, the host name it is reached by (qualified by its
+/// namespace when it runs in another), its namespace, whether it is deployed elsewhere, its
+/// ports and metadata: as JSON (for commands) and as a template value, built once.
 #[derive(Debug)]
 pub(super) struct Shared {
     pub json: Json,
@@ -26,7 +28,8 @@ pub(super) struct Shared {
 
 impl Shared {
     pub fn new(inputs: &Inputs<'_>) -> Shared {
-        let workloads: serde_json::Map<String, Json> = inputs
+        let namespace = inputs.environment.kubernetes.namespace.as_deref();
+        let mut workloads: serde_json::Map<String, Json> = inputs
             .workloads
             .iter()
             .map(|w| {
@@ -40,9 +43,31 @@ impl Shared {
                     })
                     .collect();
                 let service = inputs.model.service_name(w);
-                (w.name.clone(), json!({"name": w.name, "service": service, "ports": ports, "metadata": w.metadata}))
+                let view = json!({
+                    "name": w.name, "service": service, "hostname": service, "namespace": namespace,
+                    "external": false, "ports": ports, "metadata": w.metadata,
+                });
+                (w.name.clone(), view)
             })
             .collect();
+        // Workloads deployed elsewhere, unless one of that name is being compiled.
+        for (name, external) in &inputs.environment.external {
+            workloads.entry(name.clone()).or_insert_with(|| {
+                let ports: serde_json::Map<String, Json> = external
+                    .ports
+                    .iter()
+                    .map(|(port_name, p)| {
+                        let port = json!({"name": port_name, "port": p.port, "target_port": p.target_port, "protocol": p.protocol});
+                        (port_name.clone(), port)
+                    })
+                    .collect();
+                json!({
+                    "name": name, "service": external.service, "hostname": external.hostname(namespace),
+                    "namespace": external.namespace.as_deref().or(namespace), "external": true,
+                    "ports": ports, "metadata": {"name": name},
+                })
+            });
+        }
         let json = Json::Object(workloads);
         Shared { value: minijinja::Value::from(minijinja::value::Serde(&json)), json }
     }

@@ -82,6 +82,8 @@ fn controller(spec: &mut Node, values: &mut Map<String, Json>) {
         ("affinity", json!({}), Shape::Block),
         ("serviceAccountName", json!(""), Shape::Scalar),
     ] {
+        // What the object holds (a platform patch may have set it) is the knob's default.
+        let default = pod.take(key).and_then(|n| n.literal()).unwrap_or(default);
         values.insert(key.into(), default);
         pod.set(key, expr(format!("{WORKLOAD}.{key}"), shape, Presence::UnlessEmpty));
     }

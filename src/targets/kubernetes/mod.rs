@@ -9,11 +9,13 @@
 
 mod admission;
 mod env;
+mod external;
 mod files;
 mod namespace;
 mod network;
 mod objects;
 mod output;
+pub mod patches;
 mod pod;
 mod pss;
 mod resources;
@@ -83,6 +85,9 @@ impl Backend for Kubernetes {
     }
 }
 
+/// The annotation that names the workload an object belongs to, as score-k8s writes it.
+pub const WORKLOAD_NAME: &str = "k8s.score.dev/workload-name";
+
 /// The name of the Service a workload is reached by: its own, or `k8s.score.dev/service-name`.
 pub fn service_name(workload: &Workload) -> String {
     workload.annotations.get("k8s.score.dev/service-name").cloned().unwrap_or_else(|| workload.name.clone())
@@ -132,6 +137,8 @@ pub struct Context<'a> {
     pub image_pull_policy: Option<&'static str>,
     secrets: secrets::Index<'a>,
     pub links: Links<'a>,
+    /// Workloads deployed elsewhere that links may name.
+    pub external: &'a BTreeMap<String, crate::platform::ExternalWorkload>,
 }
 
 /// Who links to whom: for each workload, the workloads that call it, and the workloads it calls
@@ -168,6 +175,7 @@ impl<'a> Links<'a> {
 fn graph_name<'g>(graph: &'g Graph, name: &str) -> &'g str {
     match graph.node(&crate::graph::Node::Workload(name.to_string())).map(|i| &graph.graph[i]) {
         Some(crate::graph::Node::Workload(stored)) => stored,
+        Some(crate::graph::Node::External(stored)) => stored,
         _ => "",
     }
 }
@@ -187,6 +195,12 @@ impl Context<'_> {
         let mut labels = self.selector(workload);
         labels.insert("app.kubernetes.io/managed-by".into(), "stave".into());
         labels
+    }
+
+    /// The annotations score-k8s puts on a workload's Services, its Deployment or StatefulSet
+    /// and its pods: `k8s.score.dev/workload-name`, so tools written for score-k8s find them.
+    pub fn annotations(&self, workload: &Workload) -> BTreeMap<String, String> {
+        BTreeMap::from([(WORKLOAD_NAME.into(), workload.name.clone())])
     }
 
     /// The labels selectors use: name and instance (never a changing value).
@@ -249,6 +263,7 @@ fn record<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Le
         image_pull_policy: environment.kubernetes.image_pull_policy.map(|p| p.name()),
         secrets,
         links: Links::build(input.graph),
+        external: &environment.external,
     };
     // Each workload is lowered on its own (in parallel), then recorded in order.
     let lowered: Vec<_> = input
@@ -273,11 +288,17 @@ fn record<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Le
             ledger.add(object, Owner::Workload { workload, part }, out);
         }
     }
+    // The platform's patches, before the Namespace is labelled for what the pods now are; then
+    // on the Namespace itself.
+    let mut matched = vec![0; environment.patches.len()];
+    ledger.patch(0, &environment.patches, input.graph, &mut matched, out);
     if options.generate_namespace {
         match &namespace {
             Some(name) => {
                 let object = namespace::namespace(name, environment, ledger.objects(), out);
+                let start = ledger.len();
                 ledger.add(object, Owner::Environment { name: &environment.name, span: environment.span }, out);
+                ledger.patch(start, &environment.patches, input.graph, &mut matched, out);
             }
             None => out.push(
                 Diagnostic::error(
@@ -292,5 +313,6 @@ fn record<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Le
             ),
         }
     }
+    patches::warn_unmatched(&environment.patches, &matched, out);
     ledger
 }

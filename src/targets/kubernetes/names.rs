@@ -10,7 +10,7 @@ enum Rule {
     Rfc1035Label,
     /// Lowercase letters, digits and `-`, starting and ending alphanumeric, at most `max`.
     Label { max: usize },
-    /// Labels joined by dots, at most 253.
+    /// Labels joined by dots, at most 253 in all (the API server limits no label to 63 here).
     Subdomain,
     /// Anything but `/` and `%`, and not `.` or `..`.
     PathSegment,
@@ -62,7 +62,7 @@ pub fn check(kind: &str, name: &str) -> Result<(), String> {
         Rule::Subdomain => {
             if length > 253 {
                 Err(format!("a {kind} name is at most 253 characters, and this one has {length}"))
-            } else if !name.split('.').all(|part| is_label(part, 63)) {
+            } else if !name.split('.').all(|part| is_label(part, 253)) {
                 Err(format!(
                     "a {kind} name is lowercase letters, digits, `-` and `.`, each dot-separated part starting and ending with a letter or digit"
                 ))

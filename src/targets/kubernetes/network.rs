@@ -1,8 +1,9 @@
 //! A NetworkPolicy per workload that allows exactly what the graph knows: ingress from the
 //! workloads that link to it and (on the routed port) from the route's gateway; egress to DNS, to
-//! the workloads it links to, and to its resources (their pods, when they run in the cluster, or
-//! their port anywhere, when they do not), plus the egress the platform file and the resources'
-//! provisioners allow. A variable that names an outside address nothing allows is a warning.
+//! the workloads it links to (for one deployed elsewhere, its namespace's pods), and to its
+//! resources (their pods, when they run in the cluster, or their port anywhere, when they do
+//! not), plus the egress the platform file and the resources' provisioners allow. A variable
+//! that names an outside address nothing allows is a warning.
 
 use std::collections::BTreeMap;
 
@@ -140,6 +141,8 @@ pub fn policy(cx: &Context<'_>, workload: &Workload, settings: &Settings, out: &
                 to: Some(vec![pods(cx.selector(callee))]),
                 ports: Some(target_ports(callee, port.as_deref())),
             });
+        } else if let Some(external) = cx.external.get(callee) {
+            egress.push(super::external::egress(external, port.as_deref(), cx.namespace.as_deref()));
         }
     }
     for caller in cx.links.callers.get(workload.name.as_str()).into_iter().flatten() {

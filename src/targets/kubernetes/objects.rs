@@ -87,6 +87,8 @@ impl Owner<'_> {
 pub struct Lowered {
     pub object: Json,
     pub owner: OwnerRef,
+    /// The environment's patches that changed it, in order.
+    pub patched_by: Vec<String>,
 }
 
 impl Owner<'_> {
@@ -143,22 +145,60 @@ pub struct Ledger<'a> {
     objects: Vec<Cow<'a, Json>>,
     owners: Vec<Owner<'a>>,
     index: BTreeMap<Identity, usize>,
+    /// The patches that changed each object, by its index.
+    patched_by: BTreeMap<usize, Vec<String>>,
 }
 
 impl<'a> Ledger<'a> {
     pub fn new(namespace: Option<&'a str>, allow: &'a BTreeMap<String, Allowance>) -> Self {
-        Ledger { namespace, allow, objects: Vec::new(), owners: Vec::new(), index: BTreeMap::new() }
+        Ledger {
+            namespace,
+            allow,
+            objects: Vec::new(),
+            owners: Vec::new(),
+            index: BTreeMap::new(),
+            patched_by: BTreeMap::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    /// Applies the environment's patches to the objects from index `start` on (identities do
+    /// not change, so the index stays right), counting each patch's matches in `matched`.
+    pub fn patch(
+        &mut self,
+        start: usize,
+        patches: &[crate::platform::patches::Patch],
+        graph: &crate::graph::Graph,
+        matched: &mut [usize],
+        out: &mut Diagnostics,
+    ) {
+        for index in start..self.objects.len() {
+            let owner = self.owners[index].to_ref();
+            let applied = super::patches::apply(&mut self.objects[index], &owner, patches, graph, matched, out);
+            if !applied.is_empty() {
+                self.patched_by.entry(index).or_default().extend(applied);
+            }
+        }
     }
 
     pub fn objects(&self) -> impl Iterator<Item = &Json> {
         self.objects.iter().map(|o| &**o)
     }
 
-    pub fn into_lowered(self) -> Vec<Lowered> {
+    pub fn into_lowered(mut self) -> Vec<Lowered> {
+        let owners = self.owners;
         self.objects
             .into_iter()
-            .zip(self.owners)
-            .map(|(object, owner)| Lowered { object: object.into_owned(), owner: owner.to_ref() })
+            .zip(owners)
+            .enumerate()
+            .map(|(index, (object, owner))| Lowered {
+                object: object.into_owned(),
+                owner: owner.to_ref(),
+                patched_by: self.patched_by.remove(&index).unwrap_or_default(),
+            })
             .collect()
     }
 

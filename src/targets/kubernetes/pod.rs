@@ -231,6 +231,7 @@ pub fn pod(cx: &Context<'_>, workload: &Workload, settings: &Settings, stateful:
         .iter()
         .filter(|(k, _)| !k.starts_with("k8s.score.dev/") && !k.starts_with("stave.dev/"))
         .map(|(k, v)| (k.clone(), v.clone()))
+        .chain(cx.annotations(workload))
         .collect();
     // subPath mounts never refresh: a hash of the files' content in the pod template makes a
     // changed file roll the pods out. (Generated values count as what they are, not as values.)

@@ -43,6 +43,7 @@ pub fn objects(
         name: Some(name.to_string()),
         namespace: cx.namespace.clone(),
         labels: Some(cx.labels(workload)),
+        annotations: Some(cx.annotations(workload)),
         ..Default::default()
     };
     let mut objects: Vec<(Json, Part)> = Vec::new();

@@ -3,17 +3,24 @@
 //! its input; the others panic with the problems. A validator that cannot be installed always panics
 //! with the reason, even in `try_*`, so a missing tool never passes or counts as a rejection.
 
+pub mod backstage;
 pub mod helm;
 pub mod install;
+pub mod precommit;
+pub mod sarif;
 pub mod terraform;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 #[allow(unused_imports, reason = "each test crate uses a different subset")]
+pub use backstage::{backstage_validate, try_backstage_validate};
+#[allow(unused_imports, reason = "each test crate uses a different subset")]
 pub use helm::{
     helm, helm_lint_strict, helm_template, try_helm_lint_strict, try_helm_lint_strict_with, try_helm_template,
 };
+#[allow(unused_imports, reason = "each test crate uses a different subset")]
+pub use sarif::try_sarif_validate;
 #[allow(unused_imports, reason = "each test crate uses a different subset")]
 pub use terraform::{
     terraform, terraform_fmt_check, terraform_schema_check, terraform_schemas, try_terraform_fmt_check,

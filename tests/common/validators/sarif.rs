@@ -1,0 +1,91 @@
+//! SARIF 2.1.0 validation: Microsoft's SARIF multitool 5.7.0 (`Sarif.Multitool validate`, from the
+//! npm package `@microsoft/sarif-multitool-linux`) and the SARIF 2.1.0 JSON schema that package
+//! ships, both cached under `target/validators/sarif-multitool-5.7.0/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::install;
+
+const PACKAGE: &str = "@microsoft/sarif-multitool-linux@5.7.0";
+const MEMBERS: [&str; 2] = ["package/Sarif.Multitool", "package/sarif-2.1.0.json"];
+
+/// The install directory, holding `Sarif.Multitool` and `sarif-2.1.0.json`.
+fn dir() -> PathBuf {
+    let key = format!("npm pack {PACKAGE}; tar x {}", MEMBERS.join(" "));
+    install::cached("sarif-multitool-5.7.0", &key, |dir| {
+        install::run(
+            Command::new("npm")
+                .args(["pack", "--silent", PACKAGE, "--pack-destination"])
+                .arg(dir)
+                .current_dir(dir)
+                .env("npm_config_update_notifier", "false")
+                .env("npm_config_fund", "false")
+                .env("npm_config_audit", "false"),
+        )?;
+        let tarball = std::fs::read_dir(dir)
+            .map_err(|e| e.to_string())?
+            .flatten()
+            .map(|entry| entry.path())
+            .find(|path| path.extension().is_some_and(|ext| ext == "tgz"))
+            .ok_or_else(|| format!("npm pack {PACKAGE} left no .tgz in {}", dir.display()))?;
+        install::run(Command::new("tar").arg("xzf").arg(&tarball).arg("-C").arg(dir).args(MEMBERS))?;
+        std::fs::remove_file(&tarball).map_err(|e| e.to_string())?;
+        for member in MEMBERS {
+            let name = member.trim_start_matches("package/");
+            std::fs::rename(dir.join(member), dir.join(name)).map_err(|e| e.to_string())?;
+        }
+        std::fs::remove_dir(dir.join("package")).map_err(|e| e.to_string())?;
+        let tool = dir.join("Sarif.Multitool");
+        let mut permissions = std::fs::metadata(&tool).map_err(|e| e.to_string())?.permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+        std::fs::set_permissions(&tool, permissions).map_err(|e| e.to_string())?;
+        install::run(multitool_command(dir).arg("--version")).map(drop)
+    })
+}
+
+fn multitool_command(dir: &Path) -> Command {
+    let mut command = Command::new(dir.join("Sarif.Multitool"));
+    // No ICU on a bare machine; the tool needs no culture data.
+    command.env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1").env("DOTNET_CLI_TELEMETRY_OPTOUT", "1");
+    command
+}
+
+/// The SARIF 2.1.0 JSON schema (draft 2020-12) as the multitool package ships it.
+pub fn sarif_schema() -> serde_json::Value {
+    let path = dir().join("sarif-2.1.0.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("the SARIF schema is JSON")
+}
+
+/// Validates SARIF logs against the schema, then with `Sarif.Multitool validate` (its rules of
+/// what a SARIF log should hold); `Err` lists every problem of either.
+pub fn try_sarif_validate(files: &[PathBuf]) -> Result<String, String> {
+    let validator = jsonschema::validator_for(&sarif_schema()).expect("the SARIF schema compiles");
+    let mut problems = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+        let log: serde_json::Value = match serde_json::from_str(&text) {
+            Ok(log) => log,
+            Err(error) => {
+                problems.push(format!("{}: not JSON: {error}", file.display()));
+                continue;
+            }
+        };
+        for error in validator.iter_errors(&log) {
+            problems.push(format!("{}: {} at {}", file.display(), error, error.instance_path().as_str()));
+        }
+    }
+    let output = multitool_command(&dir())
+        .arg("validate")
+        .args(files)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run Sarif.Multitool: {e}"));
+    let text = install::text(&output);
+    // The tool reports `error SARIFnnnn` lines for rule violations; warnings and notes are advice.
+    problems.extend(text.lines().filter(|l| l.contains(": error ")).map(String::from));
+    if !output.status.success() {
+        problems.push(format!("Sarif.Multitool validate exited with {}:\n{text}", output.status));
+    }
+    if problems.is_empty() { Ok(text) } else { Err(problems.join("\n")) }
+}
