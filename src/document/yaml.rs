@@ -9,6 +9,7 @@
 //! error at its start (`stave::yaml::several-documents`), never silently dropped.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use indexmap::IndexMap;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -165,9 +166,24 @@ fn options() -> serde_saphyr::Options {
 }
 
 /// The stack for parsing: deserialization recurses once per nesting level (up to the 64-level
-/// budget), so it runs on a thread of its own whose stack is known to be enough in any build
-/// profile, whatever the caller's thread has.
+/// budget), so it runs on threads whose stack is known to be enough in any build profile,
+/// whatever the caller's thread has.
 const PARSER_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// The parser's threads, started once and reused for every file (a thread per file cost a
+/// fresh stack and allocator heap each: half the time of checking a thousand files).
+fn parser_threads() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(rayon::current_num_threads())
+            .thread_name(|_| "stave-yaml".into())
+            .stack_size(PARSER_STACK_BYTES)
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
 
 /// Parses a file's one YAML document into a node tree (empty documents skipped; a file with
 /// none is `null`).
@@ -183,22 +199,16 @@ pub fn parse(file: &SourceFile, source: SourceId) -> Result<Node, Diagnostic> {
         }
         Ok(first.into_node(file, source))
     };
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("stave-yaml".into())
-            .stack_size(PARSER_STACK_BYTES)
-            .spawn_scoped(scope, parse)
-            .map_err(|e| {
-                Diagnostic::error(Code::YamlLimit, format!("cannot start the YAML parser: {e}"))
-                    .label(Span::new(source, 0, 0), "while reading this file")
-            })?
-            .join()
-            .unwrap_or_else(|_| {
-                Err(Diagnostic::error(Code::YamlSyntax, "the YAML parser failed on this file")
-                    .label(Span::new(source, 0, 0), "while reading this file")
-                    .help("this is a bug in Stave; please report it with the file"))
-            })
-    })
+    let crashed = || {
+        Err(Diagnostic::error(Code::YamlSyntax, "the YAML parser failed on this file")
+            .label(Span::new(source, 0, 0), "while reading this file")
+            .help("this is a bug in Stave; please report it with the file"))
+    };
+    let Some(pool) = parser_threads() else {
+        return Err(Diagnostic::error(Code::YamlLimit, "cannot start the YAML parser's threads")
+            .label(Span::new(source, 0, 0), "while reading this file"));
+    };
+    pool.install(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse))).unwrap_or_else(|_| crashed())
 }
 
 /// A file with more than one document that has content: each workload (or platform, or

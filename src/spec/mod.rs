@@ -120,14 +120,34 @@ pub fn read(inputs: &[Input], options: &LoadOptions, sources: &mut Sources) -> (
     (Read { files, overrides }, out)
 }
 
-/// Lowers what [`read`] read, with `options`' platform overrides.
+/// How many files are decoded at once before they are lowered: enough to keep every core busy,
+/// few enough that the decoded trees waiting to be lowered stay small.
+const DECODE_BATCH: usize = 64;
+
+/// Lowers what [`read`] read, with `options`' platform overrides. Each file is parsed,
+/// overridden, validated and decoded on its own, in parallel, a batch at a time; lowering (which
+/// reads the files that workloads name as sources, under one budget) follows in input order.
 pub fn lower_read(read: &Read, options: &LoadOptions, sources: &mut Sources) -> Loaded {
+    use rayon::prelude::*;
     let mut loaded = Loaded::default();
     let mut budget = sources::TOTAL_SOURCE_BYTES;
-    for &id in &read.files {
-        let overrides = read.overrides.as_ref();
-        if let Some(workload) = load_one(id, overrides, options, sources, &mut loaded.diagnostics, &mut budget) {
-            loaded.workloads.push(workload);
+    let overrides = read.overrides.as_ref();
+    for batch in read.files.chunks(DECODE_BATCH) {
+        let shared: &Sources = sources;
+        let decoded: Vec<_> = batch
+            .par_iter()
+            .map(|&id| {
+                let mut out = Diagnostics::new();
+                let decoded = decode_one(id, overrides, options, shared, &mut out);
+                (id, decoded, out)
+            })
+            .collect();
+        for (id, decoded, diagnostics) in decoded {
+            loaded.diagnostics.extend(diagnostics);
+            if let Some((root, input)) = decoded {
+                let out = &mut loaded.diagnostics;
+                loaded.workloads.push(lower::lower(input, &root, id, sources, options, out, &mut budget));
+            }
         }
     }
     check_unique_names(&loaded.workloads, &mut loaded.diagnostics);
@@ -179,14 +199,15 @@ fn read_source(input: &Input, sources: &mut Sources, out: &mut Diagnostics) -> O
     read::decode(bytes, &name, &base_dir, sources).map_err(|d| out.push(d)).ok()
 }
 
-fn load_one(
+/// One file parsed, with its overrides applied, upgraded, validated and decoded into the input
+/// types; `None` (with the reasons in `out`) when it cannot be lowered.
+fn decode_one(
     id: SourceId,
     overrides: Option<&Overrides>,
     options: &LoadOptions,
-    sources: &mut Sources,
+    sources: &Sources,
     out: &mut Diagnostics,
-    budget: &mut u64,
-) -> Option<Workload> {
+) -> Option<(yaml::Node, input::WorkloadInput)> {
     let file = sources.get(id);
     let mut root = match yaml::parse(file, id) {
         Ok(root) => root,
@@ -260,7 +281,7 @@ fn load_one(
             return None;
         }
     };
-    Some(lower::lower(input, &root, id, sources, options, out, budget))
+    Some((root, input))
 }
 
 fn check_unique_names(workloads: &[Workload], out: &mut Diagnostics) {
