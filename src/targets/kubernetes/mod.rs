@@ -10,6 +10,7 @@
 mod admission;
 mod env;
 mod external;
+mod fast_yaml;
 mod files;
 mod namespace;
 mod network;

@@ -39,7 +39,7 @@ pub fn files(objects: &[Cow<'_, Json>], generated: &Generated, prefix: &str, out
         .map(|object| {
             // A Secret's manifest holds its values: readable by its owner only.
             let secret = object.get("kind").and_then(Json::as_str) == Some("Secret");
-            (serde_saphyr::to_string(&Lowering { value: object, generated }), secret)
+            (yaml(object, generated), secret)
         })
         .collect();
     let mut files = Vec::with_capacity(names.len());
@@ -53,6 +53,19 @@ pub fn files(objects: &[Cow<'_, Json>], generated: &Generated, prefix: &str, out
         }
     }
     files
+}
+
+/// The YAML of one object: the fast writer's where it can, else serde-saphyr's (debug builds
+/// check that the two agree wherever the fast writer writes).
+fn yaml(object: &Json, generated: &Generated) -> Result<String, serde_saphyr::ser::Error> {
+    let lowering = Lowering { value: object, generated };
+    let Some(text) = super::fast_yaml::write(object, generated) else { return serde_saphyr::to_string(&lowering) };
+    #[cfg(debug_assertions)]
+    {
+        let expected = serde_saphyr::to_string(&lowering);
+        assert_eq!(Some(text.as_str()), expected.as_deref().ok(), "the fast YAML writer differs from serde-saphyr");
+    }
+    Ok(text)
 }
 
 /// A JSON value serialized as `serde_json` serializes it, with every generated-value marker in

@@ -1,0 +1,162 @@
+//! A fast writer for emitted objects: byte for byte what serde-saphyr writes for them. It writes
+//! block mappings and sequences (a sequence's items at its key's indentation), `{}` and `[]`,
+//! integers, and strings plain when they are unambiguous words; any other string is written as
+//! serde-saphyr writes it alone, which for a one-line result is what it writes in place. An object
+//! with anything else (a string serde-saphyr folds or writes as a block, a key that is not a plain
+//! word, a float, a sequence in a sequence) gives `None`, and the caller serializes it with
+//! serde-saphyr. Debug builds check every object written here against serde-saphyr.
+
+use serde_json::{Map, Value as Json};
+
+use crate::provision::generated::{self, Generated};
+
+/// The YAML of `object` (a mapping), generated values written in; `None` when it needs
+/// serde-saphyr.
+pub fn write(object: &Json, generated: &Generated) -> Option<String> {
+    let Json::Object(map) = object else { return None };
+    if map.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(1024);
+    Writer { out: &mut out, generated }.entries(map, 0, false)?;
+    Some(out)
+}
+
+struct Writer<'a> {
+    out: &'a mut String,
+    generated: &'a Generated,
+}
+
+impl Writer<'_> {
+    fn indent(&mut self, indent: usize) {
+        self.out.extend(std::iter::repeat_n(' ', indent));
+    }
+
+    /// A mapping's entries at `indent`; with `inline`, the first starts where the cursor is (after
+    /// a sequence's `- `).
+    fn entries(&mut self, map: &Map<String, Json>, indent: usize, inline: bool) -> Option<()> {
+        for (i, (key, value)) in map.iter().enumerate() {
+            if !plain_word(key) {
+                return None;
+            }
+            if i > 0 || !inline {
+                self.indent(indent);
+            }
+            self.out.push_str(key);
+            self.out.push(':');
+            match value {
+                Json::Object(inner) if inner.is_empty() => self.out.push_str(" {}\n"),
+                Json::Object(inner) => {
+                    self.out.push('\n');
+                    self.entries(inner, indent + 2, false)?;
+                }
+                Json::Array(items) if items.is_empty() => self.out.push_str(" []\n"),
+                Json::Array(items) => {
+                    self.out.push('\n');
+                    self.items(items, indent)?;
+                }
+                scalar => {
+                    self.out.push(' ');
+                    self.scalar(scalar)?;
+                    self.out.push('\n');
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// A sequence's items at `indent`.
+    fn items(&mut self, items: &[Json], indent: usize) -> Option<()> {
+        for item in items {
+            self.indent(indent);
+            self.out.push_str("- ");
+            match item {
+                Json::Object(inner) if inner.is_empty() => self.out.push_str("{}\n"),
+                Json::Object(inner) => self.entries(inner, indent + 2, true)?,
+                Json::Array(_) => return None,
+                scalar => {
+                    self.scalar(scalar)?;
+                    self.out.push('\n');
+                }
+            }
+        }
+        Some(())
+    }
+
+    fn scalar(&mut self, value: &Json) -> Option<()> {
+        match value {
+            Json::Null => self.out.push_str("null"),
+            Json::Bool(true) => self.out.push_str("true"),
+            Json::Bool(false) => self.out.push_str("false"),
+            Json::Number(number) if number.is_i64() || number.is_u64() => self.out.push_str(&number.to_string()),
+            Json::String(text) if generated::has_marker(text) => {
+                let mut value = Json::String(text.clone());
+                self.generated.substitute(&mut value);
+                let Json::String(text) = value else { return None };
+                self.string(&text)?;
+            }
+            Json::String(text) => self.string(text)?,
+            _ => return None,
+        }
+        Some(())
+    }
+
+    fn string(&mut self, text: &str) -> Option<()> {
+        if plain_word(text) {
+            self.out.push_str(text);
+            return Some(());
+        }
+        let alone = serde_saphyr::to_string(&text).ok()?;
+        let line = alone.strip_suffix('\n')?;
+        if line.contains('\n') || line.starts_with(['>', '|']) {
+            return None;
+        }
+        self.out.push_str(line);
+        Some(())
+    }
+}
+
+/// A word YAML reads as this very string and serde-saphyr writes plain: a letter, then letters,
+/// digits, `-`, `_`, `.` and `/`, short enough never to be folded, and none of the words YAML
+/// 1.1 or 1.2 reads as a boolean, null or number.
+fn plain_word(text: &str) -> bool {
+    const WORDS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null", "inf", "nan", "infinity"];
+    let bytes = text.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() < 64
+        && bytes[0].is_ascii_alphabetic()
+        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
+        && !WORDS.iter().any(|w| w.eq_ignore_ascii_case(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_what_serde_saphyr_writes() {
+        let object = serde_json::json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "db-1", "labels": {"app.kubernetes.io/name": "db", "tier": "yes"}, "annotations": {}},
+            "spec": {"ports": [{"name": "pg", "port": 5432, "targetPort": "pg"}], "selector": {"a": "512Mi"},
+                     "list": [], "strings": ["1", "with: colon", "ghcr.io/x/app:1.0", "", "#x", "-x", "2024-01-01"],
+                     "maps": [{}, {"b": {"c": [{"d": null}]}, "e": true}], "count": -3}
+        });
+        let written = write(&object, &Generated::default());
+        assert_eq!(written.as_deref(), Some(serde_saphyr::to_string(&object).unwrap().as_str()));
+    }
+
+    #[test]
+    fn leaves_the_rest_to_serde_saphyr() {
+        for object in [
+            serde_json::json!({"data": {"file": "two\nlines"}}),
+            serde_json::json!({"a": "x".repeat(90)}),
+            serde_json::json!({"y": 1}),
+            serde_json::json!({"a": 1.5}),
+            serde_json::json!({"a": [[1]]}),
+            serde_json::json!({"1a": 1}),
+        ] {
+            assert_eq!(write(&object, &Generated::default()), None, "{object}");
+        }
+    }
+}
