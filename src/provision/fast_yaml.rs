@@ -155,6 +155,12 @@ impl<'a> Reader<'a> {
 
 /// A value on one line: JSON, `true`, `false`, `null`, an integer, or a plain word.
 fn scalar(text: &str) -> Option<Json> {
+    // A JSON string with nothing to unescape is its inner text (what most `tojson` writes).
+    if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"'))
+        && inner.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
+    {
+        return Some(Json::String(inner.to_string()));
+    }
     if text.starts_with(['"', '{', '[']) {
         let mut deserializer = serde_json::Deserializer::from_str(text);
         if let Ok(Strict(value)) = Strict::deserialize(&mut deserializer)

@@ -1,10 +1,10 @@
 //! A fast writer for emitted objects: byte for byte what serde-saphyr writes for them. It writes
 //! block mappings and sequences (a sequence's items at its key's indentation), `{}` and `[]`,
 //! integers, and strings plain when they are unambiguous words; any other string is written as
-//! serde-saphyr writes it alone, which for a one-line result is what it writes in place. An object
-//! with anything else (a string serde-saphyr folds or writes as a block, a key that is not a plain
-//! word, a float, a sequence in a sequence) gives `None`, and the caller serializes it with
-//! serde-saphyr. Debug builds check every object written here against serde-saphyr.
+//! serde-saphyr writes it alone (a block scalar's lines moved to their place). An object with
+//! anything else (a key that is not a plain word, a float, a sequence in a sequence) gives
+//! `None`, and the caller serializes it with serde-saphyr. Debug builds check every object written
+//! here against serde-saphyr.
 
 use serde_json::{Map, Value as Json};
 
@@ -57,7 +57,7 @@ impl Writer<'_> {
                 }
                 scalar => {
                     self.out.push(' ');
-                    self.scalar(scalar)?;
+                    self.scalar(scalar, indent + 2)?;
                     self.out.push('\n');
                 }
             }
@@ -75,7 +75,7 @@ impl Writer<'_> {
                 Json::Object(inner) => self.entries(inner, indent + 2, true)?,
                 Json::Array(_) => return None,
                 scalar => {
-                    self.scalar(scalar)?;
+                    self.scalar(scalar, indent + 2)?;
                     self.out.push('\n');
                 }
             }
@@ -83,7 +83,8 @@ impl Writer<'_> {
         Some(())
     }
 
-    fn scalar(&mut self, value: &Json) -> Option<()> {
+    /// A scalar where the cursor is; a block scalar's lines at `block_indent`.
+    fn scalar(&mut self, value: &Json, block_indent: usize) -> Option<()> {
         match value {
             Json::Null => self.out.push_str("null"),
             Json::Bool(true) => self.out.push_str("true"),
@@ -93,25 +94,36 @@ impl Writer<'_> {
                 let mut value = Json::String(text.clone());
                 self.generated.substitute(&mut value);
                 let Json::String(text) = value else { return None };
-                self.string(&text)?;
+                self.string(&text, block_indent)?;
             }
-            Json::String(text) => self.string(text)?,
+            Json::String(text) => self.string(text, block_indent)?,
             _ => return None,
         }
         Some(())
     }
 
-    fn string(&mut self, text: &str) -> Option<()> {
+    /// A string as serde-saphyr writes it alone: one line as it is; a block scalar (`|`, `|-`,
+    /// `>-`, …) with its lines moved from serde-saphyr's two spaces to `block_indent` (empty lines
+    /// stay empty), which is what serde-saphyr writes in place.
+    fn string(&mut self, text: &str, block_indent: usize) -> Option<()> {
         if plain_word(text) {
             self.out.push_str(text);
             return Some(());
         }
         let alone = serde_saphyr::to_string(&text).ok()?;
-        let line = alone.strip_suffix('\n')?;
-        if line.contains('\n') || line.starts_with(['>', '|']) {
-            return None;
+        let mut lines = alone.strip_suffix('\n')?.split('\n');
+        let first = lines.next()?;
+        self.out.push_str(first);
+        if !first.starts_with(['>', '|']) {
+            return lines.next().is_none().then_some(());
         }
-        self.out.push_str(line);
+        for line in lines {
+            self.out.push('\n');
+            if !line.is_empty() {
+                self.indent(block_indent);
+                self.out.push_str(line.strip_prefix("  ")?);
+            }
+        }
         Some(())
     }
 }
@@ -140,7 +152,8 @@ mod tests {
             "metadata": {"name": "db-1", "labels": {"app.kubernetes.io/name": "db", "tier": "yes"}, "annotations": {}},
             "spec": {"ports": [{"name": "pg", "port": 5432, "targetPort": "pg"}], "selector": {"a": "512Mi"},
                      "list": [], "strings": ["1", "with: colon", "ghcr.io/x/app:1.0", "", "#x", "-x", "2024-01-01"],
-                     "maps": [{}, {"b": {"c": [{"d": null}]}, "e": true}], "count": -3}
+                     "maps": [{}, {"b": {"c": [{"d": null}]}, "e": true}], "count": -3,
+                     "blocks": ["a\nb\n", "a\nb", "a\n\n  b\n", "  a\nb\n", "a\nb\n\n", "x".repeat(90), {"f": "a\nb"}]}
         });
         let written = write(&object, &Generated::default());
         assert_eq!(written.as_deref(), Some(serde_saphyr::to_string(&object).unwrap().as_str()));
@@ -149,8 +162,6 @@ mod tests {
     #[test]
     fn leaves_the_rest_to_serde_saphyr() {
         for object in [
-            serde_json::json!({"data": {"file": "two\nlines"}}),
-            serde_json::json!({"a": "x".repeat(90)}),
             serde_json::json!({"y": 1}),
             serde_json::json!({"a": 1.5}),
             serde_json::json!({"a": [[1]]}),
