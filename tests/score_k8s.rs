@@ -15,29 +15,11 @@ mod common;
 #[path = "score_k8s/compare.rs"]
 mod compare;
 
-use std::path::PathBuf;
-
 use common::{root, stave, transcript};
 use compare::{Difference, RULES, diff, normalise};
 use serde_json::Value as Json;
 
 const MASSIVE: &str = "score-k8s/internal/convert/workloads_test.go/TestMassive/EXPECTED.yaml";
-
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("STAVE_SCORE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/score-corpus"));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the Score corpus is missing at {} (set STAVE_SCORE_CORPUS)",
-        dir.display()
-    );
-    eprintln!("NOTE: the Score corpus is not at {}; the TestMassive comparison did not run", dir.display());
-    None
-}
 
 /// The workload the header comment transcribes, made valid Score where the Go struct is not:
 /// `base64("…")` is written out, and the `httpGet` probe gets the `path` Score requires (the Go
@@ -104,7 +86,7 @@ fn compile(workload: &str, outputs: &[(String, String)]) -> Vec<Json> {
 
 #[test]
 fn test_massive_matches_score_k8s_but_for_documented_differences() {
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = common::corpus_dir() else { return };
     let expected_text = std::fs::read_to_string(corpus.join(MASSIVE)).expect("TestMassive's expected output");
     let (workload, outputs) = massive_input(&expected_text);
     let expected = normalise(&documents(&expected_text));

