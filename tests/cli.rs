@@ -285,15 +285,7 @@ fn output_file_with_a_secret_is_private() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("workload.yaml"), format!("{HELLO}resources:\n  db: {{type: postgres}}\n")).unwrap();
-    let shell = format!("umask 000 && exec {} compile -o manifests.yaml", env!("CARGO_BIN_EXE_stave"));
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(&shell)
-        .current_dir(dir.path())
-        .env("STAVE_SEED", "s")
-        .status()
-        .unwrap();
-    assert!(status.success());
+    assert!(common::compile_with_open_umask(dir.path(), "-o manifests.yaml"));
     let mode = std::fs::metadata(dir.path().join("manifests.yaml")).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     std::fs::write(dir.path().join("workload.yaml"), HELLO).unwrap();

@@ -163,15 +163,7 @@ fn output_directories_lose_nothing() {
         .collect();
     assert_eq!(joined, one.stdout);
     // Secret manifests are readable by their owner only, even with umask 000.
-    let shell = format!("umask 000 && exec {} compile -o open/", env!("CARGO_BIN_EXE_stave"));
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(&shell)
-        .current_dir(dir.path())
-        .env("STAVE_SEED", "s")
-        .status()
-        .unwrap();
-    assert!(status.success());
+    assert!(common::compile_with_open_umask(dir.path(), "-o open/"));
     for name in visible(&dir.path().join("open")) {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(dir.path().join("open").join(&name)).unwrap().permissions().mode() & 0o777;

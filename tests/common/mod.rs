@@ -79,6 +79,14 @@ pub fn stave(cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     stave_with_env(cwd, args, stdin, &[("STAVE_SEED", Some(FIXTURE_SEED))])
 }
 
+/// Runs `stave compile ARGS` in `cwd` under `umask 000` (so only Stave decides who may read what
+/// it writes); whether it succeeded.
+pub fn compile_with_open_umask(cwd: &Path, args: &str) -> bool {
+    let shell = format!("umask 000 && exec {} compile {args}", env!("CARGO_BIN_EXE_stave"));
+    let status = Command::new("sh").arg("-c").arg(&shell).current_dir(cwd).env("STAVE_SEED", "s").status();
+    status.expect("run stave").success()
+}
+
 /// Runs `stave` with environment variables set (`Some`) or removed (`None`).
 pub fn stave_with_env(cwd: &Path, args: &[&str], stdin: Option<&[u8]>, vars: &[(&str, Option<&str>)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_stave"));
