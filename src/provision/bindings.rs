@@ -62,31 +62,42 @@ pub fn references(workload: &Workload) -> impl Iterator<Item = &ResourceRef> {
 }
 
 pub(super) fn bind(inputs: &Inputs<'_>, provisioned: &Provisioned, out: &mut Diagnostics) -> Bindings {
-    let mut bindings = Bindings::default();
-    for workload in inputs.workloads {
-        let mut bound = BTreeMap::new();
-        for reference in references(workload) {
-            let key = (reference.resource.clone(), reference.path.clone());
-            if bound.contains_key(&key) {
-                continue;
-            }
-            // An undeclared resource was reported by the front end.
-            let Some((provided, uid)) = lookup(inputs, provisioned, &workload.name, &reference.resource) else {
-                continue;
-            };
-            match walk(&provided.outputs, &reference.path) {
-                Ok(walked) => {
-                    let output = match walked {
-                        Walked::Output(output) => output.clone(),
-                        Walked::Json(json) => Output::Value(json),
-                        Walked::All(all) => Output::Map(all.clone()),
-                    };
-                    bound.insert(key, output);
+    use rayon::prelude::*;
+    // Each workload's on its own (in parallel); the diagnostics in workload order.
+    let bound: Vec<_> = inputs
+        .workloads
+        .par_iter()
+        .map(|workload| {
+            let mut found = Diagnostics::new();
+            let mut bound = BTreeMap::new();
+            for reference in references(workload) {
+                let key = (reference.resource.clone(), reference.path.clone());
+                if bound.contains_key(&key) {
+                    continue;
                 }
-                Err((depth, keys)) => out.push(missing_output(reference, &uid, depth, &keys, inputs.environment)),
+                // An undeclared resource was reported by the front end.
+                let Some((provided, uid)) = lookup(inputs, provisioned, &workload.name, &reference.resource) else {
+                    continue;
+                };
+                match walk(&provided.outputs, &reference.path) {
+                    Ok(walked) => {
+                        let output = match walked {
+                            Walked::Output(output) => output.clone(),
+                            Walked::Json(json) => Output::Value(json),
+                            Walked::All(all) => Output::Map(all.clone()),
+                        };
+                        bound.insert(key, output);
+                    }
+                    Err((depth, keys)) => found.push(missing_output(reference, &uid, depth, &keys, inputs.environment)),
+                }
             }
-        }
-        bindings.by_workload.insert(workload.name.clone(), bound);
+            (workload.name.clone(), bound, found)
+        })
+        .collect();
+    let mut bindings = Bindings::default();
+    for (name, bound, found) in bound {
+        out.extend(found);
+        bindings.by_workload.insert(name, bound);
     }
     bindings
 }

@@ -132,12 +132,16 @@ pub struct Generated {
 
 impl Generated {
     pub fn derive(keys: impl IntoIterator<Item = GeneratedKey>, seed: &Seed) -> Generated {
+        use rayon::prelude::*;
+        let keys: Vec<GeneratedKey> = keys.into_iter().collect();
         let values = keys
-            .into_iter()
+            .into_par_iter()
             .map(|key| {
                 let value = derive(&seed.key(&key.scope), &key.purpose, key.length);
                 (key, value)
             })
+            .collect::<Vec<_>>()
+            .into_iter()
             .collect();
         Generated { values }
     }

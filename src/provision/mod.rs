@@ -13,6 +13,7 @@ pub mod command;
 mod context;
 mod fast_yaml;
 pub mod generated;
+mod levels;
 pub mod output;
 mod params;
 pub mod registry;
@@ -150,10 +151,9 @@ pub fn choose(graph: &Graph, registry: &Registry, target: Target) -> Choices {
     Choices { candidates }
 }
 
-/// Provisions every resource in graph order, in two passes: first each resource's params and
-/// outputs (what later resources read), one after the other; then the objects of every template
-/// provisioner, which nothing else reads, rendered in parallel. Results are kept in graph order,
-/// so the output does not depend on the number of threads.
+/// Provisions every resource in graph order: in levels ([`levels`]) whose resources run in
+/// parallel, each after every resource it reads. Results are recorded in graph order, so the
+/// output does not depend on the number of threads.
 pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagnostics) {
     let mut out = Diagnostics::new();
     let (renderer, syntax_errors) = Renderer::new(inputs.registry);
@@ -174,66 +174,51 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
     let shared = Shared::new(inputs);
     let mut siblings: BTreeMap<&str, Arc<Siblings>> = BTreeMap::new();
     let guard = budget::Guard::start();
-    let mut pending = Vec::new();
-    for resource in inputs.graph.resources_in_order() {
-        let Some(provisioner) = choices.chosen(inputs.registry, &resource.uid) else {
-            out.push(no_provisioner(resource, inputs));
-            continue;
-        };
-        let outputs = siblings.entry(resource.source_workload.as_str()).or_default().clone();
-        let ticket = guard.enter(describe(resource, provisioner));
-        let result = run_one(inputs, &renderer, resource, provisioner, &provisioned, &shared, &outputs);
-        guard.leave(ticket);
-        match result {
-            Ok((result, objects)) => {
-                // Every workload that declares it sees it under its own name there.
-                let value = context::outputs_value(&result.outputs);
-                for declaration in &resource.declarations {
-                    siblings.entry(declaration.workload.as_str()).or_default().add(&declaration.name, value.clone());
-                }
-                provisioned.resources.insert(resource.uid.clone(), result);
-                pending.push((resource, provisioner, objects));
-            }
-            Err(diagnostics) => out.extend(diagnostics),
-        }
-    }
-    let rendered: Vec<_> = pending
-        .par_iter()
-        .map(|(resource, provisioner, objects)| {
-            let Pending::Render(context) = objects else { return Ok(None) };
-            let ticket = guard.enter(describe(resource, provisioner));
-            let result =
-                render_objects(&renderer, resource, provisioner, &provisioned.resources[&resource.uid], context);
-            guard.leave(ticket);
-            result.map(Some)
-        })
-        .collect();
-    drop(guard);
     let mut first_generated: Option<Span> = None;
     let mut handed_all = BTreeSet::new();
-    for ((resource, _, pending), result) in pending.into_iter().zip(rendered) {
-        match (pending, result) {
-            (Pending::Done(objects), Ok(_)) => {
-                if let Some(r) = provisioned.resources.get_mut(&resource.uid) {
-                    r.objects = objects;
+    // Level by level: a level's resources (outputs, then objects) in parallel, then recorded
+    // in graph order, so that the result does not depend on the number of threads.
+    for level in levels::levels(inputs.graph) {
+        for resource in &level {
+            siblings.entry(resource.source_workload.as_str()).or_default();
+        }
+        let results: Vec<_> = level
+            .par_iter()
+            .map(|resource| {
+                let Some(provisioner) = choices.chosen(inputs.registry, &resource.uid) else {
+                    let mut out = Diagnostics::new();
+                    out.push(no_provisioner(resource, inputs));
+                    return Err(out);
+                };
+                let outputs = &siblings[resource.source_workload.as_str()];
+                let ticket = guard.enter(describe(resource, provisioner));
+                let result = run_one(inputs, &renderer, resource, provisioner, &provisioned, &shared, outputs);
+                guard.leave(ticket);
+                result
+            })
+            .collect();
+        for (resource, result) in level.into_iter().zip(results) {
+            match result {
+                Ok((result, handed)) => {
+                    if first_generated.is_none() && !handed.is_empty() {
+                        first_generated = Some(resource.declarations[0].span);
+                    }
+                    handed_all.extend(handed);
+                    // Every workload that declares it sees it under its own name there.
+                    let value = context::outputs_value(&result.outputs);
+                    for declaration in &resource.declarations {
+                        siblings
+                            .entry(declaration.workload.as_str())
+                            .or_default()
+                            .add(&declaration.name, value.clone());
+                    }
+                    provisioned.resources.insert(resource.uid.clone(), result);
                 }
-            }
-            (_, Ok(Some((objects, handed)))) => {
-                if first_generated.is_none() && !handed.is_empty() {
-                    first_generated = Some(resource.declarations[0].span);
-                }
-                handed_all.extend(handed);
-                if let Some(r) = provisioned.resources.get_mut(&resource.uid) {
-                    r.objects = objects;
-                }
-            }
-            (_, Ok(None)) => {}
-            (_, Err(diagnostics)) => {
-                provisioned.resources.remove(&resource.uid);
-                out.extend(diagnostics);
+                Err(diagnostics) => out.extend(diagnostics),
             }
         }
     }
+    drop(guard);
     if out.has_errors() {
         return (provisioned, out.sorted());
     }
@@ -258,13 +243,6 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
 
 fn describe(resource: &Resource, provisioner: &Provisioner) -> String {
     format!("provisioner `{}` ({}) for resource `{}`", provisioner.name, provisioner.file, resource.uid)
-}
-
-/// The objects of a resource whose outputs are provisioned: returned by its command already, or
-/// still to render from its template, with the context its outputs were rendered with.
-enum Pending {
-    Done(Vec<Json>),
-    Render(minijinja::Value),
 }
 
 fn no_provisioner(resource: &Resource, inputs: &Inputs<'_>) -> Diagnostic {
@@ -310,7 +288,8 @@ fn failed(resource: &Resource, provisioner: &Provisioner, message: impl Into<Str
     out
 }
 
-/// A resource's params and outputs; its objects come with a command's, or are left to render.
+/// A resource's params, outputs and objects (a command's, or rendered from its templates), with
+/// the generated values its templates handed out.
 fn run_one(
     inputs: &Inputs<'_>,
     renderer: &Renderer,
@@ -319,18 +298,32 @@ fn run_one(
     done: &Provisioned,
     shared: &Shared,
     siblings: &Arc<Siblings>,
-) -> Result<(ProvisionedResource, Pending), Diagnostics> {
+) -> Result<(ProvisionedResource, BTreeSet<GeneratedKey>), Diagnostics> {
     let params = params::resolve(inputs, resource, done)?;
     if let Some(validator) = &provisioner.params {
         params::check(validator, &params, resource, provisioner)?;
     }
     let mut context = context::context(inputs, resource, params.clone());
-    let (outputs, pending) = match &provisioner.action {
+    let mut result = ProvisionedResource {
+        uid: resource.uid.clone(),
+        kind: resource.kind.clone(),
+        class: resource.class.clone(),
+        provisioner: provisioner.name.clone(),
+        provisioner_file: provisioner.file.clone(),
+        provisioner_span: provisioner.span,
+        params,
+        outputs: BTreeMap::new(),
+        objects: Vec::new(),
+        egress: provisioner.egress.clone(),
+    };
+    match &provisioner.action {
         Action::Templates { outputs, .. } => {
             let value = shared.with(&context, siblings.view(), Collector::value());
-            let rendered =
+            result.outputs =
                 renderer.outputs(provisioner, outputs, &value).map_err(|e| failed(resource, provisioner, e))?;
-            (rendered, Pending::Render(value))
+            let (objects, handed) = render_objects(renderer, resource, provisioner, &result, &value)?;
+            result.objects = objects;
+            Ok((result, handed))
         }
         Action::Command { argv, timeout_seconds, base_dir } => {
             if let Some(map) = context.as_object_mut() {
@@ -340,22 +333,11 @@ fn run_one(
             }
             let (outputs, objects) = command::run(argv, base_dir, Duration::from_secs(*timeout_seconds), &context)
                 .map_err(|e| failed(resource, provisioner, e))?;
-            (outputs, Pending::Done(objects))
+            result.outputs = outputs;
+            result.objects = objects;
+            Ok((result, BTreeSet::new()))
         }
-    };
-    let result = ProvisionedResource {
-        uid: resource.uid.clone(),
-        kind: resource.kind.clone(),
-        class: resource.class.clone(),
-        provisioner: provisioner.name.clone(),
-        provisioner_file: provisioner.file.clone(),
-        provisioner_span: provisioner.span,
-        params,
-        outputs,
-        objects: Vec::new(),
-        egress: provisioner.egress.clone(),
-    };
-    Ok((result, pending))
+    }
 }
 
 /// Renders a template provisioner's objects, and checks that every generated value its renders
