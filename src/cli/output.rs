@@ -74,16 +74,15 @@ pub fn destination(path: Option<&Path>, layout: Layout, what: &str) -> Result<De
 pub fn write(emitted: &Emitted, path: Option<&Path>) -> Result<(), String> {
     match destination(path, emitted.layout, &emitted.what)? {
         Destination::Stdout => {
-            let mut stdout = std::io::stdout().lock();
-            for file in &emitted.files {
-                match stdout.write_all(&file.bytes) {
-                    Ok(()) => {}
-                    // The reader has all it wanted (`stave compile | head`).
-                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
-                    Err(e) => return Err(format!("cannot write to standard output: {e}")),
-                }
+            // Buffered: standard output would flush at every line break.
+            let mut stdout = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+            let written = emitted.files.iter().try_for_each(|file| stdout.write_all(&file.bytes));
+            match written.and_then(|()| stdout.flush()) {
+                Ok(()) => Ok(()),
+                // The reader has all it wanted (`stave compile | head`).
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(format!("cannot write to standard output: {e}")),
             }
-            Ok(())
         }
         Destination::File(path) => write_stream(&path, &emitted.files),
         Destination::Directory(dir) => write_directory(&dir, &emitted.files),

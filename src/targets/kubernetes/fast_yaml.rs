@@ -10,14 +10,15 @@ use serde_json::{Map, Value as Json};
 
 use crate::provision::generated::{self, Generated};
 
-/// The YAML of `object` (a mapping), generated values written in; `None` when it needs
-/// serde-saphyr.
-pub fn write(object: &Json, generated: &Generated) -> Option<String> {
+/// `start`, then the YAML of `object` (a mapping), generated values written in; `None` when it
+/// needs serde-saphyr.
+pub fn write(start: &str, object: &Json, generated: &Generated) -> Option<String> {
     let Json::Object(map) = object else { return None };
     if map.is_empty() {
         return None;
     }
     let mut out = String::with_capacity(1024);
+    out.push_str(start);
     Writer { out: &mut out, generated }.entries(map, 0, false)?;
     Some(out)
 }
@@ -155,7 +156,7 @@ mod tests {
                      "maps": [{}, {"b": {"c": [{"d": null}]}, "e": true}], "count": -3,
                      "blocks": ["a\nb\n", "a\nb", "a\n\n  b\n", "  a\nb\n", "a\nb\n\n", "x".repeat(90), {"f": "a\nb"}]}
         });
-        let written = write(&object, &Generated::default());
+        let written = write("", &object, &Generated::default());
         assert_eq!(written.as_deref(), Some(serde_saphyr::to_string(&object).unwrap().as_str()));
     }
 
@@ -167,7 +168,7 @@ mod tests {
             serde_json::json!({"a": [[1]]}),
             serde_json::json!({"1a": 1}),
         ] {
-            assert_eq!(write(&object, &Generated::default()), None, "{object}");
+            assert_eq!(write("", &object, &Generated::default()), None, "{object}");
         }
     }
 }

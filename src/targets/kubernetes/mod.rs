@@ -41,7 +41,7 @@ use crate::platform::Security;
 use crate::provision::output::{Output, SecretKey};
 use crate::provision::{Bindings, ProvisionedResource, TargetModel};
 pub use admission::CLUSTER_SCOPED;
-use objects::{Ledger, Owner};
+use objects::{Checked, Ledger, Owner};
 pub use objects::{Lowered, OwnerRef, Part};
 
 /// The Kubernetes target.
@@ -69,7 +69,7 @@ impl Backend for Kubernetes {
         for input in inputs {
             let objects = lower_borrowed(input, options, &mut out);
             let prefix = if inputs.len() > 1 { format!("{}/", input.environment.name) } else { String::new() };
-            files.extend(output::files(&objects, &input.provisioned.generated, &prefix, &mut out));
+            files.extend(output::files(objects, &input.provisioned.generated, &prefix, &mut out));
         }
         let layout = if inputs.len() > 1 { Layout::Directory } else { Layout::Stream };
         if out.has_errors() {
@@ -247,11 +247,22 @@ fn record<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Le
     let namespace = environment.kubernetes.namespace.clone();
     let mut ledger = Ledger::new(environment.kubernetes.namespace.as_deref(), &environment.kubernetes.allow);
     let resources = &input.provisioned.resources;
-    for resource in input.graph.resources_in_order() {
-        let Some(provided) = resources.get(&resource.uid) else { continue };
-        for object in &provided.objects {
-            ledger.add_provisioned(object, resource, provided, out);
-        }
+    // Checked in parallel, recorded in graph order.
+    let returned: Vec<_> = input
+        .graph
+        .resources_in_order()
+        .filter_map(|resource| Some((resource, resources.get(&resource.uid)?)))
+        .flat_map(|(resource, provided)| provided.objects.iter().map(move |object| (object, resource, provided)))
+        .collect();
+    let (namespace_name, allow) = (ledger.namespace(), ledger.allow());
+    let checked: Vec<_> = returned
+        .into_par_iter()
+        .map(|(object, resource, provided)| {
+            Ledger::check_provisioned(namespace_name, allow, object, resource, provided)
+        })
+        .collect();
+    for checked in checked {
+        ledger.record(checked, out);
     }
     let secrets = secrets::Index::build(resources.values().flat_map(|r| &r.objects));
     secrets::Index::check_outputs(input.graph, resources, out);
@@ -280,13 +291,18 @@ fn record<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Le
             let egress =
                 environment.kubernetes.egress.iter().chain(settings.into_iter().flat_map(|s| &s.kubernetes.egress));
             let settings = Settings::resolve(&security, egress.cloned().collect());
-            (workload, workload::objects(&cx, workload, &settings, replicas, &mut out), out)
+            let objects = workload::objects(&cx, workload, &settings, replicas, &mut out);
+            let checked: Vec<_> = objects
+                .into_iter()
+                .map(|(object, part)| Checked::new(Cow::Owned(object), Owner::Workload { workload, part }))
+                .collect();
+            (checked, out)
         })
         .collect();
-    for (workload, objects, diagnostics) in lowered {
+    for (checked, diagnostics) in lowered {
         out.extend(diagnostics);
-        for (object, part) in objects {
-            ledger.add(object, Owner::Workload { workload, part }, out);
+        for checked in checked {
+            ledger.record(checked, out);
         }
     }
     // The platform's patches, before the Namespace is labelled for what the pods now are; then

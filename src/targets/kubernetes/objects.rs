@@ -209,58 +209,56 @@ impl<'a> Ledger<'a> {
         self.objects.into_iter().zip(namespace.collect::<Vec<_>>()).collect()
     }
 
-    /// Checks an object a provisioner returned, gives it the environment's namespace, and
-    /// records it.
-    pub fn add_provisioned(
-        &mut self,
+    /// Checks an object a provisioner returned and gives it the environment's namespace (pure,
+    /// so that it runs in parallel; [`Ledger::record`] then records it in order).
+    pub fn check_provisioned(
+        namespace: Option<&str>,
+        allow: &BTreeMap<String, Allowance>,
         object: &'a Json,
         resource: &'a Resource,
         provided: &'a ProvisionedResource,
-        out: &mut Diagnostics,
-    ) {
+    ) -> Checked<'a> {
         let owner = Owner::Resource { resource, provided };
-        match admission::admit(object, self.namespace, self.allow.get(&provided.provisioner)) {
+        match admission::admit(object, namespace, allow.get(&provided.provisioner)) {
             Ok(mut object) => {
                 common_labels(&mut object);
-                self.add_cow(object, owner, out)
+                Checked::new(object, owner)
             }
             Err((message, help)) => {
                 let message = format!(
                     "provisioner `{}` ({}) {message}, for resource `{}`",
                     provided.provisioner, provided.provisioner_file, resource.uid
                 );
-                out.push(
-                    owner
-                        .label(Diagnostic::error(Code::InvalidObject, message), "returned while provisioning")
-                        .help(help),
-                );
+                let refused = owner
+                    .label(Diagnostic::error(Code::InvalidObject, message), "returned while provisioning")
+                    .help(help);
+                Checked { object: Cow::Borrowed(object), owner, identity: Err(refused) }
             }
         }
+    }
+
+    pub fn namespace(&self) -> Option<&'a str> {
+        self.namespace
+    }
+
+    pub fn allow(&self) -> &'a BTreeMap<String, Allowance> {
+        self.allow
     }
 
     /// Records an object unless one with its identity is there already: then it is a shared
     /// instance (the same object from the same provisioner) and dropped, or an error naming both
     /// owners. A name not valid for the kind is an error too.
     pub fn add(&mut self, object: Json, owner: Owner<'a>, out: &mut Diagnostics) {
-        self.add_cow(Cow::Owned(object), owner, out);
+        self.record(Checked::new(Cow::Owned(object), owner), out);
     }
 
-    fn add_cow(&mut self, object: Cow<'a, Json>, owner: Owner<'a>, out: &mut Diagnostics) {
-        let kind = text(&object, "/kind").unwrap_or_default();
-        let name = text(&object, "/metadata/name").unwrap_or_default();
-        if let Err(reason) = names::check(kind, name) {
-            let diagnostic = Diagnostic::error(
-                Code::InvalidName,
-                format!(
-                    "`{}`, emitted by {}, has a name Kubernetes refuses: {reason}",
-                    display(&object),
-                    owner.describe()
-                ),
-            );
-            out.push(owner.label(diagnostic, "named after").help(names::help(kind)));
-            return;
-        }
-        let identity = identity(&object);
+    /// Records a checked object (see [`Ledger::add`]).
+    pub fn record(&mut self, checked: Checked<'a>, out: &mut Diagnostics) {
+        let Checked { object, owner, identity } = checked;
+        let identity = match identity {
+            Ok(identity) => identity,
+            Err(diagnostic) => return out.push(diagnostic),
+        };
         if let Some(&first) = self.index.get(&identity) {
             let earlier = &self.owners[first];
             // One provisioner's same object for several resources is a shared instance; the same
@@ -284,6 +282,38 @@ impl<'a> Ledger<'a> {
         self.index.insert(identity, self.objects.len());
         self.objects.push(object);
         self.owners.push(owner);
+    }
+}
+
+/// An object and its owner, checked and identified before it is recorded: what can run in
+/// parallel, apart from the one sequential step of looking its identity up.
+#[derive(Debug)]
+pub struct Checked<'a> {
+    object: Cow<'a, Json>,
+    owner: Owner<'a>,
+    /// Its identity, or why it is refused (a name not valid for its kind, a refused object).
+    identity: Result<Identity, Diagnostic>,
+}
+
+impl<'a> Checked<'a> {
+    pub fn new(object: Cow<'a, Json>, owner: Owner<'a>) -> Checked<'a> {
+        let kind = text(&object, "/kind").unwrap_or_default();
+        let name = text(&object, "/metadata/name").unwrap_or_default();
+        let identity = match names::check(kind, name) {
+            Ok(()) => Ok(identity(&object)),
+            Err(reason) => {
+                let diagnostic = Diagnostic::error(
+                    Code::InvalidName,
+                    format!(
+                        "`{}`, emitted by {}, has a name Kubernetes refuses: {reason}",
+                        display(&object),
+                        owner.describe()
+                    ),
+                );
+                Err(owner.label(diagnostic, "named after").help(names::help(kind)))
+            }
+        };
+        Checked { object, owner, identity }
     }
 }
 

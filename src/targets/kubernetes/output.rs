@@ -12,41 +12,36 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::provision::generated::{self, Generated};
 use crate::targets::File;
 
-/// The file names of `objects`, in order.
-fn file_names(objects: &[Cow<'_, Json>]) -> Vec<String> {
-    let width = objects.len().to_string().len().max(3);
-    objects
-        .iter()
-        .enumerate()
-        .map(|(i, object)| {
-            let text = |p: &str| object.pointer(p).and_then(Json::as_str).unwrap_or("object").to_lowercase();
-            let name: String = text("/metadata/name")
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' })
-                .collect();
-            format!("{:0width$}-{}-{name}.yaml", i + 1, text("/kind"))
-        })
-        .collect()
+/// The file name of the object at `index` (of `count`): numbered, so that a listing shows the apply order.
+fn file_name(index: usize, count: usize, object: &Json) -> String {
+    let width = count.to_string().len().max(3);
+    let text = |p: &str| object.pointer(p).and_then(Json::as_str).unwrap_or("object").to_lowercase();
+    let name: String = text("/metadata/name")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' })
+        .collect();
+    format!("{:0width$}-{}-{name}.yaml", index + 1, text("/kind"))
 }
 
 /// One file per object, under `prefix` (empty, or `<environment>/`), with the generated values
 /// written in as each is serialized (the objects stay as they are). Objects are serialized in
-/// parallel; the files keep their order.
-pub fn files(objects: &[Cow<'_, Json>], generated: &Generated, prefix: &str, out: &mut Diagnostics) -> Vec<File> {
-    let names = file_names(objects);
+/// parallel, each dropped once written; the files keep their order.
+pub fn files(objects: Vec<Cow<'_, Json>>, generated: &Generated, prefix: &str, out: &mut Diagnostics) -> Vec<File> {
+    let count = objects.len();
     let texts: Vec<_> = objects
-        .par_iter()
-        .map(|object| {
+        .into_par_iter()
+        .enumerate()
+        .map(|(index, object)| {
             // A Secret's manifest holds its values: readable by its owner only.
             let secret = object.get("kind").and_then(Json::as_str) == Some("Secret");
-            (yaml(object, generated), secret)
+            (format!("{prefix}{}", file_name(index, count, &object)), yaml(&object, generated), secret)
         })
         .collect();
-    let mut files = Vec::with_capacity(names.len());
-    for (name, (text, secret)) in names.into_iter().zip(texts) {
+    let mut files = Vec::with_capacity(count);
+    for (name, text, secret) in texts {
         match text {
-            Ok(text) if secret => files.push(File::secret(format!("{prefix}{name}"), format!("---\n{text}"))),
-            Ok(text) => files.push(File::new(format!("{prefix}{name}"), format!("---\n{text}"))),
+            Ok(text) if secret => files.push(File::secret(name, text)),
+            Ok(text) => files.push(File::new(name, text)),
             Err(error) => {
                 out.push(Diagnostic::error(Code::InvalidObject, format!("`{name}` cannot be written as YAML: {error}")))
             }
@@ -55,14 +50,16 @@ pub fn files(objects: &[Cow<'_, Json>], generated: &Generated, prefix: &str, out
     files
 }
 
-/// The YAML of one object: the fast writer's where it can, else serde-saphyr's (debug builds
-/// check that the two agree wherever the fast writer writes).
+/// The YAML document of one object, `---` first: the fast writer's where it can, else
+/// serde-saphyr's (debug builds check that the two agree wherever the fast writer writes).
 fn yaml(object: &Json, generated: &Generated) -> Result<String, serde_saphyr::ser::Error> {
     let lowering = Lowering { value: object, generated };
-    let Some(text) = super::fast_yaml::write(object, generated) else { return serde_saphyr::to_string(&lowering) };
+    let Some(text) = super::fast_yaml::write("---\n", object, generated) else {
+        return serde_saphyr::to_string(&lowering).map(|text| format!("---\n{text}"));
+    };
     #[cfg(debug_assertions)]
     {
-        let expected = serde_saphyr::to_string(&lowering);
+        let expected = serde_saphyr::to_string(&lowering).map(|text| format!("---\n{text}"));
         assert_eq!(Some(text.as_str()), expected.as_deref().ok(), "the fast YAML writer differs from serde-saphyr");
     }
     Ok(text)

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use serde_json::Value as Json;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -48,20 +49,26 @@ impl<'a> Index<'a> {
     /// Every secret output of a resource must name a Secret key that the same resource's
     /// provisioner creates: an output cannot point at another resource's Secret.
     pub fn check_outputs(graph: &Graph, resources: &BTreeMap<String, ProvisionedResource>, out: &mut Diagnostics) {
-        for resource in graph.resources_in_order() {
-            let Some(provided) = resources.get(&resource.uid) else { continue };
-            let mut wanted = Vec::new();
-            provided.outputs.values().for_each(|o| secrets(o, &mut wanted));
-            let own: BTreeSet<(String, String)> = provided.objects.iter().flat_map(keys_of).collect();
-            for (name, key) in wanted.into_iter().filter(|k| !own.contains(k)) {
-                out.push(
+        let in_order: Vec<_> = graph.resources_in_order().collect();
+        let found: Vec<Vec<Diagnostic>> = in_order
+            .par_iter()
+            .map(|resource| {
+                let Some(provided) = resources.get(&resource.uid) else { return Vec::new() };
+                let mut wanted = Vec::new();
+                provided.outputs.values().for_each(|o| secrets(o, &mut wanted));
+                if wanted.is_empty() {
+                    return Vec::new();
+                }
+                let own: BTreeSet<(String, String)> = provided.objects.iter().flat_map(keys_of).collect();
+                wanted.into_iter().filter(|k| !own.contains(k)).map(|(name, key)| {
                     Diagnostic::error(Code::DanglingSecret, format!("provisioner `{}` returns a secret output in Secret `{name}`, key `{key}`, but creates no such Secret key for this resource", provided.provisioner))
                         .label(provided.provisioner_span, "this provisioner")
                         .label(resource.declarations[0].span, format!("while provisioning `{}`", resource.uid))
-                        .help("add a Secret with that key (in `stringData` or `data`), or an ExternalSecret targeting it, to the objects this provisioner returns for the resource; an output cannot point at another resource's Secret"),
-                );
-            }
-        }
+                        .help("add a Secret with that key (in `stringData` or `data`), or an ExternalSecret targeting it, to the objects this provisioner returns for the resource; an output cannot point at another resource's Secret")
+                }).collect()
+            })
+            .collect();
+        found.into_iter().flatten().for_each(|d| out.push(d));
     }
 }
 
