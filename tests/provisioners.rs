@@ -236,3 +236,71 @@ fn a_template_cannot_take_all_the_memory() {
         assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
     }
 }
+
+/// A provisioner that records which of its declaring workload's resources it saw as `outputs`.
+const NOTES: &str = r#"provisioners:
+  - name: notes
+    type: note
+    targets: [kubernetes]
+    outputs:
+      seen: "{{ outputs | list | join(',') }}"
+"#;
+
+/// Provisioning runs resources in parallel levels; a template still sees, as `outputs`, exactly
+/// the resources of its workload provisioned before it in graph order, whatever the threads.
+#[test]
+fn templates_see_the_earlier_resources_of_their_workload_whatever_the_threads() {
+    let dir = project(NOTES, None);
+    let workload = |name: &str, resources: &[&str]| {
+        let mut text = format!(
+            "apiVersion: score.dev/v1b1\nmetadata:\n  name: {name}\ncontainers:\n  main:\n    image: example/app:1\nresources:\n"
+        );
+        for resource in resources {
+            text.push_str(&format!("  {resource}:\n    type: note\n"));
+        }
+        // One resource both workloads share.
+        text.push_str("  common:\n    type: note\n    id: common\n");
+        text
+    };
+    std::fs::write(dir.path().join("workload.yaml"), workload("alpha", &["one", "two", "three"])).unwrap();
+    std::fs::write(dir.path().join("beta.yaml"), workload("beta", &["four", "five"])).unwrap();
+    let run = |threads: &str| {
+        let args = ["compile", "workload.yaml", "beta.yaml", "--emit", "resources"];
+        let output =
+            stave_with_env(dir.path(), &args, None, &[("STAVE_SEED", Some("s")), ("RAYON_NUM_THREADS", Some(threads))]);
+        assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+        output.stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("8"));
+    let doc: serde_json::Value = serde_saphyr::from_slice(&one).unwrap();
+    let seen = |uid: &str| -> Vec<String> {
+        let text = doc["resources"][uid]["outputs"]["seen"].as_str().unwrap_or_else(|| panic!("{uid} in {doc}"));
+        text.split(',').filter(|s| !s.is_empty()).map(String::from).collect()
+    };
+    // Within each workload the resources see a growing prefix of its resources: each sees every
+    // one seen by a resource before it, and the last sees all the others.
+    for (workload, names) in
+        [("alpha", vec!["one", "two", "three", "common"]), ("beta", vec!["four", "five"])]
+    {
+        let mut views: Vec<Vec<String>> = names
+            .iter()
+            .map(|name| {
+                let uid = if *name == "common" {
+                    "note.default#shared:common".to_string()
+                } else {
+                    format!("note.default#{workload}.{name}")
+                };
+                seen(&uid)
+            })
+            .filter(|view| view.iter().all(|n| names.contains(&n.as_str())))
+            .collect();
+        views.sort_by_key(Vec::len);
+        for pair in views.windows(2) {
+            assert!(pair[0].iter().all(|n| pair[1].contains(n)), "{workload}: {views:?}");
+        }
+        let last = views.last().unwrap();
+        assert!(last.len() >= names.len() - 1, "{workload}: the last sees the others: {views:?}");
+    }
+}
