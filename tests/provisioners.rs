@@ -281,9 +281,7 @@ fn templates_see_the_earlier_resources_of_their_workload_whatever_the_threads() 
     };
     // Within each workload the resources see a growing prefix of its resources: each sees every
     // one seen by a resource before it, and the last sees all the others.
-    for (workload, names) in
-        [("alpha", vec!["one", "two", "three", "common"]), ("beta", vec!["four", "five"])]
-    {
+    for (workload, names) in [("alpha", vec!["one", "two", "three", "common"]), ("beta", vec!["four", "five"])] {
         let mut views: Vec<Vec<String>> = names
             .iter()
             .map(|name| {

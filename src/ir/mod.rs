@@ -35,8 +35,9 @@ pub struct Workload {
     pub metadata: serde_json::Map<String, serde_json::Value>,
     pub annotations: BTreeMap<String, String>,
     pub service_ports: BTreeMap<String, ServicePort>,
-    pub containers: BTreeMap<String, Container>,
-    pub resources: BTreeMap<String, ResourceRequest>,
+    /// Boxed, as are the resources: a map keeps room for eleven values in its first node.
+    pub containers: BTreeMap<String, Box<Container>>,
+    pub resources: BTreeMap<String, Box<ResourceRequest>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -126,11 +126,11 @@ impl<'a> Reader<'a> {
                 items.push(self.scalar_line(rest, indent)?);
             }
         }
-        Some(Json::Array(items))
+        Some(exact_array(items))
     }
 
     fn mapping(&mut self, indent: usize) -> Option<Json> {
-        let mut map = Map::new();
+        let mut entries = Vec::new();
         while let Some(line) = self.peek() {
             if line.indent < indent {
                 break;
@@ -145,12 +145,25 @@ impl<'a> Reader<'a> {
             } else {
                 self.scalar_line(rest, indent)?
             };
-            if map.insert(key.to_string(), value).is_some() {
-                return None;
-            }
+            entries.push((key.to_string(), value));
         }
-        Some(Json::Object(map))
+        exact_map(entries)
     }
+}
+
+/// The map of `entries`, its capacity exactly their number (a map grown one insert at a time
+/// keeps room for more: most of a large compile's memory is such maps); `None` for a duplicate
+/// key.
+fn exact_map(entries: Vec<(String, Json)>) -> Option<Json> {
+    let count = entries.len();
+    let map: Map<String, Json> = entries.into_iter().collect();
+    (map.len() == count).then_some(Json::Object(map))
+}
+
+/// `items` as an array without spare capacity.
+fn exact_array(mut items: Vec<Json>) -> Json {
+    items.shrink_to_fit();
+    Json::Array(items)
 }
 
 /// A value on one line: JSON, `true`, `false`, `null`, an integer, or a plain word.
@@ -250,17 +263,15 @@ impl<'de> Visitor<'de> for StrictVisitor {
         while let Some(Strict(item)) = seq.next_element()? {
             items.push(item);
         }
-        Ok(Json::Array(items))
+        Ok(exact_array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Json, A::Error> {
-        let mut map = Map::new();
+        let mut entries = Vec::new();
         while let Some((key, Strict(value))) = access.next_entry::<String, Strict>()? {
-            if map.insert(key, value).is_some() {
-                return Err(de::Error::custom("a duplicate key"));
-            }
+            entries.push((key, value));
         }
-        Ok(Json::Object(map))
+        exact_map(entries).ok_or_else(|| de::Error::custom("a duplicate key"))
     }
 }
 

@@ -86,11 +86,11 @@ pub fn lower(
         let target_port = port.target_port.unwrap_or(port.port);
         service_ports.insert(port_name, ServicePort { port: port.port, target_port, protocol });
     }
-    let containers: BTreeMap<String, Container> = input
+    let containers: BTreeMap<String, Box<Container>> = input
         .containers
         .iter()
         .map(|(container_name, container)| {
-            (container_name.clone(), cx.container(&name, container_name, container, &scope))
+            (container_name.clone(), Box::new(cx.container(&name, container_name, container, &scope)))
         })
         .collect();
     let mut before_diagnostics = Diagnostics::new();
@@ -118,7 +118,7 @@ pub fn lower(
                 param_spans,
                 span: cx.key_span(&["resources", resource_name]),
             };
-            (resource_name.clone(), request)
+            (resource_name.clone(), Box::new(request))
         })
         .collect();
     Workload {
