@@ -1,8 +1,10 @@
 //! Documents, whatever their kind (Score workloads, platform files, provisioner files): reading
 //! bytes safely, parsing YAML into a tree that keeps every span, dotted paths, and JSON Schema
-//! validation whose errors point into the tree. Nothing here knows what a document means.
+//! validation whose errors point into the tree, JSON trees at their exact size. Nothing here
+//! knows what a document means.
 
 pub mod dotted;
+pub mod exact;
 pub mod read;
 mod scan;
 pub mod schema;

@@ -6,7 +6,9 @@
 //! value serde-saphyr reads (debug builds check every one against serde-saphyr).
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
+
+use crate::document::exact;
 
 /// The value of `text`, or `None` when it is not in the subset.
 pub fn parse(text: &str) -> Option<Json> {
@@ -126,7 +128,7 @@ impl<'a> Reader<'a> {
                 items.push(self.scalar_line(rest, indent)?);
             }
         }
-        Some(exact_array(items))
+        Some(exact::array(items))
     }
 
     fn mapping(&mut self, indent: usize) -> Option<Json> {
@@ -147,23 +149,8 @@ impl<'a> Reader<'a> {
             };
             entries.push((key.to_string(), value));
         }
-        exact_map(entries)
+        exact::map(entries)
     }
-}
-
-/// The map of `entries`, its capacity exactly their number (a map grown one insert at a time
-/// keeps room for more: most of a large compile's memory is such maps); `None` for a duplicate
-/// key.
-fn exact_map(entries: Vec<(String, Json)>) -> Option<Json> {
-    let count = entries.len();
-    let map: Map<String, Json> = entries.into_iter().collect();
-    (map.len() == count).then_some(Json::Object(map))
-}
-
-/// `items` as an array without spare capacity.
-fn exact_array(mut items: Vec<Json>) -> Json {
-    items.shrink_to_fit();
-    Json::Array(items)
 }
 
 /// A value on one line: JSON, `true`, `false`, `null`, an integer, or a plain word.
@@ -263,7 +250,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
         while let Some(Strict(item)) = seq.next_element()? {
             items.push(item);
         }
-        Ok(exact_array(items))
+        Ok(exact::array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Json, A::Error> {
@@ -271,7 +258,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
         while let Some((key, Strict(value))) = access.next_entry::<String, Strict>()? {
             entries.push((key, value));
         }
-        exact_map(entries).ok_or_else(|| de::Error::custom("a duplicate key"))
+        exact::map(entries).ok_or_else(|| de::Error::custom("a duplicate key"))
     }
 }
 
