@@ -43,6 +43,7 @@ use crate::provision::{Bindings, ProvisionedResource, TargetModel};
 pub use admission::CLUSTER_SCOPED;
 use objects::{Checked, Ledger, Owner};
 pub use objects::{Lowered, OwnerRef, Part};
+use output::Body;
 
 /// The Kubernetes target.
 #[derive(Debug)]
@@ -221,7 +222,7 @@ pub(crate) fn to_json<T: serde::Serialize>(object: &T) -> Json {
 /// still markers. The Kubernetes target writes them; the targets built on its objects lower
 /// them their own way.
 pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec<Lowered> {
-    let mut lowered = record(input, options, out).into_lowered();
+    let mut lowered = record(input, options, Written::Never, out).into_lowered();
     // The Namespace comes first: everything else lives in it.
     if let Some(index) = lowered.iter().position(|l| l.owner == OwnerRef::Environment) {
         let namespace = lowered.remove(index);
@@ -230,10 +231,11 @@ pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec
     lowered
 }
 
-/// [`lower`]'s objects alone, provisioners' objects borrowed from the input where they are
-/// emitted as returned (for this target, which only serializes them).
-fn lower_borrowed<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Vec<Cow<'a, Json>> {
-    let mut lowered = record(input, options, out).into_borrowed();
+/// [`lower`]'s objects alone, for this target, which only serializes them: provisioners'
+/// objects borrowed from the input where they are emitted as returned, workloads' objects
+/// written as soon as they are built where nothing reads them after.
+fn lower_borrowed<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Vec<Body<'a>> {
+    let mut lowered = record(input, options, Written::WhenUnread, out).into_borrowed();
     if let Some(index) = lowered.iter().position(|(_, namespace)| *namespace) {
         let namespace = lowered.remove(index);
         lowered.insert(0, namespace);
@@ -241,8 +243,18 @@ fn lower_borrowed<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostic
     lowered.into_iter().map(|(object, _)| object).collect()
 }
 
+/// Whether [`record`] may write workloads' objects as it builds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    /// The caller reads every object's tree.
+    Never,
+    /// The caller writes the objects: those nothing reads after recording (no patches, no
+    /// Namespace labelled after the pods) are written at once, so their trees never pile up.
+    WhenUnread,
+}
+
 /// Every object of one environment in the ledger, in the order recorded.
-fn record<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Ledger<'a> {
+fn record<'a>(input: &Input<'a>, options: &Options, written: Written, out: &mut Diagnostics) -> Ledger<'a> {
     let environment = input.environment;
     let namespace = environment.kubernetes.namespace.clone();
     let mut ledger = Ledger::new(environment.kubernetes.namespace.as_deref(), &environment.kubernetes.allow);
@@ -277,6 +289,7 @@ fn record<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Le
         links: Links::build(input.graph),
         external: &environment.external,
     };
+    let write_now = written == Written::WhenUnread && environment.patches.is_empty() && !options.generate_namespace;
     // Each workload is lowered on its own (in parallel), then recorded in order.
     let lowered: Vec<_> = input
         .workloads
@@ -295,6 +308,7 @@ fn record<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Le
             let checked: Vec<_> = objects
                 .into_iter()
                 .map(|(object, part)| Checked::new(Cow::Owned(object), Owner::Workload { workload, part }))
+                .map(|checked| if write_now { checked.written(&input.provisioned.generated) } else { checked })
                 .collect();
             (checked, out)
         })

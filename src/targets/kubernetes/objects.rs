@@ -12,12 +12,14 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
+use super::output::{self, Body};
 use super::{admission, names};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::graph::Resource;
 use crate::ir::Workload;
 use crate::platform::Allowance;
 use crate::provision::ProvisionedResource;
+use crate::provision::generated::Generated;
 use crate::source::Span;
 
 /// Which of a workload's objects.
@@ -141,8 +143,9 @@ pub struct Ledger<'a> {
     namespace: Option<&'a str>,
     /// What the platform allows each provisioner beyond the namespace.
     allow: &'a BTreeMap<String, Allowance>,
-    /// Provisioners' objects stay borrowed unless admitting them changed them.
-    objects: Vec<Cow<'a, Json>>,
+    /// Provisioners' objects stay borrowed unless admitting them changed them; workloads'
+    /// objects may be written already.
+    objects: Vec<Body<'a>>,
     owners: Vec<Owner<'a>>,
     index: BTreeMap<Identity, usize>,
     /// The patches that changed each object, by its index.
@@ -176,35 +179,46 @@ impl<'a> Ledger<'a> {
         out: &mut Diagnostics,
     ) {
         for index in start..self.objects.len() {
+            // Objects are written early only where there are no patches.
+            let Body::Tree(object) = &mut self.objects[index] else { continue };
             let owner = self.owners[index].to_ref();
-            let applied = super::patches::apply(&mut self.objects[index], &owner, patches, graph, matched, out);
+            let applied = super::patches::apply(object, &owner, patches, graph, matched, out);
             if !applied.is_empty() {
                 self.patched_by.entry(index).or_default().extend(applied);
             }
         }
     }
 
+    /// The objects not written yet (all of them unless [`Checked::written`] wrote some).
     pub fn objects(&self) -> impl Iterator<Item = &Json> {
-        self.objects.iter().map(|o| &**o)
+        self.objects.iter().filter_map(|body| match body {
+            Body::Tree(object) => Some(&**object),
+            Body::Written(_) => None,
+        })
     }
 
+    /// The objects as trees, with their owners and patches (for the targets built on these
+    /// objects, which record none written).
     pub fn into_lowered(mut self) -> Vec<Lowered> {
         let owners = self.owners;
         self.objects
             .into_iter()
             .zip(owners)
             .enumerate()
-            .map(|(index, (object, owner))| Lowered {
-                object: object.into_owned(),
-                owner: owner.to_ref(),
-                patched_by: self.patched_by.remove(&index).unwrap_or_default(),
+            .filter_map(|(index, (body, owner))| match body {
+                Body::Tree(object) => Some(Lowered {
+                    object: object.into_owned(),
+                    owner: owner.to_ref(),
+                    patched_by: self.patched_by.remove(&index).unwrap_or_default(),
+                }),
+                Body::Written(_) => None,
             })
             .collect()
     }
 
     /// The objects, in order, and whether each is the environment's Namespace; provisioners'
     /// objects still borrowed (for a target that only serializes them).
-    pub fn into_borrowed(self) -> Vec<(Cow<'a, Json>, bool)> {
+    pub fn into_borrowed(self) -> Vec<(Body<'a>, bool)> {
         let namespace = self.owners.iter().map(|o| matches!(o, Owner::Environment { .. }));
         self.objects.into_iter().zip(namespace.collect::<Vec<_>>()).collect()
     }
@@ -232,7 +246,12 @@ impl<'a> Ledger<'a> {
                 let refused = owner
                     .label(Diagnostic::error(Code::InvalidObject, message), "returned while provisioning")
                     .help(help);
-                Checked { object: Cow::Borrowed(object), owner, identity: Err(refused) }
+                Checked {
+                    object: Body::Tree(Cow::Borrowed(object)),
+                    owner,
+                    identity: Err(refused),
+                    shown: display(object),
+                }
             }
         }
     }
@@ -254,7 +273,7 @@ impl<'a> Ledger<'a> {
 
     /// Records a checked object (see [`Ledger::add`]).
     pub fn record(&mut self, checked: Checked<'a>, out: &mut Diagnostics) {
-        let Checked { object, owner, identity } = checked;
+        let Checked { object, owner, identity, shown } = checked;
         let identity = match identity {
             Ok(identity) => identity,
             Err(diagnostic) => return out.push(diagnostic),
@@ -270,12 +289,12 @@ impl<'a> Ledger<'a> {
                 ) => {
                     a.provisioner == b.provisioner
                         && first_resource.uid != this_resource.uid
-                        && *self.objects[first] == *object
+                        && matches!((&self.objects[first], &object), (Body::Tree(a), Body::Tree(b)) if **a == **b)
                 }
                 _ => false,
             };
             if !shared {
-                out.push(duplicate(&object, earlier, &owner));
+                out.push(duplicate(&shown, earlier, &owner));
             }
             return;
         }
@@ -289,10 +308,12 @@ impl<'a> Ledger<'a> {
 /// parallel, apart from the one sequential step of looking its identity up.
 #[derive(Debug)]
 pub struct Checked<'a> {
-    object: Cow<'a, Json>,
+    object: Body<'a>,
     owner: Owner<'a>,
     /// Its identity, or why it is refused (a name not valid for its kind, a refused object).
     identity: Result<Identity, Diagnostic>,
+    /// `Kind/name`, for messages.
+    shown: String,
 }
 
 impl<'a> Checked<'a> {
@@ -313,11 +334,23 @@ impl<'a> Checked<'a> {
                 Err(owner.label(diagnostic, "named after").help(names::help(kind)))
             }
         };
-        Checked { object, owner, identity }
+        let shown = display(&object);
+        Checked { object: Body::Tree(object), owner, identity, shown }
+    }
+
+    /// The same, its YAML document written now (generated values written in) and its tree
+    /// dropped: for an object nothing reads after it is recorded. One that cannot be written
+    /// stays a tree, for the output to report.
+    pub fn written(self, generated: &Generated) -> Checked<'a> {
+        let Body::Tree(object) = &self.object else { return self };
+        match output::write(object, generated) {
+            Ok(written) => Checked { object: Body::Written(written), ..self },
+            Err(_) => self,
+        }
     }
 }
 
-fn duplicate(object: &Json, first: &Owner<'_>, second: &Owner<'_>) -> Diagnostic {
+fn duplicate(shown: &str, first: &Owner<'_>, second: &Owner<'_>) -> Diagnostic {
     let help = match (first, second) {
         (Owner::Resource { provided: a, .. }, Owner::Resource { provided: b, .. })
             if a.provisioner == b.provisioner =>
@@ -334,7 +367,7 @@ fn duplicate(object: &Json, first: &Owner<'_>, second: &Owner<'_>) -> Diagnostic
     };
     let diagnostic = Diagnostic::error(
         Code::DuplicateObject,
-        format!("`{}` is emitted twice: by {} and by {}", display(object), first.describe(), second.describe()),
+        format!("`{shown}` is emitted twice: by {} and by {}", first.describe(), second.describe()),
     );
     second.label(first.label(diagnostic, "first"), "again").help(help)
 }

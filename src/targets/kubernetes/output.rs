@@ -12,39 +12,68 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::provision::generated::{self, Generated};
 use crate::targets::File;
 
-/// The file name of the object at `index` (of `count`): numbered, so that a listing shows the apply order.
-fn file_name(index: usize, count: usize, object: &Json) -> String {
-    let width = count.to_string().len().max(3);
+/// An object already written: its YAML document, and what its file is named after.
+#[derive(Debug)]
+pub struct Written {
+    yaml: String,
+    kind: String,
+    name: String,
+    /// A Secret's manifest holds its values: readable by its owner only.
+    secret: bool,
+}
+
+/// An object as the ledger holds it: its tree, or, when nothing after recording reads the tree,
+/// its YAML document (written in parallel as soon as it is built, so the tree is dropped at once).
+#[derive(Debug)]
+pub enum Body<'a> {
+    Tree(Cow<'a, Json>),
+    Written(Written),
+}
+
+/// `object` written as its YAML document, generated values written in.
+pub fn write(object: &Json, generated: &Generated) -> Result<Written, serde_saphyr::ser::Error> {
     let text = |p: &str| object.pointer(p).and_then(Json::as_str).unwrap_or("object").to_lowercase();
-    let name: String = text("/metadata/name")
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' })
-        .collect();
-    format!("{:0width$}-{}-{name}.yaml", index + 1, text("/kind"))
+    Ok(Written {
+        yaml: yaml(object, generated)?,
+        kind: text("/kind"),
+        name: text("/metadata/name"),
+        secret: object.get("kind").and_then(Json::as_str) == Some("Secret"),
+    })
+}
+
+/// The file name of the object at `index` (of `count`): numbered, so that a listing shows the apply order.
+fn file_name(index: usize, count: usize, written: &Written) -> String {
+    let width = count.to_string().len().max(3);
+    let name: String =
+        written.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' }).collect();
+    format!("{:0width$}-{}-{name}.yaml", index + 1, written.kind)
 }
 
 /// One file per object, under `prefix` (empty, or `<environment>/`), with the generated values
 /// written in as each is serialized (the objects stay as they are). Objects are serialized in
 /// parallel, each dropped once written; the files keep their order.
-pub fn files(objects: Vec<Cow<'_, Json>>, generated: &Generated, prefix: &str, out: &mut Diagnostics) -> Vec<File> {
+pub fn files(objects: Vec<Body<'_>>, generated: &Generated, prefix: &str, out: &mut Diagnostics) -> Vec<File> {
     let count = objects.len();
-    let texts: Vec<_> = objects
+    let written: Vec<_> = objects
         .into_par_iter()
-        .enumerate()
-        .map(|(index, object)| {
-            // A Secret's manifest holds its values: readable by its owner only.
-            let secret = object.get("kind").and_then(Json::as_str) == Some("Secret");
-            (format!("{prefix}{}", file_name(index, count, &object)), yaml(&object, generated), secret)
+        .map(|body| match body {
+            Body::Tree(object) => write(&object, generated).map_err(|e| (super::objects::display(&object), e)),
+            Body::Written(written) => Ok(written),
         })
         .collect();
     let mut files = Vec::with_capacity(count);
-    for (name, text, secret) in texts {
-        match text {
-            Ok(text) if secret => files.push(File::secret(name, text)),
-            Ok(text) => files.push(File::new(name, text)),
-            Err(error) => {
-                out.push(Diagnostic::error(Code::InvalidObject, format!("`{name}` cannot be written as YAML: {error}")))
+    for (index, written) in written.into_iter().enumerate() {
+        match written {
+            Ok(written) => {
+                let name = format!("{prefix}{}", file_name(index, count, &written));
+                files.push(if written.secret {
+                    File::secret(name, written.yaml)
+                } else {
+                    File::new(name, written.yaml)
+                });
             }
+            Err((shown, error)) => out
+                .push(Diagnostic::error(Code::InvalidObject, format!("`{shown}` cannot be written as YAML: {error}"))),
         }
     }
     files
