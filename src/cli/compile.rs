@@ -14,6 +14,7 @@ use super::{InputArgs, Outcome, PlatformArgs, TargetArgs, inputs, output};
 use crate::diagnostics::Diagnostics;
 use crate::pipeline::{self, Stage};
 use crate::provision::generated;
+use crate::provision::object::Object;
 use crate::source::Sources;
 use crate::targets::{self, Emitted, File, Layout, Options};
 
@@ -179,7 +180,8 @@ fn resources_view(compiled: &pipeline::Compiled) -> serde_json::Value {
     let (Some(provisioned), Some(graph)) = (&compiled.provisioned, &compiled.graph) else {
         return serde_json::Value::Null;
     };
-    let name = |o: &serde_json::Value| {
+    let name = |o: &Object| {
+        let o = o.tree();
         let text = |p: &str| o.pointer(p).and_then(serde_json::Value::as_str).unwrap_or("?").to_string();
         format!("{}/{}", text("/kind"), text("/metadata/name"))
     };
@@ -201,10 +203,10 @@ fn resources_view(compiled: &pipeline::Compiled) -> serde_json::Value {
     let objects: Vec<serde_json::Value> = provisioned
         .in_order(graph)
         .flat_map(|r| &r.objects)
-        .filter(|o| seen.insert(serde_json::to_string(o).unwrap_or_default()))
+        .filter(|o| seen.insert(o.json()))
         .map(|o| {
             // Generated values are shown as what they are, never as values.
-            let mut o = o.clone();
+            let mut o = o.tree();
             generated::describe(&mut o);
             o
         })

@@ -17,6 +17,79 @@ pub fn array(mut items: Vec<Json>) -> Json {
     Json::Array(items)
 }
 
+/// JSON text as a tree built at its exact size.
+pub fn parse(text: &str) -> serde_json::Result<Json> {
+    use serde::de::DeserializeSeed;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = Exact.deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(value)
+}
+
+/// Deserializes any JSON value with [`map`] and [`array`].
+#[derive(Clone, Copy)]
+struct Exact;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Exact {
+    type Value = Json;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Json, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Exact {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
+        Ok(Json::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
+        Ok(Json::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
+        Ok(Json::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Json, E> {
+        Ok(Json::from(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Json, E> {
+        Ok(Json::String(v.to_string()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Json, E> {
+        Ok(Json::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(Exact)? {
+            items.push(item);
+        }
+        Ok(array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut access: A) -> Result<Json, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = access.next_key::<String>()? {
+            entries.push((key, access.next_value_seed(Exact)?));
+        }
+        map(entries).ok_or_else(|| serde::de::Error::custom("a duplicate key"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -25,6 +98,19 @@ mod tests {
     fn an_exact_map_keeps_its_order() {
         let entries = vec![("b".to_string(), Json::from(1)), ("a".to_string(), array(vec![Json::Null]))];
         assert_eq!(serde_json::to_string(&map(entries).unwrap()).unwrap(), r#"{"b":1,"a":[null]}"#);
+    }
+
+    #[test]
+    fn parsing_gives_the_same_tree_as_serde_json() {
+        let text = r#"{"b":[1,-2,3.5,{"z":true,"a":null}],"a":{"y":"\u00e9\n","x":[]},"c":{}}"#;
+        let ours = parse(text).unwrap();
+        assert_eq!(ours, serde_json::from_str::<Json>(text).unwrap());
+        assert_eq!(
+            serde_json::to_string(&ours).unwrap(),
+            serde_json::to_string(&serde_json::from_str::<Json>(text).unwrap()).unwrap()
+        );
+        assert!(parse(r#"{"a":1,"a":2}"#).is_err());
+        assert!(parse("[1] x").is_err());
     }
 
     #[test]

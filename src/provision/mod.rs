@@ -14,6 +14,7 @@ mod context;
 mod fast_yaml;
 pub mod generated;
 mod levels;
+pub mod object;
 pub mod output;
 mod params;
 pub mod registry;
@@ -41,6 +42,7 @@ use crate::source::Span;
 use crate::suggest;
 use context::{Shared, Siblings};
 use generated::{Generated, GeneratedKey};
+use object::Object;
 use output::Output;
 use registry::{Action, Provisioner, Registry};
 use seed::{Seed, SeedOrigin};
@@ -64,7 +66,7 @@ pub struct ProvisionedResource {
     pub params: Json,
     pub outputs: BTreeMap<String, Output>,
     /// As the provisioner returned them: the target checks and emits them.
-    pub objects: Vec<Json>,
+    pub objects: Vec<Object>,
     /// The egress the provisioner says its resource needs.
     #[serde(skip)]
     pub egress: Vec<crate::platform::Egress>,
@@ -322,7 +324,7 @@ fn run_one(
             result.outputs =
                 renderer.outputs(provisioner, outputs, &value).map_err(|e| failed(resource, provisioner, e))?;
             let (objects, handed) = render_objects(renderer, resource, provisioner, &result, &value)?;
-            result.objects = objects;
+            result.objects = objects.iter().map(Object::new).collect();
             Ok((result, handed))
         }
         Action::Command { argv, timeout_seconds, base_dir } => {
@@ -334,7 +336,7 @@ fn run_one(
             let (outputs, objects) = command::run(argv, base_dir, Duration::from_secs(*timeout_seconds), &context)
                 .map_err(|e| failed(resource, provisioner, e))?;
             result.outputs = outputs;
-            result.objects = objects;
+            result.objects = objects.iter().map(Object::new).collect();
             Ok((result, BTreeSet::new()))
         }
     }

@@ -137,7 +137,7 @@ pub struct Context<'a> {
     pub namespace: Option<String>,
     /// Every container's pull policy, when the environment sets one.
     pub image_pull_policy: Option<&'static str>,
-    secrets: secrets::Index<'a>,
+    secrets: secrets::Index,
     pub links: Links<'a>,
     /// Workloads deployed elsewhere that links may name.
     pub external: &'a BTreeMap<String, crate::platform::ExternalWorkload>,
@@ -222,7 +222,7 @@ pub(crate) fn to_json<T: serde::Serialize>(object: &T) -> Json {
 /// still markers. The Kubernetes target writes them; the targets built on its objects lower
 /// them their own way.
 pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec<Lowered> {
-    let mut lowered = record(input, options, Written::Never, out).into_lowered();
+    let mut lowered = record(input, options, WriteEarly::Never, out).into_lowered();
     // The Namespace comes first: everything else lives in it.
     if let Some(index) = lowered.iter().position(|l| l.owner == OwnerRef::Environment) {
         let namespace = lowered.remove(index);
@@ -235,7 +235,7 @@ pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec
 /// objects borrowed from the input where they are emitted as returned, workloads' objects
 /// written as soon as they are built where nothing reads them after.
 fn lower_borrowed<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Vec<Body<'a>> {
-    let mut lowered = record(input, options, Written::WhenUnread, out).into_borrowed();
+    let mut lowered = record(input, options, WriteEarly::WhenUnread, out).into_borrowed();
     if let Some(index) = lowered.iter().position(|(_, namespace)| *namespace) {
         let namespace = lowered.remove(index);
         lowered.insert(0, namespace);
@@ -243,9 +243,9 @@ fn lower_borrowed<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostic
     lowered.into_iter().map(|(object, _)| object).collect()
 }
 
-/// Whether [`record`] may write workloads' objects as it builds them.
+/// Whether [`record`] may write objects as it checks or builds them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Written {
+enum WriteEarly {
     /// The caller reads every object's tree.
     Never,
     /// The caller writes the objects: those nothing reads after recording (no patches, no
@@ -254,12 +254,14 @@ enum Written {
 }
 
 /// Every object of one environment in the ledger, in the order recorded.
-fn record<'a>(input: &Input<'a>, options: &Options, written: Written, out: &mut Diagnostics) -> Ledger<'a> {
+fn record<'a>(input: &Input<'a>, options: &Options, early: WriteEarly, out: &mut Diagnostics) -> Ledger<'a> {
     let environment = input.environment;
     let namespace = environment.kubernetes.namespace.clone();
     let mut ledger = Ledger::new(environment.kubernetes.namespace.as_deref(), &environment.kubernetes.allow);
     let resources = &input.provisioned.resources;
-    // Checked in parallel, recorded in graph order.
+    let write_now = early == WriteEarly::WhenUnread && environment.patches.is_empty() && !options.generate_namespace;
+    let generated = &input.provisioned.generated;
+    // Checked (and written, when they may be) in parallel, recorded in graph order.
     let returned: Vec<_> = input
         .graph
         .resources_in_order()
@@ -270,7 +272,8 @@ fn record<'a>(input: &Input<'a>, options: &Options, written: Written, out: &mut 
     let checked: Vec<_> = returned
         .into_par_iter()
         .map(|(object, resource, provided)| {
-            Ledger::check_provisioned(namespace_name, allow, object, resource, provided)
+            let checked = Ledger::check_provisioned(namespace_name, allow, object, resource, provided);
+            if write_now { checked.written(generated) } else { checked }
         })
         .collect();
     for checked in checked {
@@ -289,7 +292,6 @@ fn record<'a>(input: &Input<'a>, options: &Options, written: Written, out: &mut 
         links: Links::build(input.graph),
         external: &environment.external,
     };
-    let write_now = written == Written::WhenUnread && environment.patches.is_empty() && !options.generate_namespace;
     // Each workload is lowered on its own (in parallel), then recorded in order.
     let lowered: Vec<_> = input
         .workloads
@@ -308,7 +310,7 @@ fn record<'a>(input: &Input<'a>, options: &Options, written: Written, out: &mut 
             let checked: Vec<_> = objects
                 .into_iter()
                 .map(|(object, part)| Checked::new(Cow::Owned(object), Owner::Workload { workload, part }))
-                .map(|checked| if write_now { checked.written(&input.provisioned.generated) } else { checked })
+                .map(|checked| if write_now { checked.written(generated) } else { checked })
                 .collect();
             (checked, out)
         })

@@ -175,8 +175,7 @@ pub fn policy(cx: &Context<'_>, workload: &Workload, settings: &Settings, out: &
             continue;
         }
         egress.extend(provided.egress.iter().map(allowed));
-        let services: Vec<&Json> =
-            provided.objects.iter().filter(|o| o.get("kind").and_then(Json::as_str) == Some("Service")).collect();
+        let services: Vec<Json> = provided.objects.iter().filter(|o| o.kind() == "Service").map(|o| o.tree()).collect();
         for service in &services {
             let Some(labels) = service
                 .pointer("/spec/selector")

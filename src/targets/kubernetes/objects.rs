@@ -20,6 +20,7 @@ use crate::ir::Workload;
 use crate::platform::Allowance;
 use crate::provision::ProvisionedResource;
 use crate::provision::generated::Generated;
+use crate::provision::object::Object;
 use crate::source::Span;
 
 /// Which of a workload's objects.
@@ -147,6 +148,8 @@ pub struct Ledger<'a> {
     /// objects may be written already.
     objects: Vec<Body<'a>>,
     owners: Vec<Owner<'a>>,
+    /// For provisioners' objects, the object as returned.
+    sources: Vec<Option<&'a Object>>,
     index: BTreeMap<Identity, usize>,
     /// The patches that changed each object, by its index.
     patched_by: BTreeMap<usize, Vec<String>>,
@@ -159,6 +162,7 @@ impl<'a> Ledger<'a> {
             allow,
             objects: Vec::new(),
             owners: Vec::new(),
+            sources: Vec::new(),
             index: BTreeMap::new(),
             patched_by: BTreeMap::new(),
         }
@@ -228,32 +232,33 @@ impl<'a> Ledger<'a> {
     pub fn check_provisioned(
         namespace: Option<&str>,
         allow: &BTreeMap<String, Allowance>,
-        object: &'a Json,
+        object: &'a Object,
         resource: &'a Resource,
         provided: &'a ProvisionedResource,
     ) -> Checked<'a> {
         let owner = Owner::Resource { resource, provided };
-        match admission::admit(object, namespace, allow.get(&provided.provisioner)) {
-            Ok(mut object) => {
-                common_labels(&mut object);
-                Checked::new(object, owner)
-            }
-            Err((message, help)) => {
-                let message = format!(
-                    "provisioner `{}` ({}) {message}, for resource `{}`",
-                    provided.provisioner, provided.provisioner_file, resource.uid
-                );
-                let refused = owner
-                    .label(Diagnostic::error(Code::InvalidObject, message), "returned while provisioning")
-                    .help(help);
-                Checked {
-                    object: Body::Tree(Cow::Borrowed(object)),
-                    owner,
-                    identity: Err(refused),
-                    shown: display(object),
-                }
-            }
-        }
+        let tree = object.tree();
+        let refusal = match admission::admit(&tree, namespace, allow.get(&provided.provisioner)) {
+            Ok(Cow::Borrowed(_)) => None,
+            Ok(Cow::Owned(admitted)) => return Ledger::admitted(admitted, owner, object),
+            Err(refusal) => Some(refusal),
+        };
+        let Some((message, help)) = refusal else { return Ledger::admitted(tree, owner, object) };
+        let message = format!(
+            "provisioner `{}` ({}) {message}, for resource `{}`",
+            provided.provisioner, provided.provisioner_file, resource.uid
+        );
+        let refused =
+            owner.label(Diagnostic::error(Code::InvalidObject, message), "returned while provisioning").help(help);
+        let shown = display(&tree);
+        Checked { object: Body::Tree(Cow::Owned(tree)), owner, identity: Err(refused), shown, source: Some(object) }
+    }
+
+    /// A provisioner's object as admitted, with the common label.
+    fn admitted(admitted: Json, owner: Owner<'a>, source: &'a Object) -> Checked<'a> {
+        let mut admitted = Cow::Owned(admitted);
+        common_labels(&mut admitted);
+        Checked { source: Some(source), ..Checked::new(admitted, owner) }
     }
 
     pub fn namespace(&self) -> Option<&'a str> {
@@ -273,7 +278,7 @@ impl<'a> Ledger<'a> {
 
     /// Records a checked object (see [`Ledger::add`]).
     pub fn record(&mut self, checked: Checked<'a>, out: &mut Diagnostics) {
-        let Checked { object, owner, identity, shown } = checked;
+        let Checked { object, owner, identity, shown, source } = checked;
         let identity = match identity {
             Ok(identity) => identity,
             Err(diagnostic) => return out.push(diagnostic),
@@ -289,7 +294,7 @@ impl<'a> Ledger<'a> {
                 ) => {
                     a.provisioner == b.provisioner
                         && first_resource.uid != this_resource.uid
-                        && matches!((&self.objects[first], &object), (Body::Tree(a), Body::Tree(b)) if **a == **b)
+                        && same_object(self.sources[first], source)
                 }
                 _ => false,
             };
@@ -301,6 +306,7 @@ impl<'a> Ledger<'a> {
         self.index.insert(identity, self.objects.len());
         self.objects.push(object);
         self.owners.push(owner);
+        self.sources.push(source);
     }
 }
 
@@ -314,6 +320,17 @@ pub struct Checked<'a> {
     identity: Result<Identity, Diagnostic>,
     /// `Kind/name`, for messages.
     shown: String,
+    /// The object as its provisioner returned it (what tells a shared instance).
+    source: Option<&'a Object>,
+}
+
+/// Whether two provisioners' objects are the same object (a shared instance): the same text,
+/// or, written differently, the same tree.
+fn same_object(first: Option<&Object>, second: Option<&Object>) -> bool {
+    match (first, second) {
+        (Some(a), Some(b)) => a == b || a.tree() == b.tree(),
+        _ => false,
+    }
 }
 
 impl<'a> Checked<'a> {
@@ -335,7 +352,7 @@ impl<'a> Checked<'a> {
             }
         };
         let shown = display(&object);
-        Checked { object: Body::Tree(object), owner, identity, shown }
+        Checked { object: Body::Tree(object), owner, identity, shown, source: None }
     }
 
     /// The same, its YAML document written now (generated values written in) and its tree

@@ -11,24 +11,25 @@ use serde_json::Value as Json;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::graph::Graph;
 use crate::provision::ProvisionedResource;
+use crate::provision::object::Object;
 use crate::provision::output::{Output, SecretKey};
 
 /// Secret objects by name.
 #[derive(Debug, Default)]
-pub struct Index<'a> {
-    secrets: BTreeMap<&'a str, &'a Json>,
+pub struct Index {
+    secrets: BTreeMap<String, Json>,
 }
 
-impl<'a> Index<'a> {
-    /// Indexes every object the provisioners returned (duplicates too: the one-owner check
-    /// reports those).
-    pub fn build(objects: impl Iterator<Item = &'a Json>) -> Index<'a> {
+impl Index {
+    /// Indexes every Secret the provisioners returned (of two with one name, the first: the
+    /// one-owner check reports the second).
+    pub fn build<'a>(objects: impl Iterator<Item = &'a Object>) -> Index {
         let mut index = Index::default();
-        for object in objects {
-            if object.get("kind").and_then(Json::as_str) == Some("Secret")
-                && let Some(name) = object.pointer("/metadata/name").and_then(Json::as_str)
-            {
-                index.secrets.entry(name).or_insert(object);
+        for object in objects.filter(|o| o.kind() == "Secret") {
+            let tree = object.tree();
+            if let Some(name) = tree.pointer("/metadata/name").and_then(Json::as_str) {
+                let name = name.to_string();
+                index.secrets.entry(name).or_insert(tree);
             }
         }
         index
@@ -59,7 +60,12 @@ impl<'a> Index<'a> {
                 if wanted.is_empty() {
                     return Vec::new();
                 }
-                let own: BTreeSet<(String, String)> = provided.objects.iter().flat_map(keys_of).collect();
+                let own: BTreeSet<(String, String)> = provided
+                    .objects
+                    .iter()
+                    .filter(|o| matches!(o.kind(), "Secret" | "ExternalSecret"))
+                    .flat_map(|o| keys_of(&o.tree()))
+                    .collect();
                 wanted.into_iter().filter(|k| !own.contains(k)).map(|(name, key)| {
                     Diagnostic::error(Code::DanglingSecret, format!("provisioner `{}` returns a secret output in Secret `{name}`, key `{key}`, but creates no such Secret key for this resource", provided.provisioner))
                         .label(provided.provisioner_span, "this provisioner")

@@ -14,6 +14,7 @@ use super::values::{Lowering, References, Templates, Uses};
 use super::{Owner, convert, error};
 use crate::catalog::Target;
 use crate::diagnostics::{Code, Diagnostics};
+use crate::provision::object::Object;
 use crate::provision::output::Output;
 use crate::provision::{Provisioned, ProvisionedResource};
 use crate::targets::kubernetes::{self, CLUSTER_SCOPED};
@@ -67,8 +68,9 @@ pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -
         let owner = Owner::Resource(resource, provided);
         let mut objects = Vec::new();
         for object in &provided.objects {
+            let object = &object.tree();
             if !blocks::is_block(object) {
-                objects.push(references_as_markers(object, &mut references));
+                objects.push(Object::new(&references_as_markers(object, &mut references)));
                 continue;
             }
             match blocks::parse(object) {

@@ -1,0 +1,59 @@
+//! A provisioned object as provisioning hands it on: its compact JSON text, not a tree. A large
+//! compile holds every resource's objects until the target writes them, and the text takes a
+//! fraction of a tree's memory; a target reads the tree ([`Object::tree`]) when it needs it, and
+//! can drop it once it is written.
+
+use serde::{Serialize, Serializer};
+use serde_json::Value as Json;
+
+use crate::document::exact;
+
+/// One object a provisioner returned (generated values still markers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object {
+    json: Box<str>,
+    kind: Box<str>,
+}
+
+impl Object {
+    pub fn new(tree: &Json) -> Object {
+        let kind = tree.get("kind").and_then(Json::as_str).unwrap_or_default();
+        Object { json: tree.to_string().into(), kind: kind.into() }
+    }
+
+    /// Its `kind` (empty when it has none), without reading the rest.
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    /// The compact JSON text.
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+
+    /// The object as a tree, built now.
+    pub fn tree(&self) -> Json {
+        // The text was written from a tree, so it reads back.
+        exact::parse(&self.json).unwrap_or(Json::Null)
+    }
+}
+
+impl Serialize for Object {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.tree().serialize(serializer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tree_comes_back_as_it_was() {
+        let tree = serde_json::json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "stringData": {"b": "1", "a": "2"}});
+        let object = Object::new(&tree);
+        assert_eq!(object.kind(), "Secret");
+        assert_eq!(object.tree(), tree);
+        assert_eq!(serde_json::to_string(&object.tree()).unwrap(), serde_json::to_string(&tree).unwrap());
+    }
+}
