@@ -24,9 +24,10 @@ impl Index {
     /// Indexes every Secret the provisioners returned (of two with one name, the first: the
     /// one-owner check reports the second).
     pub fn build<'a>(objects: impl Iterator<Item = &'a Object>) -> Index {
+        let secrets: Vec<&Object> = objects.filter(|o| o.kind() == "Secret").collect();
+        let trees: Vec<Json> = secrets.into_par_iter().map(Object::tree).collect();
         let mut index = Index::default();
-        for object in objects.filter(|o| o.kind() == "Secret") {
-            let tree = object.tree();
+        for tree in trees {
             if let Some(name) = tree.pointer("/metadata/name").and_then(Json::as_str) {
                 let name = name.to_string();
                 index.secrets.entry(name).or_insert(tree);
