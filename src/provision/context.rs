@@ -22,8 +22,31 @@ use crate::graph::{Resource, link_target};
 /// ports and metadata: as JSON (for commands) and as a template value, built once.
 #[derive(Debug)]
 pub(super) struct Shared {
-    pub json: Json,
+    pub json: Arc<Json>,
     value: minijinja::Value,
+}
+
+/// `workloads` as templates see it: each workload converted when a template reads it (most
+/// templates read none, and converting them all up front was a sequential cost per compile).
+#[derive(Debug)]
+struct WorkloadsView {
+    json: Arc<Json>,
+}
+
+impl Object for WorkloadsView {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let workload = self.json.get(key.as_str()?)?;
+        Some(Value::from(minijinja::value::Serde(workload)))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let keys = self.json.as_object().map(|m| m.keys().map(|k| Value::from(k.as_str())).collect());
+        Enumerator::Values(keys.unwrap_or_default())
+    }
 }
 
 impl Shared {
@@ -68,8 +91,8 @@ impl Shared {
                 })
             });
         }
-        let json = Json::Object(workloads);
-        Shared { value: minijinja::Value::from(minijinja::value::Serde(&json)), json }
+        let json = Arc::new(Json::Object(workloads));
+        Shared { value: Value::from_object(WorkloadsView { json: json.clone() }), json }
     }
 
     /// A template context: `context` with the shared `workloads`, the declaring workload's

@@ -324,12 +324,12 @@ fn run_one(
             result.outputs =
                 renderer.outputs(provisioner, outputs, &value).map_err(|e| failed(resource, provisioner, e))?;
             let (objects, handed) = render_objects(renderer, resource, provisioner, &result, &value)?;
-            result.objects = objects.iter().map(Object::new).collect();
+            result.objects = objects;
             Ok((result, handed))
         }
         Action::Command { argv, timeout_seconds, base_dir } => {
             if let Some(map) = context.as_object_mut() {
-                map.insert("workloads".into(), shared.json.clone());
+                map.insert("workloads".into(), Json::clone(&shared.json));
                 map.insert("outputs".into(), context::dependencies(inputs, resource, done));
                 map.insert("_keys".into(), context::keys(inputs, resource));
             }
@@ -350,23 +350,26 @@ fn render_objects(
     provisioner: &Provisioner,
     provided: &ProvisionedResource,
     context: &minijinja::Value,
-) -> Result<(Vec<Json>, BTreeSet<GeneratedKey>), Diagnostics> {
-    let objects = renderer.objects(provisioner, context).map_err(|e| failed(resource, provisioner, e))?;
+) -> Result<(Vec<Object>, BTreeSet<GeneratedKey>), Diagnostics> {
+    let trees = renderer.objects(provisioner, context).map_err(|e| failed(resource, provisioner, e))?;
+    let objects: Vec<Object> = trees.iter().map(Object::new).collect();
     let handed = context.get_attr("_generated").map(|c| Collector::keys(&c)).unwrap_or_default();
-    check_generated(&handed, &provided.outputs, &objects).map_err(|e| failed(resource, provisioner, e))?;
+    // Only objects whose text holds a marker character need a walk.
+    let marked = trees.iter().zip(&objects).filter(|(_, o)| generated::has_marker(o.json())).map(|(t, _)| t);
+    check_generated(&handed, &provided.outputs, marked).map_err(|e| failed(resource, provisioner, e))?;
     Ok((objects, handed))
 }
 
 /// Every value a template generated must reach its outputs or objects unchanged: a filter
 /// (`b64encode`, `upper`, …) applied to one leaves a marker no target can lower.
-fn check_generated(
+fn check_generated<'a>(
     handed: &BTreeSet<GeneratedKey>,
     outputs: &BTreeMap<String, Output>,
-    objects: &[Json],
+    objects: impl Iterator<Item = &'a Json>,
 ) -> Result<(), String> {
     let (mut found, mut broken) = (BTreeSet::new(), Vec::new());
     outputs.values().for_each(|o| generated::collect(&o.to_json(), &mut found, &mut broken));
-    objects.iter().for_each(|o| generated::collect(o, &mut found, &mut broken));
+    objects.for_each(|o| generated::collect(o, &mut found, &mut broken));
     let changed: Vec<&GeneratedKey> = handed.iter().filter(|k| !found.contains(k)).collect();
     if broken.is_empty() && changed.is_empty() {
         return Ok(());
