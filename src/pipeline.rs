@@ -95,6 +95,11 @@ fn run_environments(
     selection: Selection,
 ) -> (Vec<Compiled>, Diagnostics) {
     let mut out = Diagnostics::new();
+    // The workload and provisioner schemas compile on another thread while the platform loads.
+    rayon::spawn(|| {
+        spec::schema::workload();
+        crate::provision::registry::warm();
+    });
     let platform = match Platform::load(request.platform.as_deref(), sources) {
         Ok((platform, warnings)) => {
             out.extend(warnings);

@@ -17,8 +17,18 @@ pub struct Object {
 
 impl Object {
     pub fn new(tree: &Json) -> Object {
+        thread_local! {
+            /// Written into a buffer each thread reuses, then copied once at its exact size.
+            static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let json = BUFFER.with_borrow_mut(|buffer| {
+            buffer.clear();
+            // A tree always serializes, and as UTF-8.
+            let _ = serde_json::to_writer(&mut *buffer, tree);
+            String::from_utf8_lossy(buffer).into_owned().into_boxed_str()
+        });
         let kind = tree.get("kind").and_then(Json::as_str).unwrap_or_default();
-        Object { json: tree.to_string().into(), kind: kind.into() }
+        Object { json, kind: kind.into() }
     }
 
     /// Its `kind` (empty when it has none), without reading the rest.

@@ -18,6 +18,11 @@ use crate::document::{read, yaml};
 use crate::graph::Resource;
 use crate::source::{SourceId, Sources, Span};
 
+/// Compiles the provisioner file schema now (on another thread while the platform loads).
+pub fn warm() {
+    schema();
+}
+
 fn schema() -> &'static Schema {
     static SCHEMA: std::sync::OnceLock<Schema> = std::sync::OnceLock::new();
     static DIALECT: Plain = Plain { field_word: "provisioner file", schema_command: "stave schema provisioners" };

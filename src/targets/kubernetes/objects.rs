@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use indexmap::IndexMap;
 use serde_json::Value as Json;
 
 use super::output::{self, Body};
@@ -150,7 +151,8 @@ pub struct Ledger<'a> {
     owners: Vec<Owner<'a>>,
     /// For provisioners' objects, the object as returned.
     sources: Vec<Option<&'a Object>>,
-    index: BTreeMap<Identity, usize>,
+    /// Looked up only, never listed: a hash index (one lookup per object, in order).
+    index: IndexMap<Identity, usize>,
     /// The patches that changed each object, by its index.
     patched_by: BTreeMap<usize, Vec<String>>,
 }
@@ -163,7 +165,7 @@ impl<'a> Ledger<'a> {
             objects: Vec::new(),
             owners: Vec::new(),
             sources: Vec::new(),
-            index: BTreeMap::new(),
+            index: IndexMap::new(),
             patched_by: BTreeMap::new(),
         }
     }
