@@ -17,10 +17,17 @@ pub fn write(start: &str, object: &Json, generated: &Generated) -> Option<String
     if map.is_empty() {
         return None;
     }
-    let mut out = String::with_capacity(1024);
-    out.push_str(start);
-    Writer { out: &mut out, generated }.entries(map, 0, false)?;
-    Some(out)
+    thread_local! {
+        /// Written into a buffer each thread reuses, then copied once at its exact size (a
+        /// compile holds every document until the output is written).
+        static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    BUFFER.with_borrow_mut(|out| {
+        out.clear();
+        out.push_str(start);
+        Writer { out, generated }.entries(map, 0, false)?;
+        Some(out.as_str().to_owned())
+    })
 }
 
 struct Writer<'a> {
