@@ -68,7 +68,7 @@ impl Backend for Kubernetes {
         let mut out = Diagnostics::new();
         let mut files = Vec::new();
         for input in inputs {
-            let objects = lower_borrowed(input, options, &mut out);
+            let objects = lower_for_output(input, options, &mut out);
             let prefix = if inputs.len() > 1 { format!("{}/", input.environment.name) } else { String::new() };
             files.extend(output::files(objects, &input.provisioned.generated, &prefix, &mut out));
         }
@@ -231,11 +231,10 @@ pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec
     lowered
 }
 
-/// [`lower`]'s objects alone, for this target, which only serializes them: provisioners'
-/// objects borrowed from the input where they are emitted as returned, workloads' objects
-/// written as soon as they are built where nothing reads them after.
-fn lower_borrowed<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Vec<Body<'a>> {
-    let mut lowered = record(input, options, WriteEarly::WhenUnread, out).into_borrowed();
+/// [`lower`]'s objects alone, for this target, which only serializes them: each written as soon
+/// as it is checked or built where nothing reads it after.
+fn lower_for_output<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Vec<Body<'a>> {
+    let mut lowered = record(input, options, WriteEarly::WhenUnread, out).into_bodies();
     if let Some(index) = lowered.iter().position(|(_, namespace)| *namespace) {
         let namespace = lowered.remove(index);
         lowered.insert(0, namespace);

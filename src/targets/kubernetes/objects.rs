@@ -145,8 +145,7 @@ pub struct Ledger<'a> {
     namespace: Option<&'a str>,
     /// What the platform allows each provisioner beyond the namespace.
     allow: &'a BTreeMap<String, Allowance>,
-    /// Provisioners' objects stay borrowed unless admitting them changed them; workloads'
-    /// objects may be written already.
+    /// As trees, or written already where nothing reads them after recording.
     objects: Vec<Body<'a>>,
     owners: Vec<Owner<'a>>,
     /// For provisioners' objects, the object as returned.
@@ -222,9 +221,9 @@ impl<'a> Ledger<'a> {
             .collect()
     }
 
-    /// The objects, in order, and whether each is the environment's Namespace; provisioners'
-    /// objects still borrowed (for a target that only serializes them).
-    pub fn into_borrowed(self) -> Vec<(Body<'a>, bool)> {
+    /// The objects, in order, and whether each is the environment's Namespace (for a target that
+    /// only serializes them).
+    pub fn into_bodies(self) -> Vec<(Body<'a>, bool)> {
         let namespace = self.owners.iter().map(|o| matches!(o, Owner::Environment { .. }));
         self.objects.into_iter().zip(namespace.collect::<Vec<_>>()).collect()
     }
