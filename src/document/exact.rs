@@ -19,16 +19,29 @@ pub fn array(mut items: Vec<Json>) -> Json {
 
 /// JSON text as a tree built at its exact size.
 pub fn parse(text: &str) -> serde_json::Result<Json> {
+    parse_with(text, Exact { strict: false })
+}
+
+/// The same for JSON that must read the same as YAML: no fractional numbers and no integers
+/// beyond `i64`; `None` for those, a repeated key, or anything that is not one JSON value.
+pub fn parse_strict(text: &str) -> Option<Json> {
+    parse_with(text, Exact { strict: true }).ok()
+}
+
+fn parse_with(text: &str, exact: Exact) -> serde_json::Result<Json> {
     use serde::de::DeserializeSeed;
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value = Exact.deserialize(&mut deserializer)?;
+    let value = exact.deserialize(&mut deserializer)?;
     deserializer.end()?;
     Ok(value)
 }
 
-/// Deserializes any JSON value with [`map`] and [`array`].
+/// Deserializes a JSON value with [`map`] and [`array`]; `strict` refuses fractions and
+/// integers beyond `i64`.
 #[derive(Clone, Copy)]
-struct Exact;
+struct Exact {
+    strict: bool,
+}
 
 impl<'de> serde::de::DeserializeSeed<'de> for Exact {
     type Value = Json;
@@ -53,12 +66,12 @@ impl<'de> serde::de::Visitor<'de> for Exact {
         Ok(Json::from(v))
     }
 
-    fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
-        Ok(Json::from(v))
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Json, E> {
+        if self.strict && v > i64::MAX as u64 { Err(E::custom("a large integer")) } else { Ok(Json::from(v)) }
     }
 
-    fn visit_f64<E>(self, v: f64) -> Result<Json, E> {
-        Ok(Json::from(v))
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Json, E> {
+        if self.strict { Err(E::custom("a fractional number")) } else { Ok(Json::from(v)) }
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Json, E> {
@@ -75,7 +88,7 @@ impl<'de> serde::de::Visitor<'de> for Exact {
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(Exact)? {
+        while let Some(item) = seq.next_element_seed(self)? {
             items.push(item);
         }
         Ok(array(items))
@@ -84,7 +97,7 @@ impl<'de> serde::de::Visitor<'de> for Exact {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut access: A) -> Result<Json, A::Error> {
         let mut entries = Vec::new();
         while let Some(key) = access.next_key::<String>()? {
-            entries.push((key, access.next_value_seed(Exact)?));
+            entries.push((key, access.next_value_seed(self)?));
         }
         map(entries).ok_or_else(|| serde::de::Error::custom("a duplicate key"))
     }
@@ -110,6 +123,9 @@ mod tests {
             serde_json::to_string(&serde_json::from_str::<Json>(text).unwrap()).unwrap()
         );
         assert!(parse(r#"{"a":1,"a":2}"#).is_err());
+        assert_eq!(parse_strict(r#"{"a":[1]}"#), Some(serde_json::json!({"a": [1]})));
+        assert_eq!(parse_strict("1.5"), None);
+        assert_eq!(parse_strict("18446744073709551615"), None);
         assert!(parse("[1] x").is_err());
     }
 

@@ -5,7 +5,6 @@
 //! and the caller reads the text with serde-saphyr instead; where it returns a value, it is the
 //! value serde-saphyr reads (debug builds check every one against serde-saphyr).
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value as Json;
 
 use crate::document::exact;
@@ -162,13 +161,9 @@ fn scalar(text: &str) -> Option<Json> {
         return Some(Json::String(inner.to_string()));
     }
     if text.starts_with(['"', '{', '[']) {
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        if let Ok(Strict(value)) = Strict::deserialize(&mut deserializer)
-            && deserializer.end().is_ok()
-        {
-            return Some(value);
-        }
-        return words(text);
+        // Strict: no duplicate keys, fractions or integers beyond i64 (serde-saphyr may read
+        // those otherwise).
+        return exact::parse_strict(text).or_else(|| words(text));
     }
     match text {
         "true" => return Some(Json::Bool(true)),
@@ -197,69 +192,6 @@ fn words(text: &str) -> Option<Json> {
         })
         .collect::<Option<Vec<_>>>()
         .map(Json::Array)
-}
-
-/// JSON without duplicate keys or fractional numbers (which serde-saphyr may read otherwise).
-struct Strict(Json);
-
-impl<'de> Deserialize<'de> for Strict {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(StrictVisitor).map(Strict)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Json;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("JSON")
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
-        Ok(Json::Bool(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
-        Ok(Json::from(v))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Json, E> {
-        if v > i64::MAX as u64 { Err(E::custom("a large integer")) } else { Ok(Json::from(v)) }
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Json, E> {
-        Err(E::custom("a fractional number"))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Json, E> {
-        Ok(Json::String(v.to_string()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Json, E> {
-        Ok(Json::String(v))
-    }
-
-    fn visit_unit<E>(self) -> Result<Json, E> {
-        Ok(Json::Null)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(Strict(item)) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(exact::array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Json, A::Error> {
-        let mut entries = Vec::new();
-        while let Some((key, Strict(value))) = access.next_entry::<String, Strict>()? {
-            entries.push((key, value));
-        }
-        exact::map(entries).ok_or_else(|| de::Error::custom("a duplicate key"))
-    }
 }
 
 #[cfg(test)]
