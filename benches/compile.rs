@@ -72,7 +72,7 @@ fn measure_helm_template(files: &[targets::File], rounds: u32) -> Option<Duratio
     for file in files {
         let path = dir.path().join(&file.path);
         std::fs::create_dir_all(path.parent()?).ok()?;
-        std::fs::write(&path, &file.bytes).ok()?;
+        std::fs::write(&path, file.bytes.bytes()).ok()?;
     }
     let mut best = Duration::MAX;
     for _ in 0..rounds {

@@ -58,5 +58,6 @@ pub mod platform;
 pub mod provision;
 pub mod source;
 pub mod spec;
+pub mod spool;
 pub mod suggest;
 pub mod targets;

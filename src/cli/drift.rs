@@ -30,7 +30,7 @@ pub fn check(emitted: &Emitted, path: Option<&Path>) -> Result<Drift, String> {
         Destination::File(file) => {
             let mut wanted = HEADER.to_string();
             for part in &emitted.files {
-                wanted.push_str(&String::from_utf8_lossy(&part.bytes));
+                wanted.push_str(&String::from_utf8_lossy(&part.bytes.bytes()));
             }
             let name = file.display().to_string();
             compare(&mut drift, &name, read(&file)?, Some(wanted));
@@ -46,7 +46,7 @@ pub fn check(emitted: &Emitted, path: Option<&Path>) -> Result<Drift, String> {
             for (relative, file) in paths {
                 let on_disk = dir.join(relative);
                 let name = on_disk.display().to_string();
-                let wanted = file.map(|f| String::from_utf8_lossy(&f.bytes).into_owned());
+                let wanted = file.map(|f| String::from_utf8_lossy(&f.bytes.bytes()).into_owned());
                 compare(&mut drift, &name, read(&on_disk)?, wanted);
             }
         }

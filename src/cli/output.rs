@@ -76,7 +76,7 @@ pub fn write(emitted: &Emitted, path: Option<&Path>) -> Result<(), String> {
         Destination::Stdout => {
             // Buffered: standard output would flush at every line break.
             let mut stdout = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-            let written = emitted.files.iter().try_for_each(|file| stdout.write_all(&file.bytes));
+            let written = emitted.files.iter().try_for_each(|file| file.bytes.write_to(&mut stdout));
             match written.and_then(|()| stdout.flush()) {
                 Ok(()) => Ok(()),
                 // The reader has all it wanted (`stave compile | head`).
@@ -121,7 +121,7 @@ pub fn write_stream(path: &Path, files: &[File]) -> Result<(), String> {
         tempfile::Builder::new().prefix(&format!(".{name}.stave-")).tempfile_in(&folder).map_err(failed)?;
     temporary.write_all(HEADER.as_bytes()).map_err(failed)?;
     for file in files {
-        temporary.write_all(&file.bytes).map_err(failed)?;
+        file.bytes.write_to(&mut temporary).map_err(failed)?;
     }
     // Readable by its owner only when any part is (a Secret's manifest).
     let secret = files.iter().any(|f| f.mode & 0o077 == 0);
@@ -174,7 +174,7 @@ pub fn write_directory(dir: &Path, files: &[File]) -> Result<(), String> {
         if let Some(folder) = path.parent() {
             std::fs::create_dir_all(folder).map_err(failed)?;
         }
-        write_file(&path, &file.bytes, file.mode).map_err(failed)?;
+        write_file(&path, &file.bytes.bytes(), file.mode).map_err(failed)?;
     }
     for file in files {
         let target = dir.join(&file.path);

@@ -67,12 +67,16 @@ pub fn uid(workload: &str, name: &str, request: &ResourceRequest) -> String {
 }
 
 /// Groups every declaration by UID; reports shared resources whose params or metadata differ.
+/// Every resource by UID, each in a box of its own (a map node then holds pointers, not
+/// resources, so a half-full node wastes little).
+pub type Resources = BTreeMap<String, Box<Resource>>;
+
 /// Also returns the UID of each `(workload, local name)`.
 pub fn settle(
     workloads: &[Workload],
     out: &mut Diagnostics,
-) -> (BTreeMap<String, Resource>, BTreeMap<(String, String), String>) {
-    let mut resources: BTreeMap<String, Resource> = BTreeMap::new();
+) -> (Resources, BTreeMap<(String, String), String>) {
+    let mut resources = Resources::new();
     let mut local = BTreeMap::new();
     for workload in workloads {
         for (name, request) in &workload.resources {
@@ -83,7 +87,7 @@ pub fn settle(
                 None => {
                     resources.insert(
                         uid.clone(),
-                        Resource {
+                        Box::new(Resource {
                             uid: uid.clone(),
                             kind: request.kind.clone(),
                             class: request.class.clone().unwrap_or_else(|| "default".into()),
@@ -93,7 +97,7 @@ pub fn settle(
                             metadata: request.metadata.clone(),
                             source_workload: workload.name.clone(),
                             declarations: vec![declaration],
-                        },
+                        }),
                     );
                 }
                 Some(shared) => {

@@ -57,7 +57,7 @@ impl Edge {
 #[derive(Debug)]
 pub struct Graph {
     pub graph: DiGraph<Node, Edge>,
-    pub resources: BTreeMap<String, Resource>,
+    pub resources: BTreeMap<String, Box<Resource>>,
     /// The UID of each `(workload, resource name)`.
     pub local: BTreeMap<(String, String), String>,
     /// Every node, dependencies first.
@@ -73,7 +73,7 @@ impl Graph {
     /// Resources in provisioning order.
     pub fn resources_in_order(&self) -> impl Iterator<Item = &Resource> {
         self.order.iter().filter_map(|&i| match &self.graph[i] {
-            Node::Resource(uid) => self.resources.get(uid),
+            Node::Resource(uid) => self.resources.get(uid).map(|r| &**r),
             Node::Workload(_) | Node::External(_) => None,
         })
     }

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 use serde_json::{Value as Json, json};
 
+use super::output::Output;
 use super::{Inputs, Provisioned, lookup};
 use crate::graph::{Resource, link_target};
 
@@ -132,10 +133,30 @@ impl Siblings {
     }
 }
 
-/// A resource's outputs as templates see them.
-pub(super) fn outputs_value(outputs: &BTreeMap<String, super::output::Output>) -> Value {
-    let json: serde_json::Map<String, Json> = outputs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
-    Value::from(minijinja::value::Serde(&Json::Object(json)))
+/// A resource's outputs as templates see them: a view of the provisioned outputs, each
+/// converted when a template reads it (a copy per resource held every output twice).
+pub(super) fn outputs_value(outputs: &Arc<BTreeMap<String, Output>>) -> Value {
+    Value::from_object(OutputsView { outputs: outputs.clone() })
+}
+
+#[derive(Debug)]
+struct OutputsView {
+    outputs: Arc<BTreeMap<String, Output>>,
+}
+
+impl Object for OutputsView {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let output = self.outputs.get(key.as_str()?)?;
+        Some(Value::from(minijinja::value::Serde(&output.to_json())))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.outputs.keys().map(|k| Value::from(k.as_str())).collect())
+    }
 }
 
 /// [`Siblings`] as one resource sees it: a map of the first `visible` entries.

@@ -64,7 +64,8 @@ pub struct ProvisionedResource {
     /// The params, placeholders resolved, as the provisioner saw them.
     #[serde(skip)]
     pub params: Json,
-    pub outputs: BTreeMap<String, Output>,
+    /// Shared with the view templates get of the workload's earlier resources.
+    pub outputs: Arc<BTreeMap<String, Output>>,
     /// As the provisioner returned them: the target checks and emits them.
     pub objects: Vec<Object>,
     /// The egress the provisioner says its resource needs.
@@ -76,7 +77,7 @@ pub struct ProvisionedResource {
 /// the values derived for the generated values that outputs and objects mark.
 #[derive(Debug, Default, Serialize)]
 pub struct Provisioned {
-    pub resources: BTreeMap<String, ProvisionedResource>,
+    pub resources: BTreeMap<String, Box<ProvisionedResource>>,
     #[serde(skip)]
     pub bindings: Bindings,
     #[serde(skip)]
@@ -86,7 +87,7 @@ pub struct Provisioned {
 impl Provisioned {
     /// The provisioned resources in graph order (dependencies first).
     pub fn in_order<'a>(&'a self, graph: &'a Graph) -> impl Iterator<Item = &'a ProvisionedResource> {
-        graph.resources_in_order().filter_map(|r| self.resources.get(&r.uid))
+        graph.resources_in_order().filter_map(|r| self.resources.get(&r.uid).map(|p| &**p))
     }
 }
 
@@ -214,7 +215,7 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
                             .or_default()
                             .add(&declaration.name, value.clone());
                     }
-                    provisioned.resources.insert(resource.uid.clone(), result);
+                    provisioned.resources.insert(resource.uid.clone(), Box::new(result));
                 }
                 Err(diagnostics) => out.extend(diagnostics),
             }
@@ -314,7 +315,7 @@ fn run_one(
         provisioner_file: provisioner.file.clone(),
         provisioner_span: provisioner.span,
         params,
-        outputs: BTreeMap::new(),
+        outputs: Arc::default(),
         objects: Vec::new(),
         egress: provisioner.egress.clone(),
     };
@@ -322,7 +323,7 @@ fn run_one(
         Action::Templates { outputs, .. } => {
             let value = shared.with(&context, siblings.view(), Collector::value());
             result.outputs =
-                renderer.outputs(provisioner, outputs, &value).map_err(|e| failed(resource, provisioner, e))?;
+                Arc::new(renderer.outputs(provisioner, outputs, &value).map_err(|e| failed(resource, provisioner, e))?);
             let (objects, handed) = render_objects(renderer, resource, provisioner, &result, &value)?;
             result.objects = objects;
             Ok((result, handed))
@@ -335,7 +336,7 @@ fn run_one(
             }
             let (outputs, objects) = command::run(argv, base_dir, Duration::from_secs(*timeout_seconds), &context)
                 .map_err(|e| failed(resource, provisioner, e))?;
-            result.outputs = outputs;
+            result.outputs = Arc::new(outputs);
             result.objects = objects.iter().map(Object::new).collect();
             Ok((result, BTreeSet::new()))
         }
@@ -355,7 +356,7 @@ fn render_objects(
     let objects: Vec<Object> = trees.iter().map(Object::new).collect();
     let handed = context.get_attr("_generated").map(|c| Collector::keys(&c)).unwrap_or_default();
     // Only objects whose text holds a marker character need a walk.
-    let marked = trees.iter().zip(&objects).filter(|(_, o)| generated::has_marker(o.json())).map(|(t, _)| t);
+    let marked = trees.iter().zip(&objects).filter(|(_, o)| o.marked()).map(|(t, _)| t);
     check_generated(&handed, &provided.outputs, marked).map_err(|e| failed(resource, provisioner, e))?;
     Ok((objects, handed))
 }

@@ -1,18 +1,25 @@
-//! A provisioned object as provisioning hands it on: its compact JSON text, not a tree. A large
-//! compile holds every resource's objects until the target writes them, and the text takes a
-//! fraction of a tree's memory; a target reads the tree ([`Object::tree`]) when it needs it, and
-//! can drop it once it is written.
+//! A provisioned object as provisioning hands it on: its compact JSON text, not a tree, held in
+//! the spool. A large compile holds every resource's objects until the target writes them: the
+//! text takes a fraction of a tree's memory, and beyond the spool's budget none; a target reads
+//! the tree ([`Object::tree`]) when it needs it, and can drop it once it is written.
+
+use std::borrow::Cow;
 
 use serde::{Serialize, Serializer};
 use serde_json::Value as Json;
 
 use crate::document::exact;
+use crate::spool::Blob;
 
 /// One object a provisioner returned (generated values still markers).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Object {
-    json: Box<str>,
+    /// Compact JSON, so UTF-8.
+    json: Blob,
     kind: Box<str>,
+    /// Whether the text holds a generated value's marker character (only then is it walked
+    /// for generated values).
+    marked: bool,
 }
 
 impl Object {
@@ -21,14 +28,14 @@ impl Object {
             /// Written into a buffer each thread reuses, then copied once at its exact size.
             static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        let json = BUFFER.with_borrow_mut(|buffer| {
+        let (json, marked) = BUFFER.with_borrow_mut(|buffer| {
             buffer.clear();
             // A tree always serializes, and as UTF-8.
             let _ = serde_json::to_writer(&mut *buffer, tree);
-            String::from_utf8_lossy(buffer).into_owned().into_boxed_str()
+            (Blob::new(buffer), super::generated::has_marker(&String::from_utf8_lossy(buffer)))
         });
         let kind = tree.get("kind").and_then(Json::as_str).unwrap_or_default();
-        Object { json, kind: kind.into() }
+        Object { json, kind: kind.into(), marked }
     }
 
     /// Its `kind` (empty when it has none), without reading the rest.
@@ -37,14 +44,24 @@ impl Object {
     }
 
     /// The compact JSON text.
-    pub fn json(&self) -> &str {
-        &self.json
+    pub fn json(&self) -> Cow<'_, str> {
+        match self.json.bytes() {
+            Cow::Borrowed(bytes) => String::from_utf8_lossy(bytes),
+            Cow::Owned(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
+        }
+    }
+
+    /// Whether the text holds a generated value's marker character.
+    pub fn marked(&self) -> bool {
+        self.marked
     }
 
     /// The object as a tree, built now.
     pub fn tree(&self) -> Json {
         // The text was written from a tree, so it reads back.
-        exact::parse(&self.json).unwrap_or(Json::Null)
+        self.json
+            .with(|bytes| std::str::from_utf8(bytes).ok().and_then(|text| exact::parse(text).ok()))
+            .unwrap_or(Json::Null)
     }
 }
 

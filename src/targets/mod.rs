@@ -17,6 +17,7 @@ use crate::graph::Graph;
 use crate::ir::Workload;
 use crate::platform::Environment;
 use crate::provision::{Provisioned, TargetModel};
+use crate::spool::Blob;
 
 /// What a target receives for one environment.
 #[derive(Debug, Clone, Copy)]
@@ -42,7 +43,8 @@ pub struct Options {
 pub struct File {
     /// Relative to the output directory, with `/` between parts.
     pub path: String,
-    pub bytes: Vec<u8>,
+    /// Held in the spool: in memory, or for a large output partly on disk until it is written.
+    pub bytes: Blob,
     /// Unix permission bits.
     pub mode: u32,
 }
@@ -50,12 +52,17 @@ pub struct File {
 impl File {
     /// A regular, world-readable file.
     pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> File {
-        File { path: path.into(), bytes: bytes.into(), mode: 0o644 }
+        File::spooled(path, Blob::from_vec(bytes.into()), 0o644)
     }
 
     /// A file that holds secret values: readable by its owner only.
     pub fn secret(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> File {
-        File { path: path.into(), bytes: bytes.into(), mode: 0o600 }
+        File::spooled(path, Blob::from_vec(bytes.into()), 0o600)
+    }
+
+    /// A file of bytes spooled already.
+    pub fn spooled(path: impl Into<String>, bytes: Blob, mode: u32) -> File {
+        File { path: path.into(), bytes, mode }
     }
 }
 

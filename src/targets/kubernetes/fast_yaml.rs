@@ -9,24 +9,25 @@
 use serde_json::{Map, Value as Json};
 
 use crate::provision::generated::{self, Generated};
+use crate::spool::Blob;
 
 /// `start`, then the YAML of `object` (a mapping), generated values written in; `None` when it
 /// needs serde-saphyr.
-pub fn write(start: &str, object: &Json, generated: &Generated) -> Option<String> {
+pub fn write(start: &str, object: &Json, generated: &Generated) -> Option<Blob> {
     let Json::Object(map) = object else { return None };
     if map.is_empty() {
         return None;
     }
     thread_local! {
-        /// Written into a buffer each thread reuses, then copied once at its exact size (a
-        /// compile holds every document until the output is written).
+        /// Written into a buffer each thread reuses, then spooled (a compile holds every
+        /// document until the output is written).
         static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
     BUFFER.with_borrow_mut(|out| {
         out.clear();
         out.push_str(start);
         Writer { out, generated }.entries(map, 0, false)?;
-        Some(out.as_str().to_owned())
+        Some(Blob::new(out.as_bytes()))
     })
 }
 
@@ -163,8 +164,8 @@ mod tests {
                      "maps": [{}, {"b": {"c": [{"d": null}]}, "e": true}], "count": -3,
                      "blocks": ["a\nb\n", "a\nb", "a\n\n  b\n", "  a\nb\n", "a\nb\n\n", "x".repeat(90), {"f": "a\nb"}]}
         });
-        let written = write("", &object, &Generated::default());
-        assert_eq!(written.as_deref(), Some(serde_saphyr::to_string(&object).unwrap().as_str()));
+        let written = write("", &object, &Generated::default()).map(|blob| blob.bytes().into_owned());
+        assert_eq!(written.as_deref(), Some(serde_saphyr::to_string(&object).unwrap().as_bytes()));
     }
 
     #[test]

@@ -132,12 +132,12 @@ impl Settings {
 pub struct Context<'a> {
     pub workloads: &'a [Workload],
     pub graph: &'a Graph,
-    pub resources: &'a BTreeMap<String, ProvisionedResource>,
+    pub resources: &'a BTreeMap<String, Box<ProvisionedResource>>,
     bindings: &'a Bindings,
     pub namespace: Option<String>,
     /// Every container's pull policy, when the environment sets one.
     pub image_pull_policy: Option<&'static str>,
-    secrets: secrets::Index,
+    secrets: secrets::Index<'a>,
     pub links: Links<'a>,
     /// Workloads deployed elsewhere that links may name.
     pub external: &'a BTreeMap<String, crate::platform::ExternalWorkload>,
@@ -242,6 +242,10 @@ fn lower_for_output<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnost
     lowered.into_iter().map(|(object, _)| object).collect()
 }
 
+/// How many provisioned objects are checked at once (and an eighth as many workloads lowered):
+/// enough to keep both cores busy, few enough that what waits to be recorded stays small.
+const CHUNK: usize = 4096;
+
 /// Whether [`record`] may write objects as it checks or builds them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum WriteEarly {
@@ -268,16 +272,20 @@ fn record<'a>(input: &Input<'a>, options: &Options, early: WriteEarly, out: &mut
         .flat_map(|(resource, provided)| provided.objects.iter().map(move |object| (object, resource, provided)))
         .collect();
     let (namespace_name, allow) = (ledger.namespace(), ledger.allow());
-    let checked: Vec<_> = returned
-        .into_par_iter()
-        .map(|(object, resource, provided)| {
-            let checked = Ledger::check_provisioned(namespace_name, allow, object, resource, provided);
-            if write_now { checked.written(generated) } else { checked }
-        })
-        .collect();
-    for checked in checked {
-        ledger.record(checked, out);
+    // In chunks, so that only one chunk's checked objects wait to be recorded at a time.
+    for chunk in returned.chunks(CHUNK) {
+        let checked: Vec<_> = chunk
+            .par_iter()
+            .map(|&(object, resource, provided)| {
+                let checked = Ledger::check_provisioned(namespace_name, allow, object, resource, provided);
+                if write_now { checked.written(generated) } else { checked }
+            })
+            .collect();
+        for checked in checked {
+            ledger.record(checked, out);
+        }
     }
+    drop(returned);
     let secrets = secrets::Index::build(resources.values().flat_map(|r| &r.objects));
     secrets::Index::check_outputs(input.graph, resources, out);
     let cx = Context {
@@ -291,34 +299,9 @@ fn record<'a>(input: &Input<'a>, options: &Options, early: WriteEarly, out: &mut
         links: Links::build(input.graph),
         external: &environment.external,
     };
-    // Each workload is lowered on its own (in parallel), then recorded in order.
-    let lowered: Vec<_> = input
-        .workloads
-        .par_iter()
-        .map(|workload| {
-            let mut out = Diagnostics::new();
-            let settings = environment.workloads.get(&workload.name);
-            let security = settings
-                .map(|s| s.kubernetes.security.over(&environment.kubernetes.security))
-                .unwrap_or_else(|| environment.kubernetes.security.clone());
-            let replicas = settings.and_then(|s| s.replicas).map(|r| i32::try_from(r).unwrap_or(i32::MAX));
-            let egress =
-                environment.kubernetes.egress.iter().chain(settings.into_iter().flat_map(|s| &s.kubernetes.egress));
-            let settings = Settings::resolve(&security, egress.cloned().collect());
-            let objects = workload::objects(&cx, workload, &settings, replicas, &mut out);
-            let checked: Vec<_> = objects
-                .into_iter()
-                .map(|(object, part)| Checked::new(Cow::Owned(object), Owner::Workload { workload, part }))
-                .map(|checked| if write_now { checked.written(generated) } else { checked })
-                .collect();
-            (checked, out)
-        })
-        .collect();
-    for (checked, diagnostics) in lowered {
-        out.extend(diagnostics);
-        for checked in checked {
-            ledger.record(checked, out);
-        }
+    // Each workload is lowered on its own (in parallel, a chunk at a time), then recorded in order.
+    for chunk in input.workloads.chunks(CHUNK / 8) {
+        lower_workloads(&cx, input, chunk, write_now, &mut ledger, out);
     }
     // The platform's patches, before the Namespace is labelled for what the pods now are; then
     // on the Namespace itself.
@@ -347,4 +330,43 @@ fn record<'a>(input: &Input<'a>, options: &Options, early: WriteEarly, out: &mut
     }
     patches::warn_unmatched(&environment.patches, &matched, out);
     ledger
+}
+
+/// Lowers `workloads` in parallel and records their objects in order.
+fn lower_workloads<'a>(
+    cx: &Context<'a>,
+    input: &Input<'a>,
+    workloads: &'a [Workload],
+    write_now: bool,
+    ledger: &mut Ledger<'a>,
+    out: &mut Diagnostics,
+) {
+    let (environment, generated) = (input.environment, &input.provisioned.generated);
+    let lowered: Vec<_> = workloads
+        .par_iter()
+        .map(|workload| {
+            let mut out = Diagnostics::new();
+            let settings = environment.workloads.get(&workload.name);
+            let security = settings
+                .map(|s| s.kubernetes.security.over(&environment.kubernetes.security))
+                .unwrap_or_else(|| environment.kubernetes.security.clone());
+            let replicas = settings.and_then(|s| s.replicas).map(|r| i32::try_from(r).unwrap_or(i32::MAX));
+            let egress =
+                environment.kubernetes.egress.iter().chain(settings.into_iter().flat_map(|s| &s.kubernetes.egress));
+            let settings = Settings::resolve(&security, egress.cloned().collect());
+            let objects = workload::objects(cx, workload, &settings, replicas, &mut out);
+            let checked: Vec<_> = objects
+                .into_iter()
+                .map(|(object, part)| Checked::new(Cow::Owned(object), Owner::Workload { workload, part }))
+                .map(|checked| if write_now { checked.written(generated) } else { checked })
+                .collect();
+            (checked, out)
+        })
+        .collect();
+    for (checked, diagnostics) in lowered {
+        out.extend(diagnostics);
+        for checked in checked {
+            ledger.record(checked, out);
+        }
+    }
 }

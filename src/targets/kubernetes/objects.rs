@@ -121,17 +121,23 @@ impl Owner<'_> {
     }
 }
 
-/// Name, kind, apiVersion and namespace: the name first, since it tells most objects apart at
-/// once (the index is only looked up, never listed, so the order of its keys reaches no output).
-type Identity = (String, String, String, String);
+/// Name, kind, apiVersion and namespace, each behind its length (so that no two identities
+/// write the same text), in one allocation: the index holds one per object. The index is only
+/// looked up, never listed, so the order of its keys reaches no output.
+type Identity = Box<str>;
 
 fn text<'j>(object: &'j Json, pointer: &str) -> Option<&'j str> {
     object.pointer(pointer).and_then(Json::as_str).filter(|s| !s.is_empty())
 }
 
 fn identity(object: &Json) -> Identity {
-    let field = |p: &str| text(object, p).unwrap_or_default().to_string();
-    (field("/metadata/name"), field("/kind"), field("/apiVersion"), field("/metadata/namespace"))
+    use std::fmt::Write;
+    let mut key = String::new();
+    for pointer in ["/metadata/name", "/kind", "/apiVersion", "/metadata/namespace"] {
+        let field = text(object, pointer).unwrap_or_default();
+        let _ = write!(key, "{}:{field}", field.len());
+    }
+    key.into_boxed_str()
 }
 
 /// `Kind/name`, for messages.

@@ -10,14 +10,15 @@ use serde_json::Value as Json;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::provision::generated::{self, Generated};
+use crate::spool::Blob;
 use crate::targets::File;
 
 /// An object already written: its YAML document, and what its file is named after.
 #[derive(Debug)]
 pub struct Written {
-    yaml: String,
-    kind: String,
-    name: String,
+    yaml: Blob,
+    /// `<kind>-<name>`, lowercase, made safe for a file name.
+    stem: Box<str>,
     /// A Secret's manifest holds its values: readable by its owner only.
     secret: bool,
 }
@@ -33,10 +34,13 @@ pub enum Body<'a> {
 /// `object` written as its YAML document, generated values written in.
 pub fn write(object: &Json, generated: &Generated) -> Result<Written, serde_saphyr::ser::Error> {
     let text = |p: &str| object.pointer(p).and_then(Json::as_str).unwrap_or("object").to_lowercase();
+    let name: String = text("/metadata/name")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' })
+        .collect();
     Ok(Written {
         yaml: yaml(object, generated)?,
-        kind: text("/kind"),
-        name: text("/metadata/name"),
+        stem: format!("{}-{name}", text("/kind")).into_boxed_str(),
         secret: object.get("kind").and_then(Json::as_str) == Some("Secret"),
     })
 }
@@ -44,9 +48,7 @@ pub fn write(object: &Json, generated: &Generated) -> Result<Written, serde_saph
 /// The file name of the object at `index` (of `count`): numbered, so that a listing shows the apply order.
 fn file_name(index: usize, count: usize, written: &Written) -> String {
     let width = count.to_string().len().max(3);
-    let name: String =
-        written.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' }).collect();
-    format!("{:0width$}-{}-{name}.yaml", index + 1, written.kind)
+    format!("{:0width$}-{}.yaml", index + 1, written.stem)
 }
 
 /// One file per object, under `prefix` (empty, or `<environment>/`), with the generated values
@@ -67,9 +69,9 @@ pub fn files(objects: Vec<Body<'_>>, generated: &Generated, prefix: &str, out: &
             Ok(written) => {
                 let name = format!("{prefix}{}", file_name(index, count, &written));
                 files.push(if written.secret {
-                    File::secret(name, written.yaml)
+                    File::spooled(name, written.yaml, 0o600)
                 } else {
-                    File::new(name, written.yaml)
+                    File::spooled(name, written.yaml, 0o644)
                 });
             }
             Err((shown, error)) => out
@@ -81,15 +83,19 @@ pub fn files(objects: Vec<Body<'_>>, generated: &Generated, prefix: &str, out: &
 
 /// The YAML document of one object, `---` first: the fast writer's where it can, else
 /// serde-saphyr's (debug builds check that the two agree wherever the fast writer writes).
-fn yaml(object: &Json, generated: &Generated) -> Result<String, serde_saphyr::ser::Error> {
+fn yaml(object: &Json, generated: &Generated) -> Result<Blob, serde_saphyr::ser::Error> {
     let lowering = Lowering { value: object, generated };
     let Some(text) = super::fast_yaml::write("---\n", object, generated) else {
-        return serde_saphyr::to_string(&lowering).map(|text| format!("---\n{text}"));
+        return serde_saphyr::to_string(&lowering).map(|text| Blob::from_vec(format!("---\n{text}").into_bytes()));
     };
     #[cfg(debug_assertions)]
     {
         let expected = serde_saphyr::to_string(&lowering).map(|text| format!("---\n{text}"));
-        assert_eq!(Some(text.as_str()), expected.as_deref().ok(), "the fast YAML writer differs from serde-saphyr");
+        assert_eq!(
+            Some(&*text.bytes()),
+            expected.as_deref().ok().map(str::as_bytes),
+            "the fast YAML writer differs from serde-saphyr"
+        );
     }
     Ok(text)
 }

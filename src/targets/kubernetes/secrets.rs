@@ -14,23 +14,25 @@ use crate::provision::ProvisionedResource;
 use crate::provision::object::Object;
 use crate::provision::output::{Output, SecretKey};
 
-/// Secret objects by name.
+/// Secret objects by name (as their text: the tree is read only for a value asked for).
 #[derive(Debug, Default)]
-pub struct Index {
-    secrets: BTreeMap<String, Json>,
+pub struct Index<'a> {
+    secrets: BTreeMap<String, &'a Object>,
 }
 
-impl Index {
+impl<'a> Index<'a> {
     /// Indexes every Secret the provisioners returned (of two with one name, the first: the
     /// one-owner check reports the second).
-    pub fn build<'a>(objects: impl Iterator<Item = &'a Object>) -> Index {
+    pub fn build(objects: impl Iterator<Item = &'a Object>) -> Index<'a> {
         let secrets: Vec<&Object> = objects.filter(|o| o.kind() == "Secret").collect();
-        let trees: Vec<Json> = secrets.into_par_iter().map(Object::tree).collect();
+        let named: Vec<(Option<String>, &Object)> = secrets
+            .into_par_iter()
+            .map(|o| (o.tree().pointer("/metadata/name").and_then(Json::as_str).map(str::to_string), o))
+            .collect();
         let mut index = Index::default();
-        for tree in trees {
-            if let Some(name) = tree.pointer("/metadata/name").and_then(Json::as_str) {
-                let name = name.to_string();
-                index.secrets.entry(name).or_insert(tree);
+        for (name, object) in named {
+            if let Some(name) = name {
+                index.secrets.entry(name).or_insert(object);
             }
         }
         index
@@ -39,7 +41,7 @@ impl Index {
     /// A Secret's value for a key, from `stringData` or base64 `data`.
     pub fn value(&self, key: &SecretKey) -> Option<String> {
         use base64::Engine;
-        let secret = self.secrets.get(key.name.as_str())?;
+        let secret = self.secrets.get(key.name.as_str())?.tree();
         if let Some(value) = secret.get("stringData").and_then(|d| d.get(&key.key)).and_then(Json::as_str) {
             return Some(value.to_string());
         }
@@ -50,7 +52,7 @@ impl Index {
 
     /// Every secret output of a resource must name a Secret key that the same resource's
     /// provisioner creates: an output cannot point at another resource's Secret.
-    pub fn check_outputs(graph: &Graph, resources: &BTreeMap<String, ProvisionedResource>, out: &mut Diagnostics) {
+    pub fn check_outputs(graph: &Graph, resources: &BTreeMap<String, Box<ProvisionedResource>>, out: &mut Diagnostics) {
         let in_order: Vec<_> = graph.resources_in_order().collect();
         let found: Vec<Vec<Diagnostic>> = in_order
             .par_iter()

@@ -83,8 +83,11 @@ pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -
                 ))),
             }
         }
-        let outputs = provided.outputs.iter().map(|(k, o)| (k.clone(), to_marker(o, &mut references))).collect();
-        resources.insert(resource.uid.clone(), ProvisionedResource { objects, outputs, ..provided.clone() });
+        let outputs = std::sync::Arc::new(
+            provided.outputs.iter().map(|(k, o)| (k.clone(), to_marker(o, &mut references))).collect(),
+        );
+        resources
+            .insert(resource.uid.clone(), Box::new(ProvisionedResource { objects, outputs, ..(**provided).clone() }));
     }
     let bindings = input.provisioned.bindings.map(&mut |o| to_marker(o, &mut references));
     let provisioned = Provisioned { resources, bindings, generated: Default::default() };

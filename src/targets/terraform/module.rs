@@ -276,7 +276,7 @@ fn resource_outputs(
 ) -> Vec<Block> {
     let mut plain = Vec::new();
     let mut sensitive = Vec::new();
-    for (key, output) in &provided.outputs {
+    for (key, output) in provided.outputs.iter() {
         match output {
             Output::Secret { secret } => {
                 let Some(text) = secrets.get(&(secret.name.clone(), secret.key.clone())) else { continue };
