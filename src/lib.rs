@@ -56,6 +56,7 @@ pub mod naming;
 pub mod pipeline;
 pub mod platform;
 pub mod provision;
+pub mod sorted;
 pub mod source;
 pub mod spec;
 pub mod spool;

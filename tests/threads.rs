@@ -1,6 +1,7 @@
 //! Output does not depend on the number of threads: provisioning renders objects, and the
 //! Kubernetes target lowers workloads and serializes objects, in parallel (rayon), and every
-//! target's files must be byte-identical with one thread, two and eight.
+//! target's files must be byte-identical with one thread, two and eight. Nor on the spool's
+//! budget: with every blob in memory, some on disk, or all of them on disk.
 
 mod common;
 
@@ -29,10 +30,15 @@ fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 /// `stave ARGS` with `threads` threads: standard output, or the tree written with `-o out`.
 fn compile(cwd: &Path, args: &[&str], threads: &str) -> Vec<(String, Vec<u8>)> {
+    compile_with(cwd, args, threads, None)
+}
+
+/// The same, with the spool's budget set to `spool` bytes.
+fn compile_with(cwd: &Path, args: &[&str], threads: &str, spool: Option<&str>) -> Vec<(String, Vec<u8>)> {
     let out = cwd.join("out");
     let _ = std::fs::remove_dir_all(&out);
-    let output =
-        stave_with_env(cwd, args, None, &[("STAVE_SEED", Some("threads")), ("RAYON_NUM_THREADS", Some(threads))]);
+    let env = [("STAVE_SEED", Some("threads")), ("RAYON_NUM_THREADS", Some(threads)), ("STAVE_SPOOL_MEMORY", spool)];
+    let output = stave_with_env(cwd, args, None, &env);
     assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
     if args.contains(&"-o") { tree(&out) } else { vec![("stdout".into(), output.stdout)] }
 }
@@ -68,5 +74,24 @@ fn output_is_the_same_with_any_number_of_threads() {
         let args = ["compile", "api.yaml", "worker.yaml", "--target", target, "-o", "out"];
         let one = compile(fixture.path(), &args, "1");
         assert!(one == compile(fixture.path(), &args, "2"), "the environments fixture differs for {target}");
+    }
+}
+
+#[test]
+fn output_is_the_same_whatever_the_spool_keeps_in_memory() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    workloads(dir.path());
+    for args in [
+        vec!["compile", "."],
+        vec!["compile", ".", "-o", "out"],
+        vec!["compile", ".", "--target", "helm", "-o", "out"],
+        vec!["compile", ".", "--target", "terraform", "-o", "out"],
+    ] {
+        let in_memory = compile_with(dir.path(), &args, "2", Some("1000000000"));
+        // 64 KiB keeps the first objects in memory and spools the rest; 0 spools every one.
+        for budget in ["65536", "0"] {
+            let spooled = compile_with(dir.path(), &args, "2", Some(budget));
+            assert!(in_memory == spooled, "{args:?} differs with a spool budget of {budget} bytes");
+        }
     }
 }

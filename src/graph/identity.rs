@@ -72,10 +72,7 @@ pub fn uid(workload: &str, name: &str, request: &ResourceRequest) -> String {
 pub type Resources = BTreeMap<String, Box<Resource>>;
 
 /// Also returns the UID of each `(workload, local name)`.
-pub fn settle(
-    workloads: &[Workload],
-    out: &mut Diagnostics,
-) -> (Resources, BTreeMap<(String, String), String>) {
+pub fn settle(workloads: &[Workload], out: &mut Diagnostics) -> (Resources, BTreeMap<(String, String), String>) {
     let mut resources = Resources::new();
     let mut local = BTreeMap::new();
     for workload in workloads {

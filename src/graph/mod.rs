@@ -62,12 +62,11 @@ pub struct Graph {
     pub local: BTreeMap<(String, String), String>,
     /// Every node, dependencies first.
     pub order: Vec<NodeIndex>,
-    index: BTreeMap<Node, NodeIndex>,
 }
 
 impl Graph {
     pub fn node(&self, node: &Node) -> Option<NodeIndex> {
-        self.index.get(node).copied()
+        find(&self.graph, node)
     }
 
     /// Resources in provisioning order.
@@ -115,13 +114,17 @@ pub fn link_target(resource: &Resource) -> Option<(String, Span)> {
     }
 }
 
+/// A node of a graph whose nodes were added in order, by binary search.
+fn find(graph: &DiGraph<Node, Edge>, node: &Node) -> Option<NodeIndex> {
+    graph.raw_nodes().binary_search_by(|n| n.weight.cmp(node)).ok().map(NodeIndex::new)
+}
+
 /// Builds the graph of `workloads`; a link may also name a workload of `external` (deployed
 /// elsewhere) that is not among them.
 pub fn build(workloads: &[Workload], external: &BTreeMap<String, ExternalWorkload>) -> Result<Graph, Diagnostics> {
     let mut out = Diagnostics::new();
     let (resources, local) = identity::settle(workloads, &mut out);
     let mut graph = DiGraph::new();
-    let mut index = BTreeMap::new();
     let mut nodes: Vec<Node> = resources.keys().cloned().map(Node::Resource).collect();
     nodes.extend(workloads.iter().map(|w| Node::Workload(w.name.clone())));
     // A workload being compiled wins over a declaration of the same name.
@@ -131,35 +134,39 @@ pub fn build(workloads: &[Workload], external: &BTreeMap<String, ExternalWorkloa
         .filter(|w| external.contains_key(w) && crate::ir::find_workload(workloads, w).is_none())
         .collect();
     nodes.extend(linked.into_iter().map(Node::External));
+    // Added in order (each once), so a node is found by its place: no index beside them.
     nodes.sort();
+    nodes.dedup();
     for node in nodes {
-        let i = graph.add_node(node.clone());
-        index.insert(node, i);
+        graph.add_node(node);
     }
+    // Every workload and every resource has its node (added above).
     for workload in workloads {
-        let from = index[&Node::Workload(workload.name.clone())];
+        let Some(from) = find(&graph, &Node::Workload(workload.name.clone())) else { continue };
         for (name, request) in &workload.resources {
-            let uid = &local[&(workload.name.clone(), name.clone())];
-            graph.add_edge(from, index[&Node::Resource(uid.clone())], Edge::Uses(request.span));
+            let Some(uid) = local.get(&(workload.name.clone(), name.clone())) else { continue };
+            if let Some(to) = find(&graph, &Node::Resource(uid.clone())) {
+                graph.add_edge(from, to, Edge::Uses(request.span));
+            }
         }
     }
     for resource in resources.values() {
-        let from = index[&Node::Resource(resource.uid.clone())];
+        let Some(from) = find(&graph, &Node::Resource(resource.uid.clone())) else { continue };
         for param in resource.params.values() {
             for reference in param.references() {
                 let key = (resource.source_workload.clone(), reference.resource.clone());
-                if let Some(uid) = local.get(&key) {
-                    graph.add_edge(from, index[&Node::Resource(uid.clone())], Edge::Param(reference.span));
+                if let Some(to) = local.get(&key).and_then(|uid| find(&graph, &Node::Resource(uid.clone()))) {
+                    graph.add_edge(from, to, Edge::Param(reference.span));
                 }
             }
         }
         if let Some((target, span)) = link_target(resource) {
-            if let Some(&to) = index.get(&Node::External(target.clone())) {
+            if let Some(to) = find(&graph, &Node::External(target.clone())) {
                 graph.add_edge(from, to, Edge::Link(span));
                 continue;
             }
-            match index.get(&Node::Workload(target.clone())) {
-                Some(&to) => {
+            match find(&graph, &Node::Workload(target.clone())) {
+                Some(to) => {
                     graph.add_edge(from, to, Edge::Link(span));
                     if let Some(callee) = crate::ir::find_workload(workloads, &target) {
                         let callers: Vec<(&str, Span)> =
@@ -189,7 +196,7 @@ pub fn build(workloads: &[Workload], external: &BTreeMap<String, ExternalWorkloa
         return Err(out.sorted());
     }
     let order = topological_order(&graph);
-    Ok(Graph { graph, resources, local, order, index })
+    Ok(Graph { graph, resources, local, order })
 }
 
 /// Each strongly connected set of resources over param edges is a cycle: one error naming every

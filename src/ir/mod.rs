@@ -15,6 +15,7 @@ use serde::Serialize;
 
 pub use template::{Part, ResourceRef, Template};
 
+use crate::sorted::SortedMap;
 use crate::source::Span;
 
 /// The workload named `name` in a list sorted by name (as the loader returns them).
@@ -36,8 +37,8 @@ pub struct Workload {
     pub annotations: BTreeMap<String, String>,
     pub service_ports: BTreeMap<String, ServicePort>,
     /// Boxed, as are the resources: a map keeps room for eleven values in its first node.
-    pub containers: BTreeMap<String, Box<Container>>,
-    pub resources: BTreeMap<String, Box<ResourceRequest>>,
+    pub containers: SortedMap<String, Container>,
+    pub resources: SortedMap<String, ResourceRequest>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -67,7 +68,7 @@ pub struct Container {
     pub command: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub args: Option<Vec<String>>,
-    pub variables: BTreeMap<String, Template>,
+    pub variables: SortedMap<String, Template>,
     /// Keyed by the path in the container.
     pub files: BTreeMap<String, File>,
     /// Keyed by the path in the container.

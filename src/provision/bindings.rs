@@ -10,6 +10,7 @@ use super::params::missing_output;
 use super::{Inputs, Provisioned, lookup};
 use crate::diagnostics::Diagnostics;
 use crate::ir::{FileContent, ResourceRef, Workload};
+use crate::sorted::SortedMap;
 
 /// A placeholder within one workload: the resource's name there, and the path into its outputs.
 type Key = (String, Vec<String>);
@@ -17,7 +18,8 @@ type Key = (String, Vec<String>);
 /// Every workload's placeholders and the outputs they read.
 #[derive(Debug, Default)]
 pub struct Bindings {
-    by_workload: BTreeMap<String, BTreeMap<Key, Output>>,
+    /// Each workload's table, frozen at its exact size.
+    by_workload: BTreeMap<String, SortedMap<Key, Output>>,
 }
 
 impl Bindings {
@@ -29,7 +31,7 @@ impl Bindings {
 
     /// How many distinct placeholders are bound, over all workloads.
     pub fn len(&self) -> usize {
-        self.by_workload.values().map(BTreeMap::len).sum()
+        self.by_workload.values().map(SortedMap::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -84,7 +86,7 @@ pub(super) fn bind(inputs: &Inputs<'_>, provisioned: &Provisioned, out: &mut Dia
                         let output = match walked {
                             Walked::Output(output) => output.clone(),
                             Walked::Json(json) => Output::Value(json),
-                            Walked::All(all) => Output::Map(all.clone()),
+                            Walked::All(all) => Output::Map(all.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
                         };
                         bound.insert(key, output);
                     }
@@ -97,7 +99,7 @@ pub(super) fn bind(inputs: &Inputs<'_>, provisioned: &Provisioned, out: &mut Dia
     let mut bindings = Bindings::default();
     for (name, bound, found) in bound {
         out.extend(found);
-        bindings.by_workload.insert(name, bound);
+        bindings.by_workload.insert(name, bound.into());
     }
     bindings
 }

@@ -14,24 +14,35 @@ use std::sync::{Arc, Mutex, PoisonError};
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 use serde_json::{Value as Json, json};
 
-use super::output::Output;
+use super::output::Outputs;
 use super::{Inputs, Provisioned, lookup};
 use crate::graph::{Resource, link_target};
 
 /// Every workload's name, its Service's name, the host name it is reached by (qualified by its
 /// namespace when it runs in another), its namespace, whether it is deployed elsewhere, its
-/// ports and metadata: as JSON (for commands) and as a template value, built once.
+/// ports and metadata: built once, each workload held as its compact JSON text (a tree each
+/// held every workload's metadata twice while provisioning ran), read back as JSON for
+/// commands and as a template value when a template reads one.
 #[derive(Debug)]
 pub(super) struct Shared {
-    pub json: Arc<Json>,
+    workloads: Arc<Workloads>,
     value: minijinja::Value,
+}
+
+/// Each workload's view as JSON text, in the order listed (compiled ones by name, then those
+/// deployed elsewhere).
+type Workloads = indexmap::IndexMap<String, Box<str>>;
+
+fn read_back(text: &str) -> Json {
+    // Written by serde_json from a tree, so it reads back.
+    serde_json::from_str(text).unwrap_or(Json::Null)
 }
 
 /// `workloads` as templates see it: each workload converted when a template reads it (most
 /// templates read none, and converting them all up front was a sequential cost per compile).
 #[derive(Debug)]
 struct WorkloadsView {
-    json: Arc<Json>,
+    workloads: Arc<Workloads>,
 }
 
 impl Object for WorkloadsView {
@@ -40,20 +51,20 @@ impl Object for WorkloadsView {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let workload = self.json.get(key.as_str()?)?;
-        Some(Value::from(minijinja::value::Serde(workload)))
+        let workload = read_back(self.workloads.get(key.as_str()?)?);
+        Some(Value::from(minijinja::value::Serde(&workload)))
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        let keys = self.json.as_object().map(|m| m.keys().map(|k| Value::from(k.as_str())).collect());
-        Enumerator::Values(keys.unwrap_or_default())
+        Enumerator::Values(self.workloads.keys().map(|k| Value::from(k.as_str())).collect())
     }
 }
 
 impl Shared {
     pub fn new(inputs: &Inputs<'_>) -> Shared {
         let namespace = inputs.environment.kubernetes.namespace.as_deref();
-        let mut workloads: serde_json::Map<String, Json> = inputs
+        let compact = |view: &Json| view.to_string().into_boxed_str();
+        let mut workloads: Workloads = inputs
             .workloads
             .iter()
             .map(|w| {
@@ -71,7 +82,7 @@ impl Shared {
                     "name": w.name, "service": service, "hostname": service, "namespace": namespace,
                     "external": false, "ports": ports, "metadata": w.metadata,
                 });
-                (w.name.clone(), view)
+                (w.name.clone(), compact(&view))
             })
             .collect();
         // Workloads deployed elsewhere, unless one of that name is being compiled.
@@ -85,15 +96,20 @@ impl Shared {
                         (port_name.clone(), port)
                     })
                     .collect();
-                json!({
+                compact(&json!({
                     "name": name, "service": external.service, "hostname": external.hostname(namespace),
                     "namespace": external.namespace.as_deref().or(namespace), "external": true,
                     "ports": ports, "metadata": {"name": name},
-                })
+                }))
             });
         }
-        let json = Arc::new(Json::Object(workloads));
-        Shared { value: Value::from_object(WorkloadsView { json: json.clone() }), json }
+        let workloads = Arc::new(workloads);
+        Shared { value: Value::from_object(WorkloadsView { workloads: workloads.clone() }), workloads }
+    }
+
+    /// Every workload's view as JSON, for a command.
+    pub fn json(&self) -> Json {
+        Json::Object(self.workloads.iter().map(|(name, text)| (name.clone(), read_back(text))).collect())
     }
 
     /// A template context: `context` with the shared `workloads`, the declaring workload's
@@ -135,13 +151,13 @@ impl Siblings {
 
 /// A resource's outputs as templates see them: a view of the provisioned outputs, each
 /// converted when a template reads it (a copy per resource held every output twice).
-pub(super) fn outputs_value(outputs: &Arc<BTreeMap<String, Output>>) -> Value {
+pub(super) fn outputs_value(outputs: &Arc<Outputs>) -> Value {
     Value::from_object(OutputsView { outputs: outputs.clone() })
 }
 
 #[derive(Debug)]
 struct OutputsView {
-    outputs: Arc<BTreeMap<String, Output>>,
+    outputs: Arc<Outputs>,
 }
 
 impl Object for OutputsView {

@@ -43,7 +43,7 @@ use crate::suggest;
 use context::{Shared, Siblings};
 use generated::{Generated, GeneratedKey};
 use object::Object;
-use output::Output;
+use output::Outputs;
 use registry::{Action, Provisioner, Registry};
 use seed::{Seed, SeedOrigin};
 use template::{Collector, Renderer};
@@ -65,7 +65,7 @@ pub struct ProvisionedResource {
     #[serde(skip)]
     pub params: Json,
     /// Shared with the view templates get of the workload's earlier resources.
-    pub outputs: Arc<BTreeMap<String, Output>>,
+    pub outputs: Arc<Outputs>,
     /// As the provisioner returned them: the target checks and emits them.
     pub objects: Vec<Object>,
     /// The egress the provisioner says its resource needs.
@@ -322,21 +322,22 @@ fn run_one(
     match &provisioner.action {
         Action::Templates { outputs, .. } => {
             let value = shared.with(&context, siblings.view(), Collector::value());
-            result.outputs =
-                Arc::new(renderer.outputs(provisioner, outputs, &value).map_err(|e| failed(resource, provisioner, e))?);
+            result.outputs = Arc::new(
+                renderer.outputs(provisioner, outputs, &value).map_err(|e| failed(resource, provisioner, e))?.into(),
+            );
             let (objects, handed) = render_objects(renderer, resource, provisioner, &result, &value)?;
             result.objects = objects;
             Ok((result, handed))
         }
         Action::Command { argv, timeout_seconds, base_dir } => {
             if let Some(map) = context.as_object_mut() {
-                map.insert("workloads".into(), Json::clone(&shared.json));
+                map.insert("workloads".into(), shared.json());
                 map.insert("outputs".into(), context::dependencies(inputs, resource, done));
                 map.insert("_keys".into(), context::keys(inputs, resource));
             }
             let (outputs, objects) = command::run(argv, base_dir, Duration::from_secs(*timeout_seconds), &context)
                 .map_err(|e| failed(resource, provisioner, e))?;
-            result.outputs = Arc::new(outputs);
+            result.outputs = Arc::new(outputs.into());
             result.objects = objects.iter().map(Object::new).collect();
             Ok((result, BTreeSet::new()))
         }
@@ -365,7 +366,7 @@ fn render_objects(
 /// (`b64encode`, `upper`, …) applied to one leaves a marker no target can lower.
 fn check_generated<'a>(
     handed: &BTreeSet<GeneratedKey>,
-    outputs: &BTreeMap<String, Output>,
+    outputs: &Outputs,
     objects: impl Iterator<Item = &'a Json>,
 ) -> Result<(), String> {
     let (mut found, mut broken) = (BTreeSet::new(), Vec::new());

@@ -12,6 +12,10 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use crate::catalog::Target;
+use crate::sorted::SortedMap;
+
+/// A resource's outputs by name.
+pub type Outputs = SortedMap<String, Output>;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -129,7 +133,7 @@ impl Output {
 
 /// Walks `path` into a resource's outputs. On failure, returns how far it got and the keys
 /// available there.
-pub fn walk<'o>(outputs: &'o BTreeMap<String, Output>, path: &[String]) -> Result<Walked<'o>, (usize, Vec<String>)> {
+pub fn walk<'o>(outputs: &'o Outputs, path: &[String]) -> Result<Walked<'o>, (usize, Vec<String>)> {
     let Some((first, rest)) = path.split_first() else {
         return Ok(Walked::All(outputs));
     };
@@ -154,7 +158,7 @@ pub fn walk<'o>(outputs: &'o BTreeMap<String, Output>, path: &[String]) -> Resul
 /// Where a walk ends: an output, a JSON value inside a literal, or all outputs (no path).
 #[derive(Debug)]
 pub enum Walked<'o> {
-    All(&'o BTreeMap<String, Output>),
+    All(&'o Outputs),
     Output(&'o Output),
     Json(Json),
 }

@@ -60,7 +60,7 @@ fn resolve_reference(
     match walk(&provided.outputs, &reference.path) {
         Ok(Walked::Output(output)) => Ok(output.clone()),
         Ok(Walked::Json(json)) => Ok(Output::Value(json)),
-        Ok(Walked::All(all)) => Ok(Output::Map(all.clone())),
+        Ok(Walked::All(all)) => Ok(Output::Map(all.iter().map(|(k, v)| (k.clone(), v.clone())).collect())),
         Err((depth, keys)) => Err(missing_output(reference, &uid, depth, &keys, inputs.environment)),
     }
 }

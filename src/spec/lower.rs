@@ -19,6 +19,7 @@ use crate::ir::{
     Compute, Container, File, FileContent, HttpGet, HttpHeader, Param, Probe, Protocol, Readiness, ResourceRequest,
     ServicePort, Template, Volume, Workload,
 };
+use crate::sorted::SortedMap;
 use crate::source::{SourceId, Sources, Span};
 
 struct Lowering<'a> {
@@ -86,11 +87,11 @@ pub fn lower(
         let target_port = port.target_port.unwrap_or(port.port);
         service_ports.insert(port_name, ServicePort { port: port.port, target_port, protocol });
     }
-    let containers: BTreeMap<String, Box<Container>> = input
+    let containers: SortedMap<String, Container> = input
         .containers
         .iter()
         .map(|(container_name, container)| {
-            (container_name.clone(), Box::new(cx.container(&name, container_name, container, &scope)))
+            (container_name.clone(), cx.container(&name, container_name, container, &scope))
         })
         .collect();
     let mut before_diagnostics = Diagnostics::new();
@@ -118,7 +119,7 @@ pub fn lower(
                 param_spans,
                 span: cx.key_span(&["resources", resource_name]),
             };
-            (resource_name.clone(), Box::new(request))
+            (resource_name.clone(), request)
         })
         .collect();
     Workload {

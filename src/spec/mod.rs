@@ -132,7 +132,8 @@ const DECODE_BATCH: usize = 64;
 /// reads the files that workloads name as sources, under one budget) follows in input order.
 pub fn lower_read(read: &Read, options: &LoadOptions, sources: &mut Sources) -> Loaded {
     use rayon::prelude::*;
-    let mut loaded = Loaded::default();
+    // A workload per file at most: room for them all at once, not grown by doubling.
+    let mut loaded = Loaded { workloads: Vec::with_capacity(read.files.len()), diagnostics: Diagnostics::new() };
     let mut budget = sources::TOTAL_SOURCE_BYTES;
     let overrides = read.overrides.as_ref();
     for batch in read.files.chunks(DECODE_BATCH) {

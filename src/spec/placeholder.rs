@@ -91,6 +91,8 @@ pub fn parse(text: &str, value: Span, scope: &Scope<'_>, sources: &Sources, out:
     if !literal.is_empty() {
         parts.push(Part::Text(literal));
     }
+    // Held for the whole compile: at its exact size (a first push keeps room for four).
+    parts.shrink_to_fit();
     Template { parts, span: value }
 }
 

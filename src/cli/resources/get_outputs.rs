@@ -61,7 +61,7 @@ pub fn run(args: &GetOutputsArgs, reporter: &Reporter) -> Outcome {
 
 /// Renders `template` over `outputs`: undefined names are errors, and so is printing a secret
 /// or a reference.
-fn render(template: &str, outputs: &std::collections::BTreeMap<String, Output>) -> Result<String, String> {
+fn render(template: &str, outputs: &crate::provision::output::Outputs) -> Result<String, String> {
     let mut hidden = Vec::new();
     let context: serde_json::Map<String, Json> =
         outputs.iter().map(|(key, output)| (key.clone(), printable(key, output, &mut hidden))).collect();

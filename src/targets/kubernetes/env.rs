@@ -101,7 +101,7 @@ fn secret_ref(name: &str, secret: &SecretKey) -> EnvVar {
 pub fn variables(
     cx: &Context<'_>,
     workload: &Workload,
-    variables: &BTreeMap<String, Template>,
+    variables: &crate::sorted::SortedMap<String, Template>,
     out: &mut Diagnostics,
 ) -> Vec<EnvVar> {
     let mut helpers: BTreeMap<String, EnvVar> = BTreeMap::new();

@@ -68,9 +68,9 @@ impl Backend for Kubernetes {
         let mut out = Diagnostics::new();
         let mut files = Vec::new();
         for input in inputs {
-            let objects = lower_for_output(input, options, &mut out);
+            let (objects, identities) = lower_for_output(input, options, &mut out);
             let prefix = if inputs.len() > 1 { format!("{}/", input.environment.name) } else { String::new() };
-            files.extend(output::files(objects, &input.provisioned.generated, &prefix, &mut out));
+            files.extend(output::files(objects, identities, &input.provisioned.generated, &prefix, &mut out));
         }
         let layout = if inputs.len() > 1 { Layout::Directory } else { Layout::Stream };
         if out.has_errors() {
@@ -233,13 +233,19 @@ pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec
 
 /// [`lower`]'s objects alone, for this target, which only serializes them: each written as soon
 /// as it is checked or built where nothing reads it after.
-fn lower_for_output<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Vec<Body<'a>> {
-    let mut lowered = record(input, options, WriteEarly::WhenUnread, out).into_bodies();
-    if let Some(index) = lowered.iter().position(|(_, namespace)| *namespace) {
+fn lower_for_output<'a>(
+    input: &Input<'a>,
+    options: &Options,
+    out: &mut Diagnostics,
+) -> (Vec<Body<'a>>, Vec<objects::Identity>) {
+    let (mut lowered, mut identities, namespace) = record(input, options, WriteEarly::WhenUnread, out).into_bodies();
+    if let Some(index) = namespace {
         let namespace = lowered.remove(index);
         lowered.insert(0, namespace);
+        let identity = identities.remove(index);
+        identities.insert(0, identity);
     }
-    lowered.into_iter().map(|(object, _)| object).collect()
+    (lowered, identities)
 }
 
 /// How many provisioned objects are checked at once (and an eighth as many workloads lowered):
@@ -271,6 +277,9 @@ fn record<'a>(input: &Input<'a>, options: &Options, early: WriteEarly, out: &mut
         .filter_map(|resource| Some((resource, resources.get(&resource.uid)?)))
         .flat_map(|(resource, provided)| provided.objects.iter().map(move |object| (object, resource, provided)))
         .collect();
+    // Room for every object at once: the provisioners' and about four per workload (room
+    // never used is never touched).
+    ledger.reserve(returned.len() + 4 * input.workloads.len() + 1);
     let (namespace_name, allow) = (ledger.namespace(), ledger.allow());
     // In chunks, so that only one chunk's checked objects wait to be recorded at a time.
     for chunk in returned.chunks(CHUNK) {

@@ -124,10 +124,24 @@ impl Owner<'_> {
 /// Name, kind, apiVersion and namespace, each behind its length (so that no two identities
 /// write the same text), in one allocation: the index holds one per object. The index is only
 /// looked up, never listed, so the order of its keys reaches no output.
-type Identity = Box<str>;
+pub type Identity = Box<str>;
 
 fn text<'j>(object: &'j Json, pointer: &str) -> Option<&'j str> {
     object.pointer(pointer).and_then(Json::as_str).filter(|s| !s.is_empty())
+}
+
+/// The kind and the name an identity holds.
+pub fn kind_and_name(identity: &str) -> (&str, &str) {
+    let mut rest = identity;
+    let mut next = || {
+        let (length, after) = rest.split_once(':').unwrap_or_default();
+        let length = length.parse().unwrap_or(0).min(after.len());
+        let (field, after) = after.split_at(length);
+        rest = after;
+        field
+    };
+    let name = next();
+    (next(), name)
 }
 
 fn identity(object: &Json) -> Identity {
@@ -227,11 +241,20 @@ impl<'a> Ledger<'a> {
             .collect()
     }
 
-    /// The objects, in order, and whether each is the environment's Namespace (for a target that
-    /// only serializes them).
-    pub fn into_bodies(self) -> Vec<(Body<'a>, bool)> {
-        let namespace = self.owners.iter().map(|o| matches!(o, Owner::Environment { .. }));
-        self.objects.into_iter().zip(namespace.collect::<Vec<_>>()).collect()
+    /// The objects, in order, with their identities, and where the environment's Namespace is
+    /// among them (for a target that only serializes them).
+    pub fn into_bodies(self) -> (Vec<Body<'a>>, Vec<Identity>, Option<usize>) {
+        let namespace = self.owners.iter().position(|o| matches!(o, Owner::Environment { .. }));
+        // Every recorded object was indexed once, in the order recorded.
+        (self.objects, self.index.into_keys().collect(), namespace)
+    }
+
+    /// Makes room for `more` objects at once (growing by doubling copies every object).
+    pub fn reserve(&mut self, more: usize) {
+        self.objects.reserve(more);
+        self.owners.reserve(more);
+        self.sources.reserve(more);
+        self.index.reserve(more);
     }
 
     /// Checks an object a provisioner returned and gives it the environment's namespace (pure,

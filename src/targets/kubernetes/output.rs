@@ -8,17 +8,16 @@ use rayon::prelude::*;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value as Json;
 
+use super::objects::Identity;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::provision::generated::{self, Generated};
 use crate::spool::Blob;
 use crate::targets::File;
 
-/// An object already written: its YAML document, and what its file is named after.
+/// An object already written: its YAML document (its file is named after its identity).
 #[derive(Debug)]
 pub struct Written {
     yaml: Blob,
-    /// `<kind>-<name>`, lowercase, made safe for a file name.
-    stem: Box<str>,
     /// A Secret's manifest holds its values: readable by its owner only.
     secret: bool,
 }
@@ -33,49 +32,62 @@ pub enum Body<'a> {
 
 /// `object` written as its YAML document, generated values written in.
 pub fn write(object: &Json, generated: &Generated) -> Result<Written, serde_saphyr::ser::Error> {
-    let text = |p: &str| object.pointer(p).and_then(Json::as_str).unwrap_or("object").to_lowercase();
-    let name: String = text("/metadata/name")
+    Ok(Written { yaml: yaml(object, generated)?, secret: object.get("kind").and_then(Json::as_str) == Some("Secret") })
+}
+
+/// The file name of the object at `index` (of `count`) of this kind and name: numbered, so that
+/// a listing shows the apply order; lowercase, and only characters safe in a file name.
+fn file_name(index: usize, count: usize, kind: &str, name: &str) -> String {
+    let width = count.to_string().len().max(3);
+    let or_object = |text: &str| if text.is_empty() { "object".to_string() } else { text.to_lowercase() };
+    let name: String = or_object(name)
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' })
         .collect();
-    Ok(Written {
-        yaml: yaml(object, generated)?,
-        stem: format!("{}-{name}", text("/kind")).into_boxed_str(),
-        secret: object.get("kind").and_then(Json::as_str) == Some("Secret"),
-    })
-}
-
-/// The file name of the object at `index` (of `count`): numbered, so that a listing shows the apply order.
-fn file_name(index: usize, count: usize, written: &Written) -> String {
-    let width = count.to_string().len().max(3);
-    format!("{:0width$}-{}.yaml", index + 1, written.stem)
+    format!("{:0width$}-{}-{name}.yaml", index + 1, or_object(kind))
 }
 
 /// One file per object, under `prefix` (empty, or `<environment>/`), with the generated values
 /// written in as each is serialized (the objects stay as they are). Objects are serialized in
 /// parallel, each dropped once written; the files keep their order.
-pub fn files(objects: Vec<Body<'_>>, generated: &Generated, prefix: &str, out: &mut Diagnostics) -> Vec<File> {
+pub fn files(
+    mut objects: Vec<Body<'_>>,
+    identities: Vec<Identity>,
+    generated: &Generated,
+    prefix: &str,
+    out: &mut Diagnostics,
+) -> Vec<File> {
     let count = objects.len();
-    let written: Vec<_> = objects
-        .into_par_iter()
-        .map(|body| match body {
-            Body::Tree(object) => write(&object, generated).map_err(|e| (super::objects::display(&object), e)),
-            Body::Written(written) => Ok(written),
-        })
-        .collect();
+    // The trees written in place (in parallel), so that no second list of every object is made.
+    objects.par_iter_mut().for_each(|body| {
+        if let Body::Tree(object) = body
+            && let Ok(written) = write(object, generated)
+        {
+            *body = Body::Written(written);
+        }
+    });
     let mut files = Vec::with_capacity(count);
-    for (index, written) in written.into_iter().enumerate() {
-        match written {
-            Ok(written) => {
-                let name = format!("{prefix}{}", file_name(index, count, &written));
+    for (index, (body, identity)) in objects.into_iter().zip(identities).enumerate() {
+        match body {
+            Body::Written(written) => {
+                let (kind, name) = super::objects::kind_and_name(&identity);
+                let name = format!("{prefix}{}", file_name(index, count, kind, name));
                 files.push(if written.secret {
                     File::spooled(name, written.yaml, 0o600)
                 } else {
                     File::spooled(name, written.yaml, 0o644)
                 });
             }
-            Err((shown, error)) => out
-                .push(Diagnostic::error(Code::InvalidObject, format!("`{shown}` cannot be written as YAML: {error}"))),
+            // One that could not be written: written again for the reason.
+            Body::Tree(object) => {
+                if let Err(error) = write(&object, generated) {
+                    let shown = super::objects::display(&object);
+                    out.push(Diagnostic::error(
+                        Code::InvalidObject,
+                        format!("`{shown}` cannot be written as YAML: {error}"),
+                    ));
+                }
+            }
         }
     }
     files
