@@ -83,7 +83,7 @@ fn output_is_the_same_whatever_the_spool_keeps_in_memory() {
     workloads(dir.path());
     for args in [
         vec!["compile", "."],
-        vec!["compile", ".", "-o", "out"],
+        vec!["compile", ".", "-o", "out/"],
         vec!["compile", ".", "--target", "helm", "-o", "out"],
         vec!["compile", ".", "--target", "terraform", "-o", "out"],
     ] {

@@ -46,8 +46,16 @@ impl Program {
         output.stdout
     }
 
-    /// Peak resident memory of one run, in MiB (`None` without GNU time).
+    /// Peak resident memory, in MiB: the median of three runs (it varies by a few MiB from
+    /// run to run), `None` without GNU time.
     pub fn peak_rss(&self, cwd: &Path) -> Option<f64> {
+        let mut runs = (0..3).map(|_| self.peak_rss_once(cwd)).collect::<Option<Vec<f64>>>()?;
+        runs.sort_by(f64::total_cmp);
+        Some(runs[1])
+    }
+
+    /// Peak resident memory of one run, in MiB.
+    fn peak_rss_once(&self, cwd: &Path) -> Option<f64> {
         let time = Path::new("/usr/bin/time");
         if !time.exists() {
             return None;
