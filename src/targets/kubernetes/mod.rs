@@ -12,6 +12,7 @@ mod env;
 mod external;
 mod fast_yaml;
 mod files;
+mod identity;
 mod namespace;
 mod network;
 mod objects;
@@ -237,7 +238,7 @@ fn lower_for_output<'a>(
     input: &Input<'a>,
     options: &Options,
     out: &mut Diagnostics,
-) -> (Vec<Body<'a>>, Vec<objects::Identity>) {
+) -> (Vec<Body<'a>>, Vec<identity::Identity>) {
     let (mut lowered, mut identities, namespace) = record(input, options, WriteEarly::WhenUnread, out).into_bodies();
     if let Some(index) = namespace {
         let namespace = lowered.remove(index);

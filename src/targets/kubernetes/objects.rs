@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 use serde_json::Value as Json;
 
+use super::identity::{Identity, identity};
 use super::output::{self, Body};
 use super::{admission, names};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -121,37 +122,8 @@ impl Owner<'_> {
     }
 }
 
-/// Name, kind, apiVersion and namespace, each behind its length (so that no two identities
-/// write the same text), in one allocation: the index holds one per object. The index is only
-/// looked up, never listed, so the order of its keys reaches no output.
-pub type Identity = Box<str>;
-
 fn text<'j>(object: &'j Json, pointer: &str) -> Option<&'j str> {
     object.pointer(pointer).and_then(Json::as_str).filter(|s| !s.is_empty())
-}
-
-/// The kind and the name an identity holds.
-pub fn kind_and_name(identity: &str) -> (&str, &str) {
-    let mut rest = identity;
-    let mut next = || {
-        let (length, after) = rest.split_once(':').unwrap_or_default();
-        let length = length.parse().unwrap_or(0).min(after.len());
-        let (field, after) = after.split_at(length);
-        rest = after;
-        field
-    };
-    let name = next();
-    (next(), name)
-}
-
-fn identity(object: &Json) -> Identity {
-    use std::fmt::Write;
-    let mut key = String::new();
-    for pointer in ["/metadata/name", "/kind", "/apiVersion", "/metadata/namespace"] {
-        let field = text(object, pointer).unwrap_or_default();
-        let _ = write!(key, "{}:{field}", field.len());
-    }
-    key.into_boxed_str()
 }
 
 /// `Kind/name`, for messages.

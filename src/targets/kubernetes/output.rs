@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value as Json;
 
-use super::objects::Identity;
+use super::identity::{Identity, kind_and_name};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::provision::generated::{self, Generated};
 use crate::spool::Blob;
@@ -70,7 +70,7 @@ pub fn files(
     for (index, (body, identity)) in objects.into_iter().zip(identities).enumerate() {
         match body {
             Body::Written(written) => {
-                let (kind, name) = super::objects::kind_and_name(&identity);
+                let (kind, name) = kind_and_name(&identity);
                 let name = format!("{prefix}{}", file_name(index, count, kind, name));
                 files.push(if written.secret {
                     File::spooled(name, written.yaml, 0o600)
