@@ -52,6 +52,7 @@ pub mod document;
 pub mod examples;
 pub mod graph;
 pub mod ir;
+pub mod limits;
 pub mod naming;
 pub mod pipeline;
 pub mod platform;

@@ -177,6 +177,7 @@ fn compile_environment(
     let target = request.target.unwrap_or(environment.target);
     let mut load = request.load.clone();
     load.platform_overrides = environment.overrides.clone();
+    load.limits = environment.limits;
     let loaded = spec::lower_read(read, &load, sources);
     out.extend(loaded.diagnostics);
     if out.has_errors() {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// The top-level modules, lowest layer first. A module may use the modules of earlier rows.
 const LAYERS: &[&[&str]] = &[
-    &["source", "suggest", "examples", "catalog", "naming", "spool", "sorted"],
+    &["source", "suggest", "examples", "catalog", "naming", "spool", "sorted", "limits"],
     &["diagnostics"],
     &["document"],
     &["ir"],

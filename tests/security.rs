@@ -234,3 +234,70 @@ fn messages_never_show_generated_values() {
         assert!(!stderr.contains(&value) && !stderr.contains(['\u{E000}', '\u{E001}', '\u{E002}']), "{stderr}");
     }
 }
+
+/// One 1 MB metadata string read by 100 variables used to become 100 MB of manifests, chart or
+/// module (and an 8 MiB file, terabytes): on every target it is refused at the placeholder that
+/// crosses the platform's limit, quickly and with nothing written; the platform file sets the
+/// limit.
+#[test]
+fn placeholders_cannot_multiply_a_workload_on_any_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let variables: String = (0..100).map(|i| format!("      V{i:03}: ${{metadata.annotations.big}}\n")).collect();
+    let workload = format!(
+        "apiVersion: score.dev/v1b1\nmetadata:\n  name: big\n  annotations:\n    big: \"{}\"\ncontainers:\n  main:\n    image: nginx:1.27\n    variables:\n{variables}",
+        "x".repeat(1_000_000)
+    );
+    write(dir.path(), "workload.yaml", &workload);
+    for target in ["kubernetes", "helm", "terraform"] {
+        let started = std::time::Instant::now();
+        let out = format!("out-{target}/");
+        let output = stave(dir.path(), &["compile", "--target", target, "-o", &out], None);
+        let text = transcript(&output);
+        assert_eq!(output.status.code(), Some(1), "{target}: {text}");
+        // The ninth copy crosses the default 8 MiB: V008 is on line 18, its placeholder at column 13.
+        assert!(text.contains("stave::limits::expansion-too-large"), "{target}: {text}");
+        assert!(text.contains("workload.yaml:18:13"), "{target}: {text}");
+        assert!(!dir.path().join(&out).exists(), "{target}: nothing is written");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{target}: {:?}", started.elapsed());
+    }
+    // The platform sets the limit: at 16 MiB the seventeenth copy (V016, line 26) crosses it.
+    write(
+        dir.path(),
+        "stave.yaml",
+        "environments:\n  local:\n    target: kubernetes\nlimits:\n  workloadExpansion: 16Mi\n",
+    );
+    let output = stave(dir.path(), &["check"], None);
+    let text = transcript(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("more than 16 MiB in all") && text.contains("workload.yaml:26:13"), "{text}");
+}
+
+/// A value that one placeholder takes past `limits.valueSize` is refused at that placeholder,
+/// whether it reads metadata or a resource output.
+#[test]
+fn one_value_cannot_outgrow_the_value_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "echo.provisioners.yaml",
+        "provisioners:\n  - name: echo\n    type: echo\n    targets: [kubernetes]\n    outputs:\n      text: \"{{ resource.params.text }}\"\n",
+    );
+    write(
+        dir.path(),
+        "stave.yaml",
+        "environments:\n  local:\n    target: kubernetes\n    provisioners: [echo.provisioners.yaml]\n",
+    );
+    let big = "y".repeat(600_000);
+    write(
+        dir.path(),
+        "workload.yaml",
+        &format!(
+            "apiVersion: score.dev/v1b1\nmetadata: {{name: web}}\ncontainers:\n  main:\n    image: nginx:1.27\n    variables:\n      TWICE: \"${{resources.echo.text}}-${{resources.echo.text}}\"\nresources:\n  echo:\n    type: echo\n    params: {{text: \"{big}\"}}\n"
+        ),
+    );
+    let output = stave(dir.path(), &["compile"], None);
+    let text = transcript(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("stave::limits::value-too-large") && text.contains("workload.yaml:7:38"), "{text}");
+    assert!(text.contains("1,200,001 bytes, over the limit of 1 MiB"), "{text}");
+}

@@ -137,7 +137,7 @@ pub fn options(args: &InputArgs, inputs: usize) -> Result<LoadOptions, String> {
         override_properties: args.override_property.clone(),
         allow_outside_sources: args.allow_outside_sources,
         allow_dotfile_sources: args.allow_dotfile_sources,
-        platform_overrides: Vec::new(),
+        ..LoadOptions::default()
     })
 }
 

@@ -39,6 +39,10 @@ pub struct Workload {
     /// Boxed, as are the resources: a map keeps room for eleven values in its first node.
     pub containers: SortedMap<String, Container>,
     pub resources: SortedMap<String, ResourceRequest>,
+    /// The bytes its `${metadata.…}` placeholders added, counted against the platform's limits
+    /// (provisioning adds what resource outputs add).
+    #[serde(skip)]
+    pub expanded: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -31,6 +31,7 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::schema::{Plain, Schema};
 use crate::document::yaml::{self, Node, place_at};
 use crate::document::{dotted, read};
+use crate::limits::Limits;
 use crate::source::{SourceId, Sources, Span};
 use crate::spec::overrides::PlatformOverride;
 use crate::suggest;
@@ -50,6 +51,8 @@ struct PlatformInput {
     environments: BTreeMap<String, EnvironmentInput>,
     #[serde(default)]
     helm: HelmSettings,
+    #[serde(default)]
+    limits: Limits,
 }
 
 #[derive(Debug, Deserialize)]
@@ -124,6 +127,10 @@ pub struct Environment {
     /// The platform file's `helm:` section (one chart for every environment).
     pub helm: HelmSettings,
     pub terraform: TerraformSettings,
+    /// The platform file's `limits:` (the same for every environment).
+    pub limits: Limits,
+    /// Where they are set: `limits:`, else the environment's key.
+    pub limits_span: Span,
 }
 
 #[derive(Debug)]
@@ -182,6 +189,10 @@ impl Platform {
             .map(|(name, env)| {
                 let mut environment = lower_environment(&root, &name, env, &mut out);
                 environment.helm = input.helm.clone();
+                environment.limits = input.limits;
+                if let Some(place) = place_at(&root, &["limits".to_string()]) {
+                    environment.limits_span = place.key_span.unwrap_or(place.node.span);
+                }
                 (name, environment)
             })
             .collect();
@@ -399,5 +410,7 @@ fn lower_environment(root: &Node, name: &str, input: EnvironmentInput, out: &mut
         kubernetes,
         helm: HelmSettings::default(),
         terraform: input.terraform,
+        limits: Limits::default(),
+        limits_span: span,
     }
 }

@@ -9,8 +9,9 @@ use super::output::{Output, Walked, walk};
 use super::params::missing_output;
 use super::{Inputs, Provisioned, lookup};
 use crate::diagnostics::Diagnostics;
-use crate::ir::{FileContent, ResourceRef, Workload};
+use crate::ir::{FileContent, Part, ResourceRef, Template, Workload};
 use crate::sorted::SortedMap;
+use crate::spec::expansion::{Meter, Verdict};
 
 /// A placeholder within one workload: the resource's name there, and the path into its outputs.
 type Key = (String, Vec<String>);
@@ -52,15 +53,54 @@ impl Bindings {
 
 /// Every resource placeholder a target lowers: in variables, file contents and volume sources.
 pub fn references(workload: &Workload) -> impl Iterator<Item = &ResourceRef> {
+    templates(workload).flat_map(Template::references)
+}
+
+/// Every string of a workload whose resource placeholders a target lowers.
+fn templates(workload: &Workload) -> impl Iterator<Item = &Template> {
     workload.containers.values().flat_map(|container| {
-        let variables = container.variables.values().flat_map(|t| t.references());
-        let files = container.files.values().flat_map(|file| match &file.content {
-            FileContent::Text(t) => t.references().collect::<Vec<_>>(),
-            FileContent::Binary(_) => Vec::new(),
+        let variables = container.variables.values();
+        let files = container.files.values().filter_map(|file| match &file.content {
+            FileContent::Text(t) => Some(t),
+            FileContent::Binary(_) => None,
         });
-        let volumes = container.volumes.values().flat_map(|v| v.source.references());
+        let volumes = container.volumes.values().map(|v| &v.source);
         variables.chain(files).chain(volumes)
     })
+}
+
+/// The bytes an output adds where a placeholder reads it: a literal is copied in (a map, or a
+/// whole resource, as JSON); a secret or a reference is lowered to a reference, not a copy.
+fn expanded_size(output: &Output) -> u64 {
+    match output {
+        Output::Value(serde_json::Value::String(text)) => text.len() as u64,
+        Output::Value(value) => value.to_string().len() as u64,
+        Output::Map(_) => serde_json::to_string(output).map_or(0, |text| text.len() as u64),
+        Output::Secret { .. } | Output::Reference { .. } => 0,
+    }
+}
+
+/// Meters what the workload's resource placeholders expand to, after what its metadata
+/// placeholders did, against the environment's limits; the first to cross one is reported.
+fn meter(inputs: &Inputs<'_>, workload: &Workload, sizes: &BTreeMap<Key, u64>, found: &mut Diagnostics) {
+    let meter = Meter::new(inputs.environment.limits, &workload.name, workload.expanded);
+    for template in templates(workload) {
+        let mut before = 0u64;
+        for part in &template.parts {
+            match part {
+                Part::Text(text) => before += text.len() as u64,
+                Part::Resource(reference) => {
+                    let key = (reference.resource.clone(), reference.path.clone());
+                    let Some(&size) = sizes.get(&key) else { continue };
+                    match meter.expand(&reference.to_placeholder(), reference.span, before, size) {
+                        Verdict::Fits => before += size,
+                        Verdict::Crossed(diagnostic) => return found.push(*diagnostic),
+                        Verdict::Stopped => return,
+                    }
+                }
+            }
+        }
+    }
 }
 
 pub(super) fn bind(inputs: &Inputs<'_>, provisioned: &Provisioned, out: &mut Diagnostics) -> Bindings {
@@ -72,6 +112,7 @@ pub(super) fn bind(inputs: &Inputs<'_>, provisioned: &Provisioned, out: &mut Dia
         .map(|workload| {
             let mut found = Diagnostics::new();
             let mut bound = BTreeMap::new();
+            let mut sizes = BTreeMap::new();
             for reference in references(workload) {
                 let key = (reference.resource.clone(), reference.path.clone());
                 if bound.contains_key(&key) {
@@ -88,11 +129,13 @@ pub(super) fn bind(inputs: &Inputs<'_>, provisioned: &Provisioned, out: &mut Dia
                             Walked::Json(json) => Output::Value(json),
                             Walked::All(all) => Output::Map(all.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
                         };
+                        sizes.insert(key.clone(), expanded_size(&output));
                         bound.insert(key, output);
                     }
                     Err((depth, keys)) => found.push(missing_output(reference, &uid, depth, &keys, inputs.environment)),
                 }
             }
+            meter(inputs, workload, &sizes, &mut found);
             (workload.name.clone(), bound, found)
         })
         .collect();

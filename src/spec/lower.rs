@@ -9,6 +9,7 @@ use std::path::Path;
 
 use base64::Engine;
 
+use super::expansion::Meter;
 use super::input::{ContainerInput, FileInput, ProbeInput, QuantitiesInput, WorkloadInput};
 use super::placeholder::{self, Scope};
 use super::{LoadOptions, before};
@@ -57,7 +58,8 @@ pub fn lower(
 ) -> Workload {
     let mut cx = Lowering { root, sources, options, source, out, budget };
     let name = input.metadata.get("name").and_then(|n| n.as_str()).unwrap_or_default().to_string();
-    let scope = Scope { metadata: &input.metadata, resources: &input.resources };
+    let meter = Meter::new(options.limits, &name, 0);
+    let scope = Scope { metadata: &input.metadata, resources: &input.resources, meter: &meter };
     let annotations = input
         .metadata
         .get("annotations")
@@ -131,6 +133,7 @@ pub fn lower(
         service_ports,
         containers,
         resources,
+        expanded: meter.added(),
     }
 }
 

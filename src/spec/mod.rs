@@ -7,6 +7,7 @@
 //! across files.
 
 mod before;
+pub mod expansion;
 pub mod input;
 mod lower;
 pub mod overrides;
@@ -70,6 +71,8 @@ pub struct LoadOptions {
     pub allow_dotfile_sources: bool,
     /// The environment's overrides from the platform file, applied before the command line's.
     pub platform_overrides: Vec<overrides::PlatformOverride>,
+    /// How far placeholders may expand values (the platform file's `limits:`).
+    pub limits: crate::limits::Limits,
 }
 
 impl LoadOptions {

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use super::expansion::{Meter, Verdict};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Part, ResourceRef, Template};
 use crate::source::{Sources, Span};
@@ -19,6 +20,8 @@ use crate::suggest;
 pub struct Scope<'a> {
     pub metadata: &'a serde_json::Map<String, serde_json::Value>,
     pub resources: &'a BTreeMap<String, crate::spec::input::ResourceInput>,
+    /// What the workload's placeholders have expanded to so far, against the limits.
+    pub meter: &'a Meter,
 }
 
 /// Finds where a placeholder appears in the source text of its string value, so the label can
@@ -40,6 +43,8 @@ pub fn parse(text: &str, value: Span, scope: &Scope<'_>, sources: &Sources, out:
     let mut cursor = 0;
     let mut parts = Vec::new();
     let mut literal = String::new();
+    // The bytes of the value in `parts` so far.
+    let mut done = 0;
     let mut rest = text;
     while let Some(dollar) = rest.find('$') {
         literal.push_str(&rest[..dollar]);
@@ -72,9 +77,17 @@ pub fn parse(text: &str, value: Span, scope: &Scope<'_>, sources: &Sources, out:
             let body = &body_and_rest[..close];
             let span = locate(raw, &format!("${{{body}}}"), &mut cursor, value);
             match resolve(body, span, scope, out) {
-                Some(Resolved::Text(text)) => literal.push_str(&text),
+                Some(Resolved::Text(text)) => {
+                    let before = (done + literal.len()) as u64;
+                    match scope.meter.expand(&format!("${{{body}}}"), span, before, text.len() as u64) {
+                        Verdict::Fits => literal.push_str(&text),
+                        Verdict::Crossed(diagnostic) => out.push(*diagnostic),
+                        Verdict::Stopped => {}
+                    }
+                }
                 Some(Resolved::Resource(reference)) => {
                     if !literal.is_empty() {
+                        done += literal.len();
                         parts.push(Part::Text(std::mem::take(&mut literal)));
                     }
                     parts.push(Part::Resource(reference));

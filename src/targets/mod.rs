@@ -12,9 +12,10 @@ pub mod kubernetes;
 pub mod terraform;
 
 use crate::catalog::Target;
-use crate::diagnostics::Diagnostics;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::graph::Graph;
 use crate::ir::Workload;
+use crate::limits;
 use crate::platform::Environment;
 use crate::provision::{Provisioned, TargetModel};
 use crate::spool::Blob;
@@ -107,6 +108,29 @@ pub fn backend(target: Target) -> &'static dyn Backend {
 }
 
 /// Emits `target` for the environments of `inputs`: the one entry point of every target.
+/// Output larger than the platform's `limits.outputSize` is refused.
 pub fn emit(target: Target, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {
-    backend(target).emit(inputs, options)
+    let emitted = backend(target).emit(inputs, options)?;
+    let Some(environment) = inputs.first().map(|input| input.environment) else { return Ok(emitted) };
+    let limit = environment.limits.output_size;
+    let mut total = 0u64;
+    for file in &emitted.files {
+        total = total.saturating_add(file.bytes.len() as u64);
+        if total > limit {
+            let mut out = Diagnostics::new();
+            out.push(
+                Diagnostic::error(
+                    Code::OutputTooLarge,
+                    format!("the output passes the platform's limit of {} at `{}`", limits::describe(limit), file.path),
+                )
+                .label(environment.limits_span, "the limit applies to every environment of this file")
+                .help(format!(
+                    "compile fewer workloads at a time, or raise `{}` in the platform file",
+                    limits::OUTPUT_SIZE
+                )),
+            );
+            return Err(out);
+        }
+    }
+    Ok(emitted)
 }
