@@ -92,7 +92,7 @@ fn meter(inputs: &Inputs<'_>, workload: &Workload, sizes: &BTreeMap<Key, u64>, f
                 Part::Resource(reference) => {
                     let key = (reference.resource.clone(), reference.path.clone());
                     let Some(&size) = sizes.get(&key) else { continue };
-                    match meter.expand(&reference.to_placeholder(), reference.span, before, size) {
+                    match meter.expand(|| reference.to_placeholder(), reference.span, before, size) {
                         Verdict::Fits => before += size,
                         Verdict::Crossed(diagnostic) => return found.push(*diagnostic),
                         Verdict::Stopped => return,

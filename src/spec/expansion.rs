@@ -42,9 +42,9 @@ impl Meter {
         self.added.get()
     }
 
-    /// Counts the placeholder `written` at `span`, which adds `size` bytes to a value that holds
-    /// `before` bytes so far.
-    pub fn expand(&self, written: &str, span: Span, before: u64, size: u64) -> Verdict {
+    /// Counts the placeholder at `span` (`written` gives it as written), which adds `size` bytes
+    /// to a value that holds `before` bytes so far.
+    pub fn expand(&self, written: impl Fn() -> String, span: Span, before: u64, size: u64) -> Verdict {
         if self.stopped.get() {
             return Verdict::Stopped;
         }
@@ -55,7 +55,8 @@ impl Meter {
                 Diagnostic::error(
                     Code::ValueTooLarge,
                     format!(
-                        "`{written}` makes this value {}, over the limit of {} for one value",
+                        "`{}` makes this value {}, over the limit of {} for one value",
+                        written(),
                         limits::describe(value),
                         limits::describe(self.limits.value_size)
                     ),
@@ -76,7 +77,7 @@ impl Meter {
                         limits::describe(self.limits.workload_expansion)
                     ),
                 )
-                .label(span, format!("`{written}` crosses the limit here"))
+                .label(span, format!("`{}` crosses the limit here", written()))
                 .help(format!(
                     "each placeholder copies what it reads: read a large value in fewer places, or raise `{}` in the platform file",
                     limits::WORKLOAD_EXPANSION

@@ -79,7 +79,7 @@ pub fn parse(text: &str, value: Span, scope: &Scope<'_>, sources: &Sources, out:
             match resolve(body, span, scope, out) {
                 Some(Resolved::Text(text)) => {
                     let before = (done + literal.len()) as u64;
-                    match scope.meter.expand(&format!("${{{body}}}"), span, before, text.len() as u64) {
+                    match scope.meter.expand(|| format!("${{{body}}}"), span, before, text.len() as u64) {
                         Verdict::Fits => literal.push_str(&text),
                         Verdict::Crossed(diagnostic) => out.push(*diagnostic),
                         Verdict::Stopped => {}
