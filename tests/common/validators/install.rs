@@ -117,8 +117,9 @@ pub fn disk_usage(path: &Path) -> u64 {
     std::fs::read_dir(path).into_iter().flatten().flatten().map(|entry| disk_usage(&entry.path())).sum()
 }
 
-/// `npm pack PACKAGE` into `dir` (no update notice, funding or audit requests): the tarball's path.
-pub fn npm_pack(package: &str, dir: &Path) -> Result<PathBuf, String> {
+/// `npm pack PACKAGE` into `dir` (no update notice, funding or audit requests): the tarball's path,
+/// once its sha256 is found to be `sha256` (else `Err` naming the package and both hashes).
+pub fn npm_pack(package: &str, sha256: &str, dir: &Path) -> Result<PathBuf, String> {
     run(Command::new("npm")
         .args(["pack", "--silent", package, "--pack-destination"])
         .arg(dir)
@@ -126,12 +127,14 @@ pub fn npm_pack(package: &str, dir: &Path) -> Result<PathBuf, String> {
         .env("npm_config_update_notifier", "false")
         .env("npm_config_fund", "false")
         .env("npm_config_audit", "false"))?;
-    std::fs::read_dir(dir)
+    let tarball = std::fs::read_dir(dir)
         .map_err(|e| e.to_string())?
         .flatten()
         .map(|entry| entry.path())
         .find(|path| path.extension().is_some_and(|ext| ext == "tgz"))
-        .ok_or_else(|| format!("npm pack {package} left no .tgz in {}", dir.display()))
+        .ok_or_else(|| format!("npm pack {package} left no .tgz in {}", dir.display()))?;
+    super::pins::verify_sha256(package, &tarball, sha256)?;
+    Ok(tarball)
 }
 
 /// Runs a command to completion; `Err` holds the command and its output when it fails.

@@ -1,11 +1,13 @@
 //! Real external validators for what stave emits, installed on first use under `target/validators/`
 //! (PyPI and npm only) and cached. `try_*` helpers return `Err(problems)` when the validator rejects
 //! its input; the others panic with the problems. A validator that cannot be installed always panics
-//! with the reason, even in `try_*`, so a missing tool never passes or counts as a rejection.
+//! with the reason, even in `try_*`, so a missing tool never passes or counts as a rejection. Every
+//! download is pinned by its hash (`pins`).
 
 pub mod backstage;
 pub mod helm;
 pub mod install;
+pub mod pins;
 pub mod precommit;
 pub mod sarif;
 pub mod terraform;
@@ -27,7 +29,8 @@ pub use terraform::{
     try_terraform_schema_check,
 };
 
-/// What the Python venv holds (kubernetes-validate, yamllint, and python-hcl2 for the Terraform check).
+/// What the Python venv holds (kubernetes-validate, yamllint, and python-hcl2 for the Terraform check),
+/// each pinned with its dependencies by version and sha256 in `tests/validators/requirements/venv.txt`.
 pub const PACKAGES: &[&str] = &["kubernetes-validate==1.37.0", "yamllint==1.38.0", "python-hcl2==8.1.4"];
 
 /// `tests/validators/NAME`: the helper scripts and configs.
@@ -37,14 +40,15 @@ pub fn script(name: &str) -> PathBuf {
 
 /// The venv's bin directory (`target/validators/venv/bin`), installing the venv first if needed.
 pub fn bin() -> PathBuf {
-    let key = format!("python3 -m venv; pip install {}", PACKAGES.join(" "));
+    let requirements = pins::requirements("venv");
+    let key = format!(
+        "python3 -m venv; pip install --require-hashes -r venv.txt {} ({})",
+        install::file_hash(&requirements),
+        PACKAGES.join(" ")
+    );
     install::cached("venv", &key, |venv| {
         install::run(Command::new("python3").args(["-m", "venv"]).arg(venv))?;
-        install::run(
-            Command::new(venv.join("bin/pip"))
-                .args(["install", "--quiet", "--disable-pip-version-check", "--no-input"])
-                .args(PACKAGES),
-        )?;
+        pins::pip_install(venv, &requirements)?;
         install::run(Command::new(venv.join("bin/python")).args(["-c", "import kubernetes_validate, yaml, hcl2"]))
             .map(drop)
     })

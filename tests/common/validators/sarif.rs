@@ -1,6 +1,7 @@
 //! SARIF 2.1.0 validation: Microsoft's SARIF multitool 5.7.0 (`Sarif.Multitool validate`, from the
 //! npm package `@microsoft/sarif-multitool-linux`) and the SARIF 2.1.0 JSON schema that package
-//! ships, both cached under `target/validators/sarif-multitool-5.7.0/`.
+//! ships, both cached under `target/validators/sarif-multitool-5.7.0/`. The package's tarball is
+//! pinned by its sha256 ([`PACKAGE_SHA256`]), checked before unpacking.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -8,13 +9,15 @@ use std::process::Command;
 use super::install;
 
 const PACKAGE: &str = "@microsoft/sarif-multitool-linux@5.7.0";
+/// The sha256 of [`PACKAGE`]'s tarball as the npm registry serves it (`npm pack`).
+pub const PACKAGE_SHA256: &str = "27d8e3e96dde578a23b7c45035b8d741fece5731e2700aa068015b8c44d1514e";
 const MEMBERS: [&str; 2] = ["package/Sarif.Multitool", "package/sarif-2.1.0.json"];
 
 /// The install directory, holding `Sarif.Multitool` and `sarif-2.1.0.json`.
 fn dir() -> PathBuf {
-    let key = format!("npm pack {PACKAGE}; tar x {}", MEMBERS.join(" "));
+    let key = format!("npm pack {PACKAGE} sha256:{PACKAGE_SHA256}; tar x {}", MEMBERS.join(" "));
     install::cached("sarif-multitool-5.7.0", &key, |dir| {
-        let tarball = install::npm_pack(PACKAGE, dir)?;
+        let tarball = install::npm_pack(PACKAGE, PACKAGE_SHA256, dir)?;
         install::run(Command::new("tar").arg("xzf").arg(&tarball).arg("-C").arg(dir).args(MEMBERS))?;
         std::fs::remove_file(&tarball).map_err(|e| e.to_string())?;
         for member in MEMBERS {

@@ -2,14 +2,17 @@
 //! at /usr/local/bin here: no registry has it) and a provider-schema check of resources, data sources
 //! and `required_providers` (`tests/validators/check_terraform.py`) against schemas extracted from the
 //! cdktn provider wheels on PyPI, cached compact under `target/validators/tf-schema-*/` (the raw wheel
-//! is deleted after extraction).
+//! is deleted after extraction). Each wheel is pinned by its sha256 in
+//! `tests/validators/requirements/terraform-providers.txt` and downloaded with `--require-hashes`.
+//! terraform itself is not downloaded (it is taken from the machine), so there is nothing to pin.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::install;
+use super::{install, pins};
 
 /// The providers checked against: (cdktn wheel on PyPI, Terraform provider it was generated from).
+/// Each wheel must be pinned in `terraform-providers.txt`.
 pub const PROVIDERS: &[(&str, &str)] = &[
     ("cdktn-provider-kubernetes==17.1.0", "hashicorp/kubernetes 3.4.0"),
     ("cdktn-provider-random==15.0.1", "hashicorp/random 3.9.1"),
@@ -66,13 +69,22 @@ pub fn terraform_schemas() -> Vec<PathBuf> {
     let python = super::python();
     let script = super::script("check_terraform.py");
     let extractor = install::file_hash(&super::script("terraform_schema.py"));
+    let pinned = pins::read_requirements(&pins::requirements("terraform-providers")).unwrap_or_else(|e| panic!("{e}"));
     PROVIDERS
         .iter()
         .map(|(package, provider)| {
             let (name, version) = package.split_once("==").expect("NAME==VERSION");
-            let key = format!("pip download {package}; terraform_schema.py {extractor}; {provider}");
+            let pin = pinned_wheel(&pinned, name, version);
+            let key = format!(
+                "pip download --require-hashes {package} sha256:{}; terraform_schema.py {extractor}; {provider}",
+                pin.hashes.join(",sha256:")
+            );
             let dir = install::cached(&format!("tf-schema-{name}-{version}"), &key, |dir| {
                 let download = dir.join("download");
+                // pip reads hashes only from a requirements file: one holding this wheel alone.
+                let requirement = dir.join("requirement.txt");
+                let hashes: String = pin.hashes.iter().map(|hash| format!(" --hash=sha256:{hash}")).collect();
+                std::fs::write(&requirement, format!("{}{hashes}\n", pin.line)).map_err(|e| e.to_string())?;
                 install::run(
                     Command::new(&python)
                         .args([
@@ -84,11 +96,14 @@ pub fn terraform_schemas() -> Vec<PathBuf> {
                             ":all:",
                             "--no-cache-dir",
                             "--quiet",
+                            "--require-hashes",
                         ])
                         .args(["--disable-pip-version-check", "--no-input", "--dest"])
                         .arg(&download)
-                        .arg(package),
+                        .arg("-r")
+                        .arg(&requirement),
                 )?;
+                std::fs::remove_file(&requirement).map_err(|e| e.to_string())?;
                 let wheel = super::files_with_suffix(&download, ".whl");
                 let [wheel] = wheel.as_slice() else {
                     return Err(format!("expected one wheel from pip download {package}, found {wheel:?}"));
@@ -106,6 +121,16 @@ pub fn terraform_schemas() -> Vec<PathBuf> {
             dir.join("schema.json.gz")
         })
         .collect()
+}
+
+/// The pinned entry of the wheel `name==version`; panics when `terraform-providers.txt` lacks it.
+fn pinned_wheel<'a>(pinned: &'a [pins::Pinned], name: &str, version: &str) -> &'a pins::Pinned {
+    pinned.iter().find(|wheel| wheel.name == pins::normalize(name) && wheel.version == version).unwrap_or_else(|| {
+        panic!(
+            "{name}=={version} is not pinned in {}: add it with its sha256 (compile.sh there)",
+            pins::requirements("terraform-providers").display()
+        )
+    })
 }
 
 /// Checks the `.tf` files under `dir` (each directory a module) against [`PROVIDERS`]' schemas:
