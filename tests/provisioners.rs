@@ -237,6 +237,29 @@ fn a_template_cannot_take_all_the_memory() {
     }
 }
 
+/// A param the provisioner's schema refuses is named, located at its value, and answered with
+/// what the provisioner accepts.
+#[test]
+fn a_refused_param_is_named_and_located_with_what_is_accepted() {
+    let dir = common::root().join("fixtures/invalid/provision-bad-param.enum");
+    let output = common::run_case(&dir, &["check"], &["--diagnostics", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line: serde_json::Value = serde_json::from_str(stderr.lines().next().unwrap()).unwrap();
+    assert_eq!(line["code"], "stave::provision::bad-param");
+    assert_eq!((line["line"].as_u64(), line["column"].as_u64()), (Some(11), Some(15)), "{line}");
+    let message = line["message"].as_str().unwrap();
+    assert!(message.contains("`colour`") && message.contains("`blue`") && message.contains("`blue-grey`"), "{message}");
+    assert!(message.contains("did you mean `blue-grey`?"), "{message}");
+    let help = line["help"].as_str().unwrap();
+    assert!(help.contains("the colour of the walls"), "{help}");
+    let dns = common::root().join("fixtures/invalid/provision-bad-param.no-params");
+    let output = common::run_case(&dns, &["check"], &["--diagnostics", "json"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`host` is not a param of provisioner `builtin/dns`"), "{stderr}");
+    assert!(stderr.contains(r#""line":11,"column":13"#), "{stderr}");
+}
+
 /// A provisioner that records which of its declaring workload's resources it saw as `outputs`.
 const NOTES: &str = r#"provisioners:
   - name: notes

@@ -17,6 +17,7 @@ mod levels;
 pub mod object;
 pub mod output;
 mod params;
+mod refused;
 pub mod registry;
 mod routes;
 pub mod seed;
