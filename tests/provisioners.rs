@@ -260,6 +260,40 @@ fn a_refused_param_is_named_and_located_with_what_is_accepted() {
     assert!(stderr.contains(r#""line":11,"column":13"#), "{stderr}");
 }
 
+/// Templates can test for a value that is absent (`if`, `not`, `is defined`, `default`, `or`);
+/// printing it or looping over it is still an error.
+#[test]
+fn undefined_values_can_be_tested_but_not_printed() {
+    let tested = "{% if not resource.params.colour %}none{% endif %}|{{ resource.params.colour is defined }}|{{ resource.params.colour | default('d') }}|{{ resource.params.colour or 'o' }}";
+    let dir = project(&TEMPLATE.replace("{% if resource.params.fifo %}.fifo{% endif %}", tested), None);
+    let output = compile(&dir);
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let doc: serde_json::Value = serde_saphyr::from_slice(&output.stdout).unwrap();
+    let url = doc["resources"]["sqs-queue.default#shop.queue"]["outputs"]["url"].as_str().unwrap();
+    assert!(url.ends_with("none|False|d|o"), "{url}");
+    for misuse in ["{{ resource.params.colour }}", "{% for c in resource.params.colour %}{% endfor %}"] {
+        let output =
+            compile(&project(&TEMPLATE.replace("{% if resource.params.fifo %}.fifo{% endif %}", misuse), None));
+        assert_eq!(output.status.code(), Some(1), "{misuse}: {}", transcript(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("stave::provision::failed") && stderr.contains("undefined"), "{misuse}: {stderr}");
+    }
+}
+
+/// `builtin:aws` without the environment's `dns_domain` says so in its own words (its template
+/// tests for the absent variable).
+#[test]
+fn the_aws_library_explains_a_missing_dns_domain() {
+    let dir = common::root().join("fixtures/invalid/provision-failed.aws-without-dns-domain");
+    let output = common::run_case(&dir, &["check"], &["--diagnostics", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("builtin:aws serves `dns` in the zone of the environment's variable `dns_domain`"),
+        "{stderr}"
+    );
+}
+
 /// A provisioner that records which of its declaring workload's resources it saw as `outputs`.
 const NOTES: &str = r#"provisioners:
   - name: notes

@@ -5,7 +5,10 @@
 //! length=32, shared=false)` for generated values (a marker that each target lowers, see
 //! [`super::generated`]), `fail(message)`, and the filters `b64encode`, `dns_label`, `fit(max)`
 //! (a name shortened to `max` characters, ending in a hash of the whole), `short_hash` (8 hex
-//! digits of a SHA-256) and `is_plain_path` (an HTTP path that is a prefix, not a pattern). Undefined variables are errors; a template's run is bounded.
+//! digits of a SHA-256) and `is_plain_path` (an HTTP path that is a prefix, not a pattern).
+//!
+//! An undefined value can be tested (`if`, `not`, `is defined`, `default`, `or`) but printing
+//! it, iterating it or passing it to a filter is an error; a template's run is bounded.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, PoisonError};
@@ -58,7 +61,9 @@ impl Renderer {
     /// Compiles every objects template up front; a syntax error is returned with its provisioner.
     pub fn new(registry: &Registry) -> (Renderer, Vec<(usize, String)>) {
         let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // Absent values can be tested (`{% if not x %}{{ fail(…) }}{% endif %}`); printing or
+        // iterating one is still an error.
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         // A template that renders YAML text (objects, and outputs written as one template) writes
         // every value as a JSON scalar, so no value can add keys or documents to what it
         // renders; `| tojson` is then what it is anyway. Templates of single output strings are

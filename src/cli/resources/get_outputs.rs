@@ -59,8 +59,8 @@ pub fn run(args: &GetOutputsArgs, reporter: &Reporter) -> Outcome {
     Outcome::Success
 }
 
-/// Renders `template` over `outputs`: undefined names are errors, and so is printing a secret
-/// or a reference.
+/// Renders `template` over `outputs`: printing an undefined name is an error (testing one is
+/// not), and so is printing a secret or a reference.
 fn render(template: &str, outputs: &crate::provision::output::Outputs) -> Result<String, String> {
     let mut hidden = Vec::new();
     let context: serde_json::Map<String, Json> =
@@ -68,7 +68,8 @@ fn render(template: &str, outputs: &crate::provision::output::Outputs) -> Result
     let mut context = Json::Object(context);
     generated::describe(&mut context);
     let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // As in provisioner templates: an absent output can be tested, not printed.
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
     let source = go_form(template);
     let keys = outputs.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
     let keys =
