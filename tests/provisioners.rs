@@ -219,22 +219,75 @@ fn commands_are_contained() {
     assert!(!marker.exists(), "the command's grandchild outlived the time-out");
 }
 
-/// A template that doubles a string in a loop is stopped when one render grows the process by
-/// more than its budget, naming the provisioner and the resource, long before the machine is full.
+/// Templates that grow a value without bound: in a loop, in straight-line code, through a
+/// recursive macro, through `replace` and through Stave's own `b64encode`; and one that only
+/// loops. Each prepended to the objects template of [`TEMPLATE`].
+const RUNAWAY_TEMPLATES: [&str; 6] = [
+    "{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+    "{% set a = 'x' * 100000000 %}{% set b = a ~ a %}{% set c = b ~ b %}{% set d = c ~ c %}{% set e = d ~ d %}{{ e | length }}",
+    "{% macro grow(s, n) %}{% if n > 0 %}{{ grow(s ~ s, n - 1) }}{% else %}{{ s | length }}{% endif %}{% endmacro %}{{ grow('x', 60) }}",
+    "{% set ns = namespace(s='x' * 1000) %}{% for i in range(60) %}{% set ns.s = ns.s | replace('x', 'xx') %}{% endfor %}",
+    "{% set ns = namespace(s='x' * 1000) %}{% for i in range(100) %}{% set ns.s = ns.s | b64encode %}{% endfor %}",
+    "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+];
+
+fn runaway(growth: &str) -> String {
+    TEMPLATE.replace("    objects: |\n", &format!("    objects: |\n      {growth}\n"))
+}
+
+/// A template that grows a value or loops without end is stopped by its budget within a
+/// render: quickly, as one located diagnostic in the format asked for (here JSON), naming the
+/// provisioner and the resource, with nothing written.
 #[test]
-fn a_template_cannot_take_all_the_memory() {
-    for growth in [
-        "{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
-        "{% set ns = namespace(s='x' * 1000) %}{% for i in range(60) %}{% set ns.s = ns.s | replace('x', 'xx') %}{% endfor %}",
-    ] {
-        let template = TEMPLATE.replace("    objects: |\n", &format!("    objects: |\n      {growth}\n"));
+fn a_template_cannot_take_all_the_time_or_memory() {
+    for growth in RUNAWAY_TEMPLATES {
+        let dir = project(&runaway(growth), None);
         let started = std::time::Instant::now();
-        let output = compile(&project(&template, None));
-        assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+        let output = stave(dir.path(), &["compile", "-o", "out/", "--diagnostics", "json"], None);
+        let elapsed = started.elapsed();
+        assert_eq!(output.status.code(), Some(1), "{growth}:\n{}", transcript(&output));
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("more than 1024 MiB of memory") && stderr.contains("provisioner `queues`"), "{stderr}");
-        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{growth}: one JSON line:\n{stderr}");
+        let line: serde_json::Value = serde_json::from_str(lines[0]).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+        assert_eq!(line["code"], "stave::provision::failed", "{line}");
+        let message = line["message"].as_str().unwrap();
+        assert!(
+            message.contains("more than its budget of time or memory")
+                && message.contains("provisioner `queues`")
+                && message.contains("sqs-queue.default#shop.queue"),
+            "{growth}: {message}"
+        );
+        assert_eq!((line["file"].as_str(), line["line"].as_u64()), (Some("workload.yaml"), Some(11)), "{line}");
+        assert!(line["help"].as_str().is_some_and(|h| h.contains("bound")), "{line}");
+        assert!(output.stdout.is_empty() && !dir.path().join("out").exists(), "{growth}: something was written");
+        assert!(elapsed < std::time::Duration::from_secs(2), "{growth}: took {elapsed:?}");
     }
+}
+
+/// The budget is the render's own: a program using Stave as a library gets the diagnostic back
+/// (the process is not ended), blaming the resource whose render ran over, not another
+/// workload's resource rendering beside it on another thread.
+#[test]
+fn a_runaway_template_is_a_diagnostic_for_a_library_user() {
+    use stave::pipeline::{self, Request, Stage};
+    let notes = NOTES.trim_start_matches("provisioners:\n");
+    let dir = project(&format!("{}{notes}", runaway(RUNAWAY_TEMPLATES[0])), None);
+    let beside = "apiVersion: score.dev/v1b1\nmetadata:\n  name: beside\ncontainers:\n  main:\n    image: example/app:1\nresources:\n  note:\n    type: note\n";
+    std::fs::write(dir.path().join("beside.yaml"), beside).unwrap();
+    let request = Request {
+        inputs: ["workload.yaml", "beside.yaml"].map(|f| stave::spec::Input::Path(dir.path().join(f))).to_vec(),
+        platform: Some(dir.path().join("stave.yaml")),
+        seed: Some(stave::provision::seed::Seed::from_text("s")),
+        ..Request::default()
+    };
+    let mut sources = stave::source::Sources::new();
+    let (_, diagnostics) = pipeline::run(&request, Stage::Provision, &mut sources);
+    let errors: Vec<_> = diagnostics.iter().filter(|d| d.severity == stave::diagnostics::Severity::Error).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].code, stave::diagnostics::Code::ProvisionerFailed);
+    let message = &errors[0].message;
+    assert!(message.contains("budget") && message.contains("sqs-queue.default#shop.queue"), "{message}");
 }
 
 /// A param the provisioner's schema refuses is named, located at its value, and answered with
