@@ -219,22 +219,132 @@ fn commands_are_contained() {
     assert!(!marker.exists(), "the command's grandchild outlived the time-out");
 }
 
-/// A template that doubles a string in a loop is stopped when one render grows the process by
-/// more than its budget, naming the provisioner and the resource, long before the machine is full.
+/// Templates that grow a value without bound: in a loop, in straight-line code, through a
+/// recursive macro, through `replace` and through Stave's own `b64encode`; and one that only
+/// loops. Each prepended to the objects template of [`TEMPLATE`].
+const RUNAWAY_TEMPLATES: [&str; 6] = [
+    "{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+    "{% set a = 'x' * 100000000 %}{% set b = a ~ a %}{% set c = b ~ b %}{% set d = c ~ c %}{% set e = d ~ d %}{{ e | length }}",
+    "{% macro grow(s, n) %}{% if n > 0 %}{{ grow(s ~ s, n - 1) }}{% else %}{{ s | length }}{% endif %}{% endmacro %}{{ grow('x', 60) }}",
+    "{% set ns = namespace(s='x' * 1000) %}{% for i in range(60) %}{% set ns.s = ns.s | replace('x', 'xx') %}{% endfor %}",
+    "{% set ns = namespace(s='x' * 1000) %}{% for i in range(100) %}{% set ns.s = ns.s | b64encode %}{% endfor %}",
+    "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+];
+
+fn runaway(growth: &str) -> String {
+    TEMPLATE.replace("    objects: |\n", &format!("    objects: |\n      {growth}\n"))
+}
+
+/// A template that grows a value or loops without end is stopped by its budget within a
+/// render: quickly, as one located diagnostic in the format asked for (here JSON), naming the
+/// provisioner and the resource, with nothing written.
 #[test]
-fn a_template_cannot_take_all_the_memory() {
-    for growth in [
-        "{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
-        "{% set ns = namespace(s='x' * 1000) %}{% for i in range(60) %}{% set ns.s = ns.s | replace('x', 'xx') %}{% endfor %}",
-    ] {
-        let template = TEMPLATE.replace("    objects: |\n", &format!("    objects: |\n      {growth}\n"));
+fn a_template_cannot_take_all_the_time_or_memory() {
+    for growth in RUNAWAY_TEMPLATES {
+        let dir = project(&runaway(growth), None);
         let started = std::time::Instant::now();
-        let output = compile(&project(&template, None));
-        assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+        let output = stave(dir.path(), &["compile", "-o", "out/", "--diagnostics", "json"], None);
+        let elapsed = started.elapsed();
+        assert_eq!(output.status.code(), Some(1), "{growth}:\n{}", transcript(&output));
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("more than 1024 MiB of memory") && stderr.contains("provisioner `queues`"), "{stderr}");
-        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{growth}: one JSON line:\n{stderr}");
+        let line: serde_json::Value = serde_json::from_str(lines[0]).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+        assert_eq!(line["code"], "stave::provision::failed", "{line}");
+        let message = line["message"].as_str().unwrap();
+        assert!(
+            message.contains("more than its budget of time or memory")
+                && message.contains("provisioner `queues`")
+                && message.contains("sqs-queue.default#shop.queue"),
+            "{growth}: {message}"
+        );
+        assert_eq!((line["file"].as_str(), line["line"].as_u64()), (Some("workload.yaml"), Some(11)), "{line}");
+        assert!(line["help"].as_str().is_some_and(|h| h.contains("bound")), "{line}");
+        assert!(output.stdout.is_empty() && !dir.path().join("out").exists(), "{growth}: something was written");
+        assert!(elapsed < std::time::Duration::from_secs(2), "{growth}: took {elapsed:?}");
     }
+}
+
+/// The budget is the render's own: a program using Stave as a library gets the diagnostic back
+/// (the process is not ended), blaming the resource whose render ran over, not another
+/// workload's resource rendering beside it on another thread.
+#[test]
+fn a_runaway_template_is_a_diagnostic_for_a_library_user() {
+    use stave::pipeline::{self, Request, Stage};
+    let notes = NOTES.trim_start_matches("provisioners:\n");
+    let dir = project(&format!("{}{notes}", runaway(RUNAWAY_TEMPLATES[0])), None);
+    let beside = "apiVersion: score.dev/v1b1\nmetadata:\n  name: beside\ncontainers:\n  main:\n    image: example/app:1\nresources:\n  note:\n    type: note\n";
+    std::fs::write(dir.path().join("beside.yaml"), beside).unwrap();
+    let request = Request {
+        inputs: ["workload.yaml", "beside.yaml"].map(|f| stave::spec::Input::Path(dir.path().join(f))).to_vec(),
+        platform: Some(dir.path().join("stave.yaml")),
+        seed: Some(stave::provision::seed::Seed::from_text("s")),
+        ..Request::default()
+    };
+    let mut sources = stave::source::Sources::new();
+    let (_, diagnostics) = pipeline::run(&request, Stage::Provision, &mut sources);
+    let errors: Vec<_> = diagnostics.iter().filter(|d| d.severity == stave::diagnostics::Severity::Error).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].code, stave::diagnostics::Code::ProvisionerFailed);
+    let message = &errors[0].message;
+    assert!(message.contains("budget") && message.contains("sqs-queue.default#shop.queue"), "{message}");
+}
+
+/// A param the provisioner's schema refuses is named, located at its value, and answered with
+/// what the provisioner accepts.
+#[test]
+fn a_refused_param_is_named_and_located_with_what_is_accepted() {
+    let dir = common::root().join("fixtures/invalid/provision-bad-param.enum");
+    let output = common::run_case(&dir, &["check"], &["--diagnostics", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line: serde_json::Value = serde_json::from_str(stderr.lines().next().unwrap()).unwrap();
+    assert_eq!(line["code"], "stave::provision::bad-param");
+    assert_eq!((line["line"].as_u64(), line["column"].as_u64()), (Some(11), Some(15)), "{line}");
+    let message = line["message"].as_str().unwrap();
+    assert!(message.contains("`colour`") && message.contains("`blue`") && message.contains("`blue-grey`"), "{message}");
+    assert!(message.contains("did you mean `blue-grey`?"), "{message}");
+    let help = line["help"].as_str().unwrap();
+    assert!(help.contains("the colour of the walls"), "{help}");
+    let dns = common::root().join("fixtures/invalid/provision-bad-param.no-params");
+    let output = common::run_case(&dns, &["check"], &["--diagnostics", "json"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`host` is not a param of provisioner `builtin/dns`"), "{stderr}");
+    assert!(stderr.contains(r#""line":11,"column":13"#), "{stderr}");
+}
+
+/// Templates can test for a value that is absent (`if`, `not`, `is defined`, `default`, `or`);
+/// printing it or looping over it is still an error.
+#[test]
+fn undefined_values_can_be_tested_but_not_printed() {
+    let tested = "{% if not resource.params.colour %}none{% endif %}|{{ resource.params.colour is defined }}|{{ resource.params.colour | default('d') }}|{{ resource.params.colour or 'o' }}";
+    let dir = project(&TEMPLATE.replace("{% if resource.params.fifo %}.fifo{% endif %}", tested), None);
+    let output = compile(&dir);
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let doc: serde_json::Value = serde_saphyr::from_slice(&output.stdout).unwrap();
+    let url = doc["resources"]["sqs-queue.default#shop.queue"]["outputs"]["url"].as_str().unwrap();
+    assert!(url.ends_with("none|False|d|o"), "{url}");
+    for misuse in ["{{ resource.params.colour }}", "{% for c in resource.params.colour %}{% endfor %}"] {
+        let output =
+            compile(&project(&TEMPLATE.replace("{% if resource.params.fifo %}.fifo{% endif %}", misuse), None));
+        assert_eq!(output.status.code(), Some(1), "{misuse}: {}", transcript(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("stave::provision::failed") && stderr.contains("undefined"), "{misuse}: {stderr}");
+    }
+}
+
+/// `builtin:aws` without the environment's `dns_domain` says so in its own words (its template
+/// tests for the absent variable).
+#[test]
+fn the_aws_library_explains_a_missing_dns_domain() {
+    let dir = common::root().join("fixtures/invalid/provision-failed.aws-without-dns-domain");
+    let output = common::run_case(&dir, &["check"], &["--diagnostics", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("builtin:aws serves `dns` in the zone of the environment's variable `dns_domain`"),
+        "{stderr}"
+    );
 }
 
 /// A provisioner that records which of its declaring workload's resources it saw as `outputs`.

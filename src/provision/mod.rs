@@ -8,15 +8,16 @@
 //! [`TargetModel`], which each target implements.
 
 mod bindings;
-mod budget;
 pub mod command;
 mod context;
+mod failures;
 mod fast_yaml;
 pub mod generated;
 mod levels;
 pub mod object;
 pub mod output;
 mod params;
+mod refused;
 pub mod registry;
 mod routes;
 pub mod seed;
@@ -39,14 +40,14 @@ use crate::graph::{Graph, Resource};
 use crate::ir::Workload;
 use crate::platform::Environment;
 use crate::source::Span;
-use crate::suggest;
 use context::{Shared, Siblings};
+use failures::{failed, no_provisioner};
 use generated::{Generated, GeneratedKey};
 use object::Object;
 use output::Outputs;
 use registry::{Action, Provisioner, Registry};
 use seed::{Seed, SeedOrigin};
-use template::{Collector, Renderer};
+use template::{Collector, RenderError, Renderer};
 
 /// What one resource became.
 #[derive(Debug, Clone, Serialize)]
@@ -161,22 +162,13 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
     let mut out = Diagnostics::new();
     let (renderer, syntax_errors) = Renderer::new(inputs.registry);
     for (order, message) in syntax_errors {
-        let provisioner = &inputs.registry.provisioners[order];
-        out.push(
-            Diagnostic::error(
-                Code::ProvisionerFailed,
-                format!("provisioner `{}` has a template error: {message}", provisioner.name),
-            )
-            .label(provisioner.span, "in this provisioner")
-            .help("fix the minijinja template in the provisioner file"),
-        );
+        out.push(failures::syntax_error(&inputs.registry.provisioners[order], &message));
     }
     let mut provisioned = Provisioned::default();
     // Built once: every resource's context shares it (rebuilding it per resource would make
     // provisioning quadratic in the number of workloads).
     let shared = Shared::new(inputs);
     let mut siblings: BTreeMap<&str, Arc<Siblings>> = BTreeMap::new();
-    let guard = budget::Guard::start();
     let mut first_generated: Option<Span> = None;
     let mut handed_all = BTreeSet::new();
     // Level by level: a level's resources (outputs, then objects) in parallel, then recorded
@@ -194,10 +186,7 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
                     return Err(out);
                 };
                 let outputs = &siblings[resource.source_workload.as_str()];
-                let ticket = guard.enter(describe(resource, provisioner));
-                let result = run_one(inputs, &renderer, resource, provisioner, &provisioned, &shared, outputs);
-                guard.leave(ticket);
-                result
+                run_one(inputs, &renderer, resource, provisioner, &provisioned, &shared, outputs)
             })
             .collect();
         for (resource, result) in level.into_iter().zip(results) {
@@ -221,7 +210,6 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
             }
         }
     }
-    drop(guard);
     if out.has_errors() {
         return (provisioned, out.sorted());
     }
@@ -242,53 +230,6 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
         );
     }
     (provisioned, out.sorted())
-}
-
-fn describe(resource: &Resource, provisioner: &Provisioner) -> String {
-    format!("provisioner `{}` ({}) for resource `{}`", provisioner.name, provisioner.file, resource.uid)
-}
-
-fn no_provisioner(resource: &Resource, inputs: &Inputs<'_>) -> Diagnostic {
-    let types = inputs.registry.types_for(inputs.target);
-    let hint = suggest::hint(&resource.kind, types.iter().copied());
-    let mut diagnostic = Diagnostic::error(
-        Code::NoProvisioner,
-        format!(
-            "no provisioner serves resource type `{}` (class `{}`) for target {} in environment `{}`{hint}",
-            resource.kind,
-            resource.class,
-            inputs.target.name(),
-            inputs.environment.name
-        ),
-    );
-    for declaration in &resource.declarations {
-        diagnostic = diagnostic.label(declaration.span, format!("`{}` is declared here", resource.uid));
-    }
-    diagnostic.help(format!(
-        "add a provisioner for `{}` to a provisioner file of the environment (see the README), or use a served type: {}",
-        resource.kind,
-        types.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
-    ))
-}
-
-fn failed(resource: &Resource, provisioner: &Provisioner, message: impl Into<String>) -> Diagnostics {
-    let mut out = Diagnostics::new();
-    out.push(
-        Diagnostic::error(
-            Code::ProvisionerFailed,
-            format!(
-                "provisioner `{}` ({}) failed for resource `{}`: {}",
-                provisioner.name,
-                provisioner.file,
-                resource.uid,
-                generated::describe_text(&message.into())
-            ),
-        )
-        .label(resource.declarations[0].span, "the resource")
-        .label(provisioner.span, "the provisioner")
-        .help("the message comes from the provisioner's template or command; fix the params or the provisioner"),
-    );
-    out
 }
 
 /// A resource's params, outputs and objects (a command's, or rendered from its templates), with
@@ -323,7 +264,10 @@ fn run_one(
         Action::Templates { outputs, .. } => {
             let value = shared.with(&context, siblings.view(), Collector::value());
             result.outputs = Arc::new(
-                renderer.outputs(provisioner, outputs, &value).map_err(|e| failed(resource, provisioner, e))?.into(),
+                renderer
+                    .outputs(provisioner, outputs, &value)
+                    .map_err(|e| not_rendered(resource, provisioner, e))?
+                    .into(),
             );
             let (objects, handed) = render_objects(renderer, resource, provisioner, &result, &value)?;
             result.objects = objects;
@@ -344,6 +288,14 @@ fn run_one(
     }
 }
 
+/// What a render that gave no text is reported as.
+fn not_rendered(resource: &Resource, provisioner: &Provisioner, error: RenderError) -> Diagnostics {
+    match error {
+        RenderError::Failed(message) => failed(resource, provisioner, message),
+        RenderError::OverBudget { at } => failures::over_budget(resource, provisioner, &at),
+    }
+}
+
 /// Renders a template provisioner's objects, and checks that every generated value its renders
 /// handed out reaches its outputs or objects unchanged. Returns the objects and those values.
 fn render_objects(
@@ -353,7 +305,7 @@ fn render_objects(
     provided: &ProvisionedResource,
     context: &minijinja::Value,
 ) -> Result<(Vec<Object>, BTreeSet<GeneratedKey>), Diagnostics> {
-    let trees = renderer.objects(provisioner, context).map_err(|e| failed(resource, provisioner, e))?;
+    let trees = renderer.objects(provisioner, context).map_err(|e| not_rendered(resource, provisioner, e))?;
     let objects: Vec<Object> = trees.iter().map(Object::new).collect();
     let handed = context.get_attr("_generated").map(|c| Collector::keys(&c)).unwrap_or_default();
     // Only objects whose text holds a marker character need a walk.

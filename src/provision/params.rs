@@ -1,10 +1,11 @@
 //! Resource params: placeholders resolved against the outputs of the resources provisioned
 //! before (graph order guarantees they are), then checked against the provisioner's JSON Schema,
-//! each error at the param's place.
+//! each refusal at the param's place.
 
 use serde_json::Value as Json;
 
 use super::output::{Output, Walked, walk};
+use super::refused;
 use super::registry::Provisioner;
 use super::{Inputs, Provisioned, lookup};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -122,6 +123,8 @@ fn resolve_param(
     }
 }
 
+/// Checks the params against the provisioner's schema: each refusal at the param's value (or
+/// the resource, for a missing param), in the words of [`super::refused`].
 pub(super) fn check(
     validator: &jsonschema::Validator,
     params: &Json,
@@ -134,32 +137,18 @@ pub(super) fn check(
         .iter()
         .find(|d| d.workload == resource.source_workload)
         .map_or(resource.declarations[0].span, |d| d.span);
+    let no_schema = Json::Object(Default::default());
+    let schema = provisioner.params_schema.as_ref().unwrap_or(&no_schema);
     for error in validator.iter_errors(params) {
-        let pointer = error.instance_path().as_str().to_string();
-        let (pointer, what) = match error.kind() {
-            jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } if unexpected.len() == 1 => {
-                (format!("{pointer}/{}", unexpected[0]), format!("unknown param `{}`", unexpected[0]))
-            }
-            _ => (pointer.clone(), format!("param `{}`: {error}", pointer.trim_start_matches('/').replace('/', "."))),
-        };
-        let span = resource.param_spans.get(&pointer).copied().unwrap_or(fallback);
-        let accepted = provisioner
-            .params_schema
-            .as_ref()
-            .and_then(|s| s.get("properties"))
-            .and_then(Json::as_object)
-            .map(|p| p.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))
-            .unwrap_or_default();
-        out.push(
-            Diagnostic::error(Code::BadParam, format!("resource `{}`: {what}", resource.uid))
-                .label(span, "not accepted by the provisioner")
-                .label(provisioner.span, format!("provisioner `{}`", provisioner.name))
-                .help(if accepted.is_empty() {
-                    format!("see the params schema of provisioner `{}` (`stave provisioners list`)", provisioner.name)
-                } else {
-                    format!("provisioner `{}` accepts params: {accepted}", provisioner.name)
-                }),
-        );
+        for refusal in refused::refusals(&error, params, schema, &provisioner.name) {
+            let span = resource.param_spans.get(&refusal.pointer).copied().unwrap_or(fallback);
+            out.push(
+                Diagnostic::error(Code::BadParam, format!("resource `{}`: {}", resource.uid, refusal.message))
+                    .label(span, refusal.label)
+                    .label(provisioner.span, format!("provisioner `{}`", provisioner.name))
+                    .help(refusal.help),
+            );
+        }
     }
     if out.is_empty() { Ok(()) } else { Err(out) }
 }

@@ -5,7 +5,14 @@
 //! length=32, shared=false)` for generated values (a marker that each target lowers, see
 //! [`super::generated`]), `fail(message)`, and the filters `b64encode`, `dns_label`, `fit(max)`
 //! (a name shortened to `max` characters, ending in a hash of the whole), `short_hash` (8 hex
-//! digits of a SHA-256) and `is_plain_path` (an HTTP path that is a prefix, not a pattern). Undefined variables are errors; a template's run is bounded.
+//! digits of a SHA-256) and `is_plain_path` (an HTTP path that is a prefix, not a pattern).
+//!
+//! An undefined value can be tested (`if`, `not`, `is defined`, `default`, `or`) but printing
+//! it, iterating it or passing it to a filter is an error. Every render has a budget of
+//! [`FUEL`]: minijinja charges each instruction and the data the template creates (about one
+//! fuel per 64 bytes, checked before a value of known size is made), and Stave's own filters
+//! charge for what they allocate, so one render's time and memory are bounded, on its own
+//! thread; running out is [`RenderError::OverBudget`], never the end of the process.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, PoisonError};
@@ -20,8 +27,53 @@ use super::output::Output;
 use super::registry::{Action, Provisioner, Registry};
 use crate::catalog::BUILTIN_TEMPLATES;
 
-/// Instructions a template may run before it is stopped (a loop that never ends is an error).
-const FUEL: u64 = 5_000_000;
+/// The budget of one render: an instruction costs one, 64 bytes of data the template creates
+/// cost one. So a render runs at most this many instructions and creates at most
+/// `FUEL * 64` bytes (305 MiB) of values and output. The built-in libraries use at most a few
+/// thousand.
+pub const FUEL: u64 = 5_000_000;
+
+/// The bytes of data one fuel pays for (minijinja's rate).
+pub const BYTES_PER_FUEL: usize = 64;
+
+/// Why a render gave no text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenderError {
+    /// The template failed: a type error, an undefined value printed, `fail(…)`, text that is
+    /// not the YAML expected. The message says where (`in \`objects\`: …`).
+    Failed(String),
+    /// The render used up its budget ([`FUEL`]) in `at` (`outputs.url`, `objects`).
+    OverBudget { at: String },
+}
+
+impl RenderError {
+    /// A minijinja error met while rendering `at`.
+    fn from_engine(error: &Error, at: &str) -> RenderError {
+        if out_of_fuel(error) {
+            RenderError::OverBudget { at: at.to_string() }
+        } else {
+            RenderError::Failed(format!("in `{at}`: {}", describe(error)))
+        }
+    }
+}
+
+/// Whether the error, or an error it was caused by, is minijinja's out-of-fuel.
+fn out_of_fuel(error: &Error) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = current {
+        if error.downcast_ref::<Error>().is_some_and(|e| e.kind() == ErrorKind::OutOfFuel) {
+            return true;
+        }
+        current = error.source();
+    }
+    false
+}
+
+/// Charges the render for `bytes` of data a filter is about to allocate (a render over its
+/// budget fails here, before the allocation).
+fn charge(state: &State, bytes: usize) -> Result<(), Error> {
+    state.consume_fuel((bytes / BYTES_PER_FUEL + 1) as u64)
+}
 
 #[derive(Debug)]
 pub struct Renderer {
@@ -58,7 +110,9 @@ impl Renderer {
     /// Compiles every objects template up front; a syntax error is returned with its provisioner.
     pub fn new(registry: &Registry) -> (Renderer, Vec<(usize, String)>) {
         let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // Absent values can be tested (`{% if not x %}{{ fail(…) }}{% endif %}`); printing or
+        // iterating one is still an error.
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         // A template that renders YAML text (objects, and outputs written as one template) writes
         // every value as a JSON scalar, so no value can add keys or documents to what it
         // renders; `| tojson` is then what it is anyway. Templates of single output strings are
@@ -93,9 +147,19 @@ impl Renderer {
         env.add_function("fail", |message: String| -> Result<String, Error> {
             Err(Error::new(ErrorKind::InvalidOperation, message))
         });
-        env.add_filter("b64encode", |text: String| base64::engine::general_purpose::STANDARD.encode(text));
-        env.add_filter("dns_label", |text: String| crate::naming::dns_label(&text));
-        env.add_filter("fit", |text: String, max: usize| crate::naming::fit(&text, max));
+        // Each filter charges for the copies it makes of its input before it makes them.
+        env.add_filter("b64encode", |state: &State, text: String| -> Result<String, Error> {
+            charge(state, text.len().div_ceil(3) * 4)?;
+            Ok(base64::engine::general_purpose::STANDARD.encode(text))
+        });
+        env.add_filter("dns_label", |state: &State, text: String| -> Result<String, Error> {
+            charge(state, text.len() * 2)?;
+            Ok(crate::naming::dns_label(&text))
+        });
+        env.add_filter("fit", |state: &State, text: String, max: usize| -> Result<String, Error> {
+            charge(state, text.len())?;
+            Ok(crate::naming::fit(&text, max))
+        });
         env.add_filter("short_hash", |text: String| crate::naming::short_hash(&text, 8));
         env.add_filter("is_plain_path", |path: String| plain_path(&path));
         for template in BUILTIN_TEMPLATES {
@@ -122,8 +186,9 @@ impl Renderer {
         (Renderer { env }, errors)
     }
 
-    fn render(&self, name: &str, context: &Value) -> Result<String, Error> {
-        self.env.get_template(name)?.render(context.clone())
+    fn render(&self, name: &str, context: &Value, at: &str) -> Result<String, RenderError> {
+        let template = self.env.get_template(name).map_err(|e| RenderError::from_engine(&e, at))?;
+        template.render(context.clone()).map_err(|e| RenderError::from_engine(&e, at))
     }
 
     /// Renders the outputs of a template provisioner.
@@ -132,40 +197,38 @@ impl Renderer {
         provisioner: &Provisioner,
         spec: &Json,
         context: &Value,
-    ) -> Result<BTreeMap<String, Output>, String> {
+    ) -> Result<BTreeMap<String, Output>, RenderError> {
         let root = format!("provisioner-{}/outputs", provisioner.order);
         let rendered = match spec {
             Json::String(_) => {
-                let text = self.render(&root, context).map_err(|e| format!("in `outputs`: {}", describe(&e)))?;
+                let text = self.render(&root, context, "outputs")?;
                 if text.trim().is_empty() {
                     Json::Object(Default::default())
                 } else {
                     serde_saphyr::from_str::<Json>(&text)
-                        .map_err(|e| format!("`outputs` did not render a YAML map: {e}"))?
+                        .map_err(|e| RenderError::Failed(format!("`outputs` did not render a YAML map: {e}")))?
                 }
             }
             other => self.render_strings(other, context, &root, "outputs")?,
         };
-        match Output::from_json(rendered).map_err(|e| format!("in `outputs`: {e}"))? {
+        match Output::from_json(rendered).map_err(|e| RenderError::Failed(format!("in `outputs`: {e}")))? {
             Output::Map(map) => Ok(map),
             Output::Value(Json::Object(map)) if map.is_empty() => Ok(BTreeMap::new()),
-            _ => Err("`outputs` must render a map of output keys".into()),
+            _ => Err(RenderError::Failed("`outputs` must render a map of output keys".into())),
         }
     }
 
     /// Renders each string of an outputs map with the template compiled for its path.
-    fn render_strings(&self, value: &Json, context: &Value, name: &str, at: &str) -> Result<Json, String> {
+    fn render_strings(&self, value: &Json, context: &Value, name: &str, at: &str) -> Result<Json, RenderError> {
         Ok(match value {
             Json::String(text) if !is_template(text) => Json::String(text.clone()),
-            Json::String(_) => {
-                Json::String(self.render(name, context).map_err(|e| format!("in `{at}`: {}", describe(&e)))?)
-            }
+            Json::String(_) => Json::String(self.render(name, context, at)?),
             Json::Object(map) => Json::Object(
                 map.iter()
                     .map(|(k, v)| {
                         Ok((k.clone(), self.render_strings(v, context, &format!("{name}/{k}"), &format!("{at}.{k}"))?))
                     })
-                    .collect::<Result<_, String>>()?,
+                    .collect::<Result<_, RenderError>>()?,
             ),
             Json::Array(items) => Json::Array(
                 items
@@ -179,11 +242,12 @@ impl Renderer {
     }
 
     /// Renders the objects of a template provisioner: a YAML list of maps.
-    pub fn objects(&self, provisioner: &Provisioner, context: &Value) -> Result<Vec<Json>, String> {
+    pub fn objects(&self, provisioner: &Provisioner, context: &Value) -> Result<Vec<Json>, RenderError> {
         let Action::Templates { objects: Some(_), .. } = &provisioner.action else { return Ok(Vec::new()) };
-        let template = self.env.get_template(&objects_template(provisioner)).map_err(|e| describe(&e))?;
-        let text = template.render(context.clone()).map_err(|e| format!("in `objects`: {}", describe(&e)))?;
-        parse_objects(&text)
+        let name = objects_template(provisioner);
+        let template = self.env.get_template(&name).map_err(|e| RenderError::Failed(describe(&e)))?;
+        let text = template.render(context.clone()).map_err(|e| RenderError::from_engine(&e, "objects"))?;
+        parse_objects(&text).map_err(RenderError::Failed)
     }
 }
 

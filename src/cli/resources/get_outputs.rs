@@ -59,8 +59,8 @@ pub fn run(args: &GetOutputsArgs, reporter: &Reporter) -> Outcome {
     Outcome::Success
 }
 
-/// Renders `template` over `outputs`: undefined names are errors, and so is printing a secret
-/// or a reference.
+/// Renders `template` over `outputs`: printing an undefined name is an error (testing one is
+/// not), and so is printing a secret or a reference.
 fn render(template: &str, outputs: &crate::provision::output::Outputs) -> Result<String, String> {
     let mut hidden = Vec::new();
     let context: serde_json::Map<String, Json> =
@@ -68,14 +68,22 @@ fn render(template: &str, outputs: &crate::provision::output::Outputs) -> Result
     let mut context = Json::Object(context);
     generated::describe(&mut context);
     let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // As in provisioner templates: an absent output can be tested, not printed; the render
+    // has the same budget.
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
+    env.set_fuel(Some(crate::provision::template::FUEL));
     let source = go_form(template);
     let keys = outputs.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
     let keys =
         if keys.is_empty() { "the resource has no outputs".to_string() } else { format!("the outputs are: {keys}") };
-    let rendered = env
-        .render_str(&source, minijinja::Value::from(minijinja::value::Serde(&context)))
-        .map_err(|e| format!("the template `{template}` cannot be rendered: {e} ({keys})"))?;
+    let rendered = env.render_str(&source, minijinja::Value::from(minijinja::value::Serde(&context))).map_err(|e| {
+        match e.kind() {
+            minijinja::ErrorKind::OutOfFuel => {
+                format!("the template `{template}` used more than its budget of time or memory, and was stopped")
+            }
+            _ => format!("the template `{template}` cannot be rendered: {e} ({keys})"),
+        }
+    })?;
     if let Some((_, why)) = hidden.iter().find(|(mark, _)| rendered.contains(mark.as_str())) {
         return Err(why.clone());
     }
@@ -132,5 +140,16 @@ mod tests {
     fn go_templates_read_as_minijinja() {
         assert_eq!(super::go_form("{{ .host }}:{{.port}}"), "{{ host }}:{{port}}");
         assert_eq!(super::go_form("{{- .a.b -}} {{ x }} {{ 1.5 }}"), "{{- a.b -}} {{ x }} {{ 1.5 }}");
+    }
+
+    #[test]
+    fn templates_can_test_absent_outputs_and_are_bounded() {
+        let outputs = crate::provision::output::Outputs::default();
+        assert_eq!(super::render("{% if not host %}none{% endif %}", &outputs).as_deref(), Ok("none"));
+        assert!(super::render("{{ host }}", &outputs).is_err_and(|e| e.contains("undefined")));
+        let doubling =
+            "{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}";
+        let error = super::render(doubling, &outputs).unwrap_err();
+        assert!(error.contains("more than its budget of time or memory"), "{error}");
     }
 }
