@@ -261,7 +261,8 @@ fn a_template_cannot_take_all_the_time_or_memory() {
         assert_eq!((line["file"].as_str(), line["line"].as_u64()), (Some("workload.yaml"), Some(11)), "{line}");
         assert!(line["help"].as_str().is_some_and(|h| h.contains("bound")), "{line}");
         assert!(output.stdout.is_empty() && !dir.path().join("out").exists(), "{growth}: something was written");
-        assert!(elapsed < std::time::Duration::from_secs(2), "{growth}: took {elapsed:?}");
+        // Each stops in well under a second on a quiet machine; the bound only catches a hang.
+        assert!(elapsed < std::time::Duration::from_secs(10), "{growth}: took {elapsed:?}");
     }
 }
 
@@ -288,6 +289,41 @@ fn a_runaway_template_is_a_diagnostic_for_a_library_user() {
     assert_eq!(errors[0].code, stave::diagnostics::Code::ProvisionerFailed);
     let message = &errors[0].message;
     assert!(message.contains("budget") && message.contains("sqs-queue.default#shop.queue"), "{message}");
+}
+
+/// Where fuel does not count the memory (minijinja materializes a list concatenated with itself
+/// past 32 levels before it charges for it), the binary's watchdog stops the render once it has
+/// grown the process past `STAVE_RENDER_MEMORY` (1 GiB by default; 64 MiB here): one diagnostic
+/// in the format asked for, naming the provisioner and the resource, exit 1, nothing written.
+#[test]
+fn a_render_that_outgrows_its_fuel_is_stopped_by_the_watchdog_in_the_chosen_format() {
+    let doubling = "{% set ns = namespace(l=[1]) %}{% for i in range(40) %}{% set ns.l = ns.l + ns.l %}{% endfor %}{{ ns.l | length }}";
+    let dir = project(&runaway(doubling), None);
+    let memory = [("STAVE_SEED", Some("s")), ("STAVE_RENDER_MEMORY", Some("67108864"))];
+    for format in ["json", "sarif", "human"] {
+        let output = stave_with_env(dir.path(), &["compile", "-o", "out/", "--diagnostics", format], None, &memory);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{format}: {}", transcript(&output));
+        assert!(
+            stderr.contains("provisioner `queues`")
+                && stderr.contains("sqs-queue.default#shop.queue")
+                && stderr.contains("more than 64 MiB while rendering"),
+            "{format}: {stderr}"
+        );
+        match format {
+            "json" => {
+                let lines: Vec<serde_json::Value> = stderr.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+                assert_eq!(lines.len(), 1, "{stderr}");
+                assert_eq!(lines[0]["code"], "stave::provision::failed");
+            }
+            "sarif" => {
+                let log: serde_json::Value = serde_json::from_str(&stderr).unwrap();
+                assert_eq!(log["runs"][0]["results"][0]["ruleId"], "stave::provision::failed", "{log}");
+            }
+            _ => assert!(stderr.contains("failed; nothing was written: 1 error"), "{stderr}"),
+        }
+        assert!(output.stdout.is_empty() && !dir.path().join("out").exists(), "{format}: something was written");
+    }
 }
 
 /// A param the provisioner's schema refuses is named, located at its value, and answered with

@@ -229,10 +229,25 @@ pub fn main() -> ExitCode {
             return code;
         }
     };
+    let _ = FORMAT.set(cli.diagnostics);
     let reporter = report::Reporter::new(cli.diagnostics, cli.deny_warnings);
     let outcome = run(cli.command, &reporter);
     reporter.finish();
     outcome.into()
+}
+
+/// The `--diagnostics` format of this run, for [`report_fatal`].
+static FORMAT: std::sync::OnceLock<DiagnosticsFormat> = std::sync::OnceLock::new();
+
+/// Reports a diagnostic that ends the run from outside its phases (the render watchdog's), in
+/// the format `--diagnostics` names; the caller ends the process with exit code 1.
+pub fn report_fatal(diagnostic: crate::diagnostics::Diagnostic) {
+    let reporter = report::Reporter::new(FORMAT.get().copied().unwrap_or(DiagnosticsFormat::Human), false);
+    let mut diagnostics = crate::diagnostics::Diagnostics::new();
+    diagnostics.push(diagnostic);
+    reporter.emit(&diagnostics, &crate::source::Sources::new());
+    reporter.summary(&diagnostics, "failed; nothing was written");
+    reporter.finish();
 }
 
 fn run(command: Command, reporter: &report::Reporter) -> Outcome {

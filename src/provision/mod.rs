@@ -22,6 +22,7 @@ pub mod registry;
 mod routes;
 pub mod seed;
 pub mod template;
+pub mod watchdog;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -171,6 +172,7 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
     let mut siblings: BTreeMap<&str, Arc<Siblings>> = BTreeMap::new();
     let mut first_generated: Option<Span> = None;
     let mut handed_all = BTreeSet::new();
+    let guard = watchdog::Guard::start();
     // Level by level: a level's resources (outputs, then objects) in parallel, then recorded
     // in graph order, so that the result does not depend on the number of threads.
     for level in levels::levels(inputs.graph) {
@@ -186,7 +188,12 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
                     return Err(out);
                 };
                 let outputs = &siblings[resource.source_workload.as_str()];
-                run_one(inputs, &renderer, resource, provisioner, &provisioned, &shared, outputs)
+                let ticket = guard.enter(|| {
+                    format!("provisioner `{}` ({}) for resource `{}`", provisioner.name, provisioner.file, resource.uid)
+                });
+                let result = run_one(inputs, &renderer, resource, provisioner, &provisioned, &shared, outputs);
+                guard.leave(ticket);
+                result
             })
             .collect();
         for (resource, result) in level.into_iter().zip(results) {
@@ -210,6 +217,7 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
             }
         }
     }
+    drop(guard);
     if out.has_errors() {
         return (provisioned, out.sorted());
     }
