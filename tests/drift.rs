@@ -399,3 +399,26 @@ fn a_diff_in_a_github_log_holds_no_workflow_command() {
     assert!(String::from_utf8_lossy(&plain.stdout).starts_with("--- a/out/"), "{}", transcript(&plain));
     assert!(String::from_utf8_lossy(&plain.stdout).contains("\n     ::add-mask::sha256\n"));
 }
+
+/// The writers' fuzzing harness (`stave::cli::fuzz_writers`, also the cargo-fuzz target
+/// `writers`), run on cases drawn from a fixed seed: a hostile tree, then the gate and a compile,
+/// every invariant asserted. `STAVE_FUZZ_CASES` sets how many (default 400, a few seconds).
+#[test]
+fn the_writers_hold_their_invariants_on_hostile_trees() {
+    let cases: u64 = std::env::var("STAVE_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(400);
+    // splitmix64: deterministic, so a failing case is found again by its number.
+    let mut state: u64 = 0x05EE_D0F5_7A7E;
+    let mut next = move || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    for case in 0..cases {
+        let len = (next() % 96) as usize;
+        let data: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        let outcome = std::panic::catch_unwind(|| stave::cli::fuzz_writers::run(&data));
+        assert!(outcome.is_ok(), "case {case} failed; its bytes: {data:?}");
+    }
+}

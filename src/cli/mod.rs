@@ -10,6 +10,8 @@ mod compile;
 mod completions;
 pub mod drift;
 mod explain;
+#[doc(hidden)]
+pub mod fuzz_writers;
 mod graph;
 mod init;
 mod inputs;
