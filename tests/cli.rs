@@ -253,14 +253,15 @@ fn output_file_is_one_stream_replaced_atomically() {
     // Never over a file Stave did not write: the workload itself, hand-written manifests.
     snapshot("compile_refuses_foreign_file", &stave(dir.path(), &["compile", "-o", "workload.yaml"], None), 2);
     assert_eq!(std::fs::read_to_string(dir.path().join("workload.yaml")).unwrap(), HELLO);
-    // An empty file is fine; parents are created; a link is followed and kept.
+    // An empty file is fine; parents are created; a link is refused (never written through) and kept.
     std::fs::write(dir.path().join("empty.yaml"), "").unwrap();
     assert_eq!(stave(dir.path(), &["compile", "-o", "empty.yaml"], None).status.code(), Some(0));
     assert_eq!(stave(dir.path(), &["compile", "-o", "deploy/k8s/all.yaml"], None).status.code(), Some(0));
     assert_eq!(std::fs::read(dir.path().join("deploy/k8s/all.yaml")).unwrap(), written);
     std::os::unix::fs::symlink("manifests.yaml", dir.path().join("link.yaml")).unwrap();
-    assert_eq!(stave(dir.path(), &["compile", "-o", "link.yaml"], None).status.code(), Some(0));
+    assert_eq!(stave(dir.path(), &["compile", "-o", "link.yaml"], None).status.code(), Some(2));
     assert!(dir.path().join("link.yaml").is_symlink());
+    assert_eq!(std::fs::read(dir.path().join("manifests.yaml")).unwrap(), written);
     // An existing directory, or a path ending in `/`: one file per object.
     std::fs::create_dir(dir.path().join("existing")).unwrap();
     assert_eq!(stave(dir.path(), &["compile", "-o", "existing"], None).status.code(), Some(0));

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::report::Reporter;
-use super::{InputArgs, Outcome, PlatformArgs, TargetArgs, inputs, output};
+use super::{DiagnosticsFormat, InputArgs, Outcome, PlatformArgs, TargetArgs, drift, inputs, output, safe_fs};
 use crate::diagnostics::Diagnostics;
 use crate::pipeline::{self, Stage};
 use crate::provision::generated;
@@ -101,30 +101,59 @@ pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
     deliver(&emitted, &args, reporter)
 }
 
-/// Writes the output where `-o` says, or with `--check` compares it with what is there.
+/// Writes the output where `-o` says, or with `--check` compares it with what is there. Warnings
+/// about files left in place go to standard error as notes; where the output goes to a CI log
+/// that reads workflow commands ([`ci_log`]), the diff is printed through
+/// [`drift::for_ci_log`] and flushed before anything goes to standard error.
 fn deliver(emitted: &Emitted, args: &CompileArgs, reporter: &Reporter) -> Outcome {
     if !args.check {
         return match output::write(emitted, args.output.as_deref()) {
-            Ok(()) => Outcome::Success,
+            Ok(warnings) => {
+                for warning in warnings {
+                    reporter.note(&format!("warning: {warning}"));
+                }
+                Outcome::Success
+            }
             Err(message) => reporter.usage_error(&message),
         };
     }
-    match super::drift::check(emitted, args.output.as_deref()) {
-        Err(message) => reporter.usage_error(&message),
-        Ok(drift) if drift.changed.is_empty() => {
-            reporter.note("up to date: the compile would change nothing");
-            Outcome::Success
-        }
-        Ok(drift) => {
-            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), drift.diff.as_bytes());
-            let count = drift.changed.len();
-            reporter.note(&format!(
-                "out of date: {count} file{} would change; run the same command without `--check` to update",
-                if count == 1 { "" } else { "s" }
-            ));
-            Outcome::InvalidInput
-        }
+    let drift = match drift::check(emitted, args.output.as_deref()) {
+        Ok(drift) => drift,
+        Err(message) => return reporter.usage_error(&message),
+    };
+    if !drift.diff.is_empty() {
+        let text = if ci_log() {
+            match safe_fs::random_hex(16) {
+                Ok(token) => drift::for_ci_log(&drift.diff, &token),
+                Err(e) => return reporter.usage_error(&format!("cannot draw a random token: {e}")),
+            }
+        } else {
+            drift.diff
+        };
+        let mut stdout = std::io::stdout().lock();
+        let _ =
+            std::io::Write::write_all(&mut stdout, text.as_bytes()).and_then(|()| std::io::Write::flush(&mut stdout));
     }
+    for warning in &drift.warnings {
+        reporter.note(&format!("warning: {warning}"));
+    }
+    if drift.changed.is_empty() {
+        reporter.note("up to date: the compile would change nothing");
+        return Outcome::Success;
+    }
+    let count = drift.changed.len();
+    reporter.note(&format!(
+        "out of date: {count} file{} would change; run the same command without `--check` to update",
+        if count == 1 { "" } else { "s" }
+    ));
+    Outcome::InvalidInput
+}
+
+/// Whether what Stave prints goes to a CI log whose runner reads workflow commands: under
+/// `--diagnostics github`, and when `GITHUB_ACTIONS` is `true` (as on every GitHub runner).
+fn ci_log() -> bool {
+    super::requested_format() == Some(DiagnosticsFormat::Github)
+        || std::env::var_os("GITHUB_ACTIONS").is_some_and(|value| value == "true")
 }
 
 /// The target's output, through the one entry point of every target and the one writer.

@@ -2,13 +2,18 @@
 //! OUT holds, as a unified diff on standard output; nothing is written. Secret values never show:
 //! in a Secret's `data` and `stringData` each value is replaced by a short hash of it keyed with
 //! a random key of this run, on both sides, so the diff says that a secret changed and not what
-//! it is (and the hash in a CI log cannot be used to guess a weak value).
+//! it is (and the hash in a CI log cannot be used to guess a weak value). What is read back is
+//! read without following links (see `safe_fs.rs`): a symbolic link, a folder that is a link, a
+//! FIFO is drift ("not a regular file") and never read. [`for_ci_log`] makes the diff safe to
+//! print where a CI runner reads workflow commands.
 
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use super::manifest::{self, Previous};
 use super::output::{self, Destination, HEADER};
+use super::safe_fs::{self, Dir, Found};
 use crate::targets::{Emitted, File};
 
 /// What differs, file by file.
@@ -16,11 +21,15 @@ use crate::targets::{Emitted, File};
 pub struct Drift {
     /// The unified diff of every file that would change, in path order.
     pub diff: String,
-    /// The files that would be added, changed or deleted.
+    /// The files that would be added, changed or deleted, or that are in the way.
     pub changed: Vec<String>,
+    /// Lines of `.stave-output` that were ignored.
+    pub warnings: Vec<String>,
 }
 
 /// Compares `emitted` with what `-o path` holds (standard output has nothing to compare with).
+/// What is read back must be a regular file reached without following a link below what `-o`
+/// names; anything else is drift ("not a regular file"), and never read.
 pub fn check(emitted: &Emitted, path: Option<&Path>) -> Result<Drift, String> {
     let mut drift = Drift::default();
     match output::destination(path, emitted.layout, &emitted.what)? {
@@ -32,35 +41,94 @@ pub fn check(emitted: &Emitted, path: Option<&Path>) -> Result<Drift, String> {
             for part in &emitted.files {
                 wanted.push_str(&String::from_utf8_lossy(&part.bytes.bytes()));
             }
-            let name = file.display().to_string();
-            compare(&mut drift, &name, read(&file)?, Some(wanted));
+            let name = safe_fs::shown(&file.display().to_string());
+            let (folder, leaf) = output::split_file_path(&file)?;
+            let found = match Dir::open(&folder) {
+                Ok(dir) => dir.open_here(&leaf).and_then(read_all),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Found::Missing),
+                Err(e) => Err(e),
+            };
+            let found = found.map_err(|e| format!("cannot read `{name}`: {e}"))?;
+            match found {
+                Found::Refused(refusal) => {
+                    notice(&mut drift, &name, &format!("{refusal}: not read; a compile refuses it"))
+                }
+                Found::Present(bytes) => compare(&mut drift, &name, Some(lossy(bytes)), Some(wanted)),
+                Found::Missing => compare(&mut drift, &name, None, Some(wanted)),
+            }
         }
         Destination::Directory(dir) => {
-            let previous = if dir.is_dir() { output::previous_output(&dir)? } else { Vec::new() };
+            let root = match Dir::open(&dir) {
+                Ok(root) => Some(root),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(format!("cannot read `{}`: {e}", dir.display())),
+            };
+            let previous = match &root {
+                Some(root) => manifest::read(root, &dir)?,
+                None => Previous::default(),
+            };
+            drift.warnings.clone_from(&previous.ignored);
             let mut paths: Vec<(&str, Option<&File>)> =
                 emitted.files.iter().map(|f| (f.path.as_str(), Some(f))).collect();
             paths.extend(
-                previous.iter().filter(|p| !emitted.files.iter().any(|f| &f.path == *p)).map(|p| (p.as_str(), None)),
+                previous
+                    .listed
+                    .keys()
+                    .filter(|p| !emitted.files.iter().any(|f| &f.path == *p))
+                    .map(|p| (p.as_str(), None)),
             );
             paths.sort_by_key(|(p, _)| *p);
             for (relative, file) in paths {
-                let on_disk = dir.join(relative);
-                let name = on_disk.display().to_string();
+                let name = output::at(&dir, relative);
+                let found = match &root {
+                    Some(root) => root.read(relative).map_err(|e| format!("cannot read `{name}`: {e}"))?,
+                    None => Found::Missing,
+                };
                 let wanted = file.map(|f| String::from_utf8_lossy(&f.bytes.bytes()).into_owned());
-                compare(&mut drift, &name, read(&on_disk)?, wanted);
+                match found {
+                    Found::Refused(refusal) => {
+                        let then =
+                            if file.is_some() { "a compile refuses to write there" } else { "a compile leaves it" };
+                        notice(&mut drift, &name, &format!("{refusal}: not read; {then}"));
+                    }
+                    Found::Present(bytes) if file.is_none() && !proven(&previous, relative, &bytes) => {
+                        let why = previous.why_unproven(relative);
+                        notice(&mut drift, &name, &format!("{why}; a compile leaves it in place and stops listing it"));
+                    }
+                    Found::Present(bytes) => compare(&mut drift, &name, Some(lossy(bytes)), wanted),
+                    Found::Missing => compare(&mut drift, &name, None, wanted),
+                }
             }
         }
     }
     Ok(drift)
 }
 
-/// The file's text, or `None` when it is not there.
-fn read(path: &Path) -> Result<Option<String>, String> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("cannot read `{}`: {e}", path.display())),
-    }
+/// Whether a stale file's content is what `.stave-output` records (so a compile deletes it).
+fn proven(previous: &Previous, relative: &str, bytes: &[u8]) -> bool {
+    previous.proves(relative, &Sha256::digest(bytes).into(), None)
+}
+
+fn read_all(found: Found<std::fs::File>) -> std::io::Result<Found<Vec<u8>>> {
+    Ok(match found {
+        Found::Present(mut file) => {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut file, &mut bytes)?;
+            Found::Present(bytes)
+        }
+        Found::Missing => Found::Missing,
+        Found::Refused(refusal) => Found::Refused(refusal),
+    })
+}
+
+fn lossy(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// A file in the way, said in the diff without its content.
+fn notice(drift: &mut Drift, name: &str, what: &str) {
+    drift.changed.push(name.to_string());
+    drift.diff.push_str(&format!("--- a/{name}\n+++ b/{name}\n@@ {what} @@\n"));
 }
 
 fn compare(drift: &mut Drift, name: &str, old: Option<String>, new: Option<String>) {
@@ -80,6 +148,32 @@ fn compare(drift: &mut Drift, name: &str, old: Option<String>, new: Option<Strin
     } else {
         drift.diff.push_str(&text);
     }
+}
+
+/// The diff as it may go to a CI log whose runner reads workflow commands in what a step prints
+/// (GitHub Actions): between `::stop-commands::TOKEN` and `::TOKEN::`, with `token` drawn for
+/// this run (so nothing in the files can end the pause), and with every line neutralised besides:
+/// no line starts with `::` after leading whitespace, none holds `##[`, and a carriage return
+/// (where the runner starts a new line) is written `\r`.
+pub fn for_ci_log(diff: &str, token: &str) -> String {
+    let mut out = format!("::stop-commands::{token}\n");
+    for line in diff.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix("\r\n") {
+            Some(body) => (body, "\r\n"),
+            None => line.strip_suffix('\n').map_or((line, ""), |body| (body, "\n")),
+        };
+        let mut body = body.replace('\r', "\\r").replace("##[", "##\\[");
+        let trimmed =
+            body.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '\u{feff}' | '\u{200b}' | '\u{180e}'));
+        if trimmed.starts_with("::") {
+            let at = body.len() - trimmed.len();
+            body.insert(at, '\\');
+        }
+        out.push_str(&body);
+        out.push_str(if end.is_empty() { "\n" } else { end });
+    }
+    out.push_str(&format!("::{token}::\n"));
+    out
 }
 
 /// A key drawn once per run (from the standard library's randomly seeded hasher).
@@ -145,7 +239,23 @@ pub fn redact(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{for_ci_log, redact};
+
+    #[test]
+    fn no_line_of_a_diff_in_a_ci_log_reads_as_a_workflow_command() {
+        let diff =
+            " ::add-mask::sha256\n   \t::warning::forged\n+##[add-mask]x\n a\r::error::cr\n \u{2003}::x::y\r\n-::z\n";
+        let log = for_ci_log(diff, "0123abcd");
+        let lines: Vec<&str> = log.split(['\r', '\n']).filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines.first(), Some(&"::stop-commands::0123abcd"));
+        assert_eq!(lines.last(), Some(&"::0123abcd::"));
+        for line in &lines[1..lines.len() - 1] {
+            assert!(!line.trim_start().starts_with("::"), "{line:?}");
+            assert!(!line.contains("##["), "{line:?}");
+        }
+        assert!(log.contains(" \\::add-mask::sha256\n") && log.contains("+##\\[add-mask]x\n"), "{log}");
+        assert!(log.contains(" a\\r::error::cr\n") && log.contains("-::z\n"), "{log}");
+    }
 
     #[test]
     fn secret_values_are_hashed_and_the_rest_kept() {

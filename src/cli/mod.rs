@@ -8,15 +8,19 @@ mod catalog;
 mod check;
 mod compile;
 mod completions;
-mod drift;
+pub mod drift;
 mod explain;
+#[doc(hidden)]
+pub mod fuzz_writers;
 mod graph;
 mod init;
 mod inputs;
-mod output;
+mod manifest;
+pub mod output;
 mod provisioners;
 mod report;
 mod resources;
+mod safe_fs;
 mod schema;
 
 use std::path::PathBuf;
