@@ -322,12 +322,24 @@ fn hostile_strings_are_data_in_the_chart_and_the_manifests() {
     nul_is_refused("kubernetes");
     let project = hostile_project();
     let dir = project.path();
+    let files =
+        chart_renders_the_manifests(dir, |env, objects| objects_hold_the_strings(objects, accepted(), env == "two"));
+    validators::validate(&files);
+}
+
+/// Compiles the chart of the project in `dir` (environments `one` and `two`); for each
+/// environment `helm lint --strict` passes and `helm template` renders the Kubernetes target's
+/// objects, which `check` sees first; returns the files of both (for the validators).
+fn chart_renders_the_manifests(
+    dir: &std::path::Path,
+    check: impl Fn(&str, &std::collections::BTreeMap<(String, String, String), Json>),
+) -> Vec<PathBuf> {
     let compiled = stave(dir, &["compile", "--target", "helm", "-o", "chart"], None);
     assert_eq!(compiled.status.code(), Some(0), "{}", transcript(&compiled));
     let chart = dir.join("chart");
     let seed = format!("global.seed={}", common::FIXTURE_SEED);
     let mut files: Vec<PathBuf> = Vec::new();
-    for (env, twice) in [("one", false), ("two", true)] {
+    for env in ["one", "two"] {
         let values = [chart.join(format!("values-{env}.yaml"))];
         validators::or_panic(validators::try_helm_lint_strict_with(&chart, &values, &["--set-string", &seed]));
         let rendered = validators::helm_template(&chart, "release", "apps", &values, &["--set-string", &seed]);
@@ -335,7 +347,7 @@ fn hostile_strings_are_data_in_the_chart_and_the_manifests() {
         assert_eq!(manifests.status.code(), Some(0), "{env}: {}", transcript(&manifests));
         let manifests = String::from_utf8(manifests.stdout).unwrap();
         let theirs = objects::by_identity(objects::documents(&manifests));
-        objects_hold_the_strings(&theirs, accepted(), twice);
+        check(env, &theirs);
         let ours = objects::by_identity(objects::documents(&rendered));
         assert_eq!(ours.keys().collect::<Vec<_>>(), theirs.keys().collect::<Vec<_>>(), "{env}: the same objects");
         for (identity, object) in &theirs {
@@ -347,6 +359,44 @@ fn hostile_strings_are_data_in_the_chart_and_the_manifests() {
             files.push(file);
         }
     }
+    files
+}
+
+/// Where environments differ in the length of a list (the arguments, the variables), the chart
+/// reads the whole list from each environment's values: with the table's strings in it, it still
+/// renders the Kubernetes target's objects.
+#[test]
+fn hostile_lists_that_differ_between_environments_are_data_in_the_chart() {
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    let quoted: Vec<String> = accepted().iter().map(|s| yaml_quoted(s)).collect();
+    let variables: String = accepted()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("      V{i:02}: {}\n", yaml_quoted(&s.replace('$', "$$"))))
+        .collect();
+    std::fs::write(
+        dir.join("workload.yaml"),
+        format!(
+            "apiVersion: score.dev/v1b1\nmetadata: {{name: lists}}\ncontainers:\n  main:\n    image: nginx:1.27\n    args: [{}]\n    variables:\n{variables}",
+            quoted.join(", ")
+        ),
+    )
+    .unwrap();
+    let two = "    overrides:\n      - set:\n          containers.main.variables.EXTRA: \"\\u007f\"\n          containers.main.args: [\"\\u0085\"]\n";
+    std::fs::write(
+        dir.join("stave.yaml"),
+        format!("environments:\n  one: {{target: kubernetes}}\n  two:\n    target: kubernetes\n{two}"),
+    )
+    .unwrap();
+    let files = chart_renders_the_manifests(dir, |env, objects| {
+        let deployment = objects.values().find(|o| o["kind"] == "Deployment").expect("a Deployment");
+        let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+        let args = if env == "one" { Json::from(accepted()) } else { Json::from(["\u{85}"]) };
+        assert_eq!(container["args"], args, "{env}: the arguments");
+        let variables = container["env"].as_array().unwrap().len();
+        assert_eq!(variables, accepted().len() + usize::from(env == "two"), "{env}: the variables");
+    });
     validators::validate(&files);
 }
 
