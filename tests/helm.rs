@@ -7,11 +7,14 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::{copy_fixture, fixtures_for, read_case, stave, transcript, validators};
+use objects::{by_identity, documents};
 use serde_json::Value as Json;
+
+#[path = "helm/objects.rs"]
+mod objects;
 
 const SEED: &str = "stave helm test seed";
 const NAMESPACE: &str = "apps";
@@ -33,45 +36,6 @@ fn fixture_args(dir: &Path) -> Vec<String> {
         }
     }
     args
-}
-
-fn documents(text: &str) -> Vec<Json> {
-    serde_saphyr::from_multiple::<Json>(text).expect("YAML").into_iter().filter(|d| !d.is_null()).collect()
-}
-
-/// An object as the comparison sees it: no namespace, no labels Helm owns.
-fn normal(mut object: Json) -> Json {
-    fn strip(value: &mut Json) {
-        match value {
-            Json::Object(map) => {
-                if let Some(Json::Object(labels)) = map.get_mut("labels") {
-                    labels.remove("helm.sh/chart");
-                    labels.remove("app.kubernetes.io/managed-by");
-                    if labels.is_empty() {
-                        map.remove("labels");
-                    }
-                }
-                map.values_mut().for_each(strip);
-            }
-            Json::Array(items) => items.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    if let Some(metadata) = object.get_mut("metadata").and_then(Json::as_object_mut) {
-        metadata.remove("namespace");
-    }
-    strip(&mut object);
-    object
-}
-
-fn by_identity(objects: Vec<Json>) -> BTreeMap<(String, String, String), Json> {
-    objects
-        .into_iter()
-        .map(|o| {
-            let text = |p: &str| o.pointer(p).and_then(Json::as_str).unwrap_or_default().to_string();
-            ((text("/apiVersion"), text("/kind"), text("/metadata/name")), normal(o.clone()))
-        })
-        .collect()
 }
 
 /// Every file of a chart, with its path, for one snapshot.

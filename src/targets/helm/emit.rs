@@ -1,12 +1,14 @@
 //! Writing a template tree as a Helm template: block YAML whose literals are exact (strings plain
-//! where YAML reads them back as the same string, else JSON-quoted; text holding `{{` written as
-//! a Go string literal), and whose holes are Go template actions that render YAML (`toJson` for
-//! scalars, so numbers stay numbers; `toYaml | nindent` for blocks).
+//! where YAML reads them back as the same string, else JSON-quoted with every character YAML
+//! refuses escaped; text holding `{{` written as a Go string literal), and whose holes are Go
+//! template actions that render YAML (`toJson` for scalars, so numbers stay numbers, or `quote`
+//! for strings `toJson` would leave a character YAML refuses in; `toYaml | nindent` for blocks).
 
 use serde_json::Value as Json;
 
 use super::knobs::quote;
 use super::node::{Node, Presence, Shape, TextPart};
+use super::text;
 
 /// Appends `node`'s YAML as the value of `key`, at `indent` spaces.
 pub fn entry(out: &mut String, indent: usize, key: &str, node: &Node) {
@@ -23,7 +25,8 @@ pub fn entry(out: &mut String, indent: usize, key: &str, node: &Node) {
                 out.push_str(&format!("{pad}{{{{- {open} }}}}\n"));
             }
             match shape {
-                Shape::Scalar => out.push_str(&format!("{pad}{key}: {{{{ {value} | toJson }}}}\n")),
+                Shape::Scalar => out.push_str(&format!("{pad}{key}: {}\n", scalar(&value, *shape))),
+                Shape::Json => out.push_str(&format!("{pad}{key}:{}\n", json_lines(&value, indent + 2))),
                 Shape::Block => {
                     out.push_str(&format!("{pad}{key}:\n{pad}  {{{{- toYaml {value} | nindent {} }}}}\n", indent + 2))
                 }
@@ -75,8 +78,12 @@ fn list_item(out: &mut String, indent: usize, item: &Node) {
     let entries: Vec<(String, Node)> = match item {
         Node::Map(entries) => entries.clone(),
         Node::Literal(Json::Object(map)) => map.iter().map(|(k, v)| (k.clone(), Node::Literal(v.clone()))).collect(),
-        Node::Expr { expr, .. } => {
-            out.push_str(&format!("{pad}- {{{{ {expr} | toJson }}}}\n"));
+        Node::Expr { expr, shape, .. } => {
+            if *shape == Shape::Json {
+                out.push_str(&format!("{pad}-{}\n", json_lines(expr, indent + 2)));
+            } else {
+                out.push_str(&format!("{pad}- {}\n", scalar(expr, *shape)));
+            }
             return;
         }
         other => {
@@ -107,11 +114,17 @@ fn env(out: &mut String, indent: usize, key: &str, base: &Node, extra: &str) {
         "{pad}{{{{- range $name, $value := {extra} }}}}\n{pad}- name: {{{{ $name | toJson }}}}\n{pad}  value: {{{{ $value | toString | toJson }}}}\n{pad}{{{{- end }}}}\n"
     );
     match base {
-        Node::Expr { expr, .. } => {
+        Node::Expr { expr, shape, .. } => {
             out.push_str(&format!("{pad}{{{{- if or {expr} {extra} }}}}\n{pad}{key}:\n"));
-            out.push_str(&format!(
-                "{pad}{{{{- with {expr} }}}}\n{pad}{{{{- toYaml . | nindent {indent} }}}}\n{pad}{{{{- end }}}}\n"
-            ));
+            if *shape == Shape::Json {
+                // Each variable as JSON.
+                let item = json_lines(".", indent + 2);
+                out.push_str(&format!("{pad}{{{{- range {expr} }}}}\n{pad}-{item}\n{pad}{{{{- end }}}}\n"));
+            } else {
+                out.push_str(&format!(
+                    "{pad}{{{{- with {expr} }}}}\n{pad}{{{{- toYaml . | nindent {indent} }}}}\n{pad}{{{{- end }}}}\n"
+                ));
+            }
             out.push_str(&range);
             out.push_str(&format!("{pad}{{{{- end }}}}\n"));
         }
@@ -169,18 +182,42 @@ fn inline(node: &Node) -> String {
                     ),
                 })
                 .collect();
-            format!("{{{{ print {} | toJson }}}}", pieces.join(" "))
+            let raw = parts.iter().any(|part| matches!(part, TextPart::Literal(text) if text::raw_in_go_json(text)));
+            scalar(&format!("print {}", pieces.join(" ")), if raw { Shape::Json } else { Shape::Scalar })
         }
-        Node::Expr { expr, .. } => format!("{{{{ {expr} | toJson }}}}"),
+        Node::Expr { expr, shape, .. } => scalar(expr, *shape),
         Node::Labels { .. } | Node::Env { .. } => "{}".into(),
     }
 }
 
-/// A string scalar: plain where YAML reads it back as this string, else JSON-quoted; text with
-/// `{{` (which Helm would read as a template action) as a Go string literal.
+/// An expression's value on one line: `toJson` (numbers stay numbers), or, for a string
+/// `toJson` would render with a character YAML refuses ([`Shape::Json`]), the chart's
+/// `stave.json` (its JSON with those escaped).
+fn scalar(expr: &str, shape: Shape) -> String {
+    if shape == Shape::Json {
+        format!("{{{{ include \"{JSON_HELPER}\" ({expr}) }}}}")
+    } else {
+        format!("{{{{ {expr} | toJson }}}}")
+    }
+}
+
+/// A [`Shape::Json`] value after a key or a dash: its JSON (indented, one entry a line, which
+/// YAML reads as a flow collection) on the next lines, at `indent`.
+fn json_lines(expr: &str, indent: usize) -> String {
+    format!("{{{{ include \"{JSON_HELPER}\" ({expr}) | nindent {indent} }}}}")
+}
+
+/// The helper that [`Shape::Json`] values are rendered with (defined in `_helpers.tpl` only
+/// when a template uses it).
+pub const JSON_HELPER: &str = "stave.json";
+
+/// A string scalar: plain where YAML reads it back as this string, else JSON-quoted (every
+/// character YAML refuses escaped); text with `{{` (which Helm would read as a template action)
+/// as a Go string literal, rendered on one line (see [`scalar`]).
 pub fn string(text: &str) -> String {
     if text.contains("{{") {
-        return format!("{{{{ {} | toJson }}}}", quote(text));
+        let shape = if text::raw_in_go_json(text) { Shape::Json } else { Shape::Scalar };
+        return scalar(&quote(text), shape);
     }
     if plain(text) { text.to_string() } else { quote(text) }
 }
@@ -215,5 +252,7 @@ mod tests {
             assert!(!plain(text), "{text}");
         }
         assert_eq!(string("say {{ hi }}"), "{{ \"say {{ hi }}\" | toJson }}");
+        assert_eq!(string("{{ \u{7f}"), "{{ include \"stave.json\" (\"{{ \\u007f\") }}");
+        assert_eq!(string("a\u{85}"), "\"a\\u0085\"");
     }
 }

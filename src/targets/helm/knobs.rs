@@ -10,10 +10,8 @@ use serde_json::{Map, Value as Json, json};
 use super::node::{Node, Presence, Shape};
 use crate::targets::kubernetes::{Lowered, OwnerRef, Part};
 
-/// Go template text for a string literal.
-pub fn quote(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_default()
-}
+/// Go template text for a string literal (also a YAML double-quoted scalar).
+pub use super::text::quote;
 
 /// The expression of a workload's values map (`$w` is set at the top of its template file).
 pub const WORKLOAD: &str = "$w";
@@ -70,8 +68,9 @@ fn controller(spec: &mut Node, values: &mut Map<String, Json>) {
     let Some(template) = spec.get_mut("template") else { return };
     if let Some(metadata) = template.get_mut("metadata") {
         let annotations = metadata.take("annotations").and_then(|n| n.literal()).unwrap_or_else(|| json!({}));
+        let shape = Shape::Block.unless_raw(std::iter::once(&annotations));
         values.insert("podAnnotations".into(), annotations);
-        metadata.set("annotations", expr(format!("{WORKLOAD}.podAnnotations"), Shape::Block, Presence::UnlessEmpty));
+        metadata.set("annotations", expr(format!("{WORKLOAD}.podAnnotations"), shape, Presence::UnlessEmpty));
         release_metadata(metadata, false, Some(format!("{WORKLOAD}.podLabels")));
     }
     values.insert("podLabels".into(), json!({}));
@@ -84,6 +83,7 @@ fn controller(spec: &mut Node, values: &mut Map<String, Json>) {
     ] {
         // What the object holds (a platform patch may have set it) is the knob's default.
         let default = pod.take(key).and_then(|n| n.literal()).unwrap_or(default);
+        let shape = shape.unless_raw(std::iter::once(&default));
         values.insert(key.into(), default);
         pod.set(key, expr(format!("{WORKLOAD}.{key}"), shape, Presence::UnlessEmpty));
     }
@@ -106,11 +106,13 @@ fn container_knobs(item: &mut Node, name: &str) -> Map<String, Json> {
     if let Some(Json::String(image)) = item.get_mut("image").and_then(|n| n.literal()) {
         values.insert("image".into(), split_image(&image));
         let expr_text = format!("include \"stave.image\" (list $.Values.global {at}.image)");
-        item.set("image", expr(expr_text, Shape::Scalar, Presence::Always));
+        let shape = Shape::Scalar.unless_raw(std::iter::once(&Json::String(image)));
+        item.set("image", expr(expr_text, shape, Presence::Always));
     }
     let resources = item.take("resources").and_then(|n| n.literal()).unwrap_or_else(|| json!({}));
+    let shape = Shape::Block.unless_raw(std::iter::once(&resources));
     values.insert("resources".into(), resources);
-    item.set("resources", expr(format!("{at}.resources"), Shape::Block, Presence::UnlessEmpty));
+    item.set("resources", expr(format!("{at}.resources"), shape, Presence::UnlessEmpty));
     let base = item.take("env").unwrap_or(Node::Literal(json!([])));
     values.insert("env".into(), json!({}));
     item.set("env", Node::Env { base: Box::new(base), extra: format!("{at}.env") });

@@ -10,6 +10,7 @@ mod emit;
 mod knobs;
 mod node;
 mod schema;
+mod text;
 mod values;
 
 use std::collections::BTreeMap;
@@ -152,7 +153,9 @@ fn chart(inputs: &[Input<'_>], lowered: &[Vec<Lowered>], options: &Options) -> V
     let schema = schema::schema(&workloads);
     out.push(File::new("values.schema.json", serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"));
     out.push(File::new("README.md", chart::readme(&info, &environments, &schema::describe(&workloads, &shared))));
-    out.push(File::new("templates/_helpers.tpl", chart::HELPERS));
+    let uses_json = files.values().any(|text| text.contains(&format!("include \"{}\"", emit::JSON_HELPER)));
+    let helpers = if uses_json { format!("{}{}", chart::HELPERS, chart::json_helper()) } else { chart::HELPERS.into() };
+    out.push(File::new("templates/_helpers.tpl", helpers));
     out.push(File::new("templates/NOTES.txt", chart::notes(&service_list(inputs))));
     out.extend(files.into_iter().map(|(path, text)| File::new(path, text)));
     out

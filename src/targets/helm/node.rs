@@ -5,6 +5,7 @@
 
 use serde_json::Value as Json;
 
+use super::text;
 use crate::provision::generated::{self, Piece};
 
 /// How an expression's value is written.
@@ -14,6 +15,28 @@ pub enum Shape {
     Scalar,
     /// A map or a list, as a YAML block (`key:` then `{{ toYaml EXPR | nindent N }}`).
     Block,
+    /// A value holding a string that Go's JSON (so `toJson` and `toYaml`) would render with a
+    /// character YAML refuses (DEL, a C1 control, U+FEFF, U+FFFE, U+FFFF): one line of JSON with
+    /// those escaped too (`key: {{ include "stave.json" (EXPR) }}`).
+    Json,
+}
+
+impl Shape {
+    /// [`Shape::Json`] where one of `values` holds a string that needs it, else `self`.
+    pub fn unless_raw<'j>(self, mut values: impl Iterator<Item = &'j Json>) -> Shape {
+        if values.any(holds_raw) { Shape::Json } else { self }
+    }
+}
+
+/// Whether `value` holds (in a key or a string) a character Go's JSON leaves as it is and YAML
+/// refuses.
+fn holds_raw(value: &Json) -> bool {
+    match value {
+        Json::String(text) => text::raw_in_go_json(text),
+        Json::Object(map) => map.iter().any(|(k, v)| text::raw_in_go_json(k) || holds_raw(v)),
+        Json::Array(items) => items.iter().any(holds_raw),
+        _ => false,
+    }
 }
 
 /// When a key with an expression is written at all.
@@ -262,7 +285,8 @@ fn hole(
     holes: &mut Vec<Hole>,
 ) -> Node {
     let block = values.iter().flatten().any(|v| v.is_object() || v.is_array());
-    let node = Node::Expr { expr: lookup(&pointer), shape: if block { Shape::Block } else { Shape::Scalar }, presence };
+    let shape = if block { Shape::Block } else { Shape::Scalar }.unless_raw(values.iter().flatten());
+    let node = Node::Expr { expr: lookup(&pointer), shape, presence };
     holes.push(Hole { pointer, values });
     node
 }

@@ -10,6 +10,7 @@ use serde_json::{Map, Value as Json, json};
 pub struct Described {
     pub path: String,
     pub kind: &'static str,
+    /// JSON text, with every character YAML refuses escaped (or `per environment`).
     pub default: String,
     pub description: &'static str,
 }
@@ -119,8 +120,7 @@ pub fn schema(workloads: &[(String, Vec<String>)]) -> Json {
 fn shown(value: Option<&Json>) -> String {
     match value {
         None => "per environment".into(),
-        Some(Json::String(s)) => format!("{s:?}"),
-        Some(other) => other.to_string(),
+        Some(other) => super::text::json(other),
     }
 }
 

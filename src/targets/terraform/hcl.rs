@@ -2,7 +2,9 @@
 //! exactly what `terraform fmt` would: two-space indentation, `=` aligned across consecutive
 //! one-line arguments (a blank line, a block or a multi-line value ends the run), multi-line
 //! maps and objects, one-line lists of plain values. Strings are templates: literal text is
-//! escaped (`"`, `\`, control characters, `${` and `%{`), interpolations are written as they are.
+//! escaped (`"`, `\`, control characters and the other characters YAML refuses, `${` and `%{`,
+//! a `$` just before an interpolation), so workload text is never an interpolation or a
+//! directive; interpolations are written as they are.
 
 use std::fmt::Write;
 
@@ -100,6 +102,13 @@ pub fn is_identifier(name: &str) -> bool {
 
 /// Literal text inside a quoted template.
 pub fn escape(text: &str) -> String {
+    escape_before(text, false)
+}
+
+/// Literal text inside a quoted template; `interpolation` when an interpolation (`${`) follows
+/// it, so that a `$` ending the text cannot join it into the escape `$${`: that `$` is written
+/// as an interpolation of its own, `${"$"}`.
+fn escape_before(text: &str, interpolation: bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -113,12 +122,40 @@ pub fn escape(text: &str) -> String {
                 out.push(c);
                 out.push(c);
             }
-            c if c.is_control() => {
+            // `$${` would be the escape of a literal `${` (and so would `\u0024${` to hcl-rs).
+            '$' if interpolation && chars.peek().is_none() => out.push_str("${\"$\"}"),
+            c if must_escape(c) => {
                 let _ = write!(out, "\\u{:04X}", c as u32);
             }
             c => out.push(c),
         }
     }
+    out
+}
+
+/// Whether a character is written as a `\uXXXX` escape: the controls (C0, DEL, C1), and what
+/// other readers of the same text take for a line break or a byte order mark or refuse (LS, PS,
+/// U+FEFF, U+FFFE, U+FFFF), so a string never changes a file's lines or its encoding.
+fn must_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// A quoted template: literal text escaped (adjacent pieces of text as one), interpolations
+/// as they are.
+fn template(pieces: &[Piece]) -> String {
+    let mut out = String::from("\"");
+    let mut text = String::new();
+    for piece in pieces {
+        match piece {
+            Piece::Text(more) => text.push_str(more),
+            Piece::Interpolation(expression) => {
+                out.push_str(&escape_before(&std::mem::take(&mut text), true));
+                let _ = write!(out, "${{{expression}}}");
+            }
+        }
+    }
+    out.push_str(&escape(&text));
+    out.push('"');
     out
 }
 
@@ -239,19 +276,7 @@ fn inline(value: &Expr) -> String {
         Expr::Bool(b) => b.to_string(),
         Expr::Number(n) => n.to_string(),
         Expr::Raw(text) => text.clone(),
-        Expr::Template(pieces) => {
-            let mut out = String::from("\"");
-            for piece in pieces {
-                match piece {
-                    Piece::Text(text) => out.push_str(&escape(text)),
-                    Piece::Interpolation(expression) => {
-                        let _ = write!(out, "${{{expression}}}");
-                    }
-                }
-            }
-            out.push('"');
-            out
-        }
+        Expr::Template(pieces) => template(pieces),
         Expr::List(items) => format!("[{}]", items.iter().map(inline).collect::<Vec<_>>().join(", ")),
         Expr::Object(items) if items.is_empty() => "{}".into(),
         Expr::Object(_) => unreachable!("objects with items are written on several lines"),
@@ -289,6 +314,22 @@ mod tests {
             text,
             "resource \"kubernetes_secret_v1\" \"api\" {\n  metadata {\n    name      = \"api\"\n    namespace = var.namespace\n    labels = {\n      \"app.kubernetes.io/name\" = \"a$${b}\"\n    }\n    x = [1, true]\n  }\n  empty_dir {}\n}\n"
         );
+    }
+
+    #[test]
+    fn workload_text_is_never_an_interpolation() {
+        let pieces = vec![
+            Piece::Text("a$".into()),
+            Piece::Interpolation("var.x".into()),
+            Piece::Text("$".into()),
+            Piece::Text("{b} %".into()),
+            Piece::Text("{c}\u{7f}\u{85}\u{2028}\u{feff}\u{ffff}\u{10ffff}".into()),
+        ];
+        assert_eq!(
+            inline(&Expr::Template(pieces)),
+            "\"a${\"$\"}${var.x}$${b} %%{c}\\u007F\\u0085\\u2028\\uFEFF\\uFFFF\u{10ffff}\""
+        );
+        assert_eq!(escape("$${x} x$"), "$$${x} x$");
     }
 
     #[test]
