@@ -422,3 +422,24 @@ fn the_writers_hold_their_invariants_on_hostile_trees() {
         assert!(outcome.is_ok(), "case {case} failed; its bytes: {data:?}");
     }
 }
+
+/// In a GitHub Actions log, diagnostics and notes printed for people carry no workflow command
+/// either: a field name of the workload holding `::warning::…` on a line of its own and a
+/// legacy `##[error]` is shown neutralised (the machine formats are commands by design).
+#[test]
+fn diagnostics_for_people_in_a_github_log_hold_no_workflow_command() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("workload.yaml"),
+        "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers:\n  main:\n    image: nginx:1.27\n    \"x\\n::warning::forged\\n##[error]forged\": 1\n",
+    )
+    .unwrap();
+    let output = stave_with_env(dir.path(), &["check"], None, &[("GITHUB_ACTIONS", Some("true"))]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("stave::spec::unknown-field") && stderr.contains("forged"), "{stderr}");
+    for line in stderr.lines() {
+        let trimmed = line.trim_start();
+        assert!(!trimmed.starts_with("::") && !line.contains("##["), "a workflow command: {line:?}");
+    }
+}

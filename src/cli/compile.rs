@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::report::Reporter;
-use super::{DiagnosticsFormat, InputArgs, Outcome, PlatformArgs, TargetArgs, drift, inputs, output, safe_fs};
+use super::{InputArgs, Outcome, PlatformArgs, TargetArgs, drift, inputs, output, safe_fs};
 use crate::diagnostics::Diagnostics;
 use crate::pipeline::{self, Stage};
 use crate::provision::generated;
@@ -103,7 +103,7 @@ pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
 
 /// Writes the output where `-o` says, or with `--check` compares it with what is there. Warnings
 /// about files left in place go to standard error as notes; where the output goes to a CI log
-/// that reads workflow commands ([`ci_log`]), the diff is printed through
+/// that reads workflow commands ([`super::ci_log`]), the diff is printed through
 /// [`drift::for_ci_log`] and flushed before anything goes to standard error.
 fn deliver(emitted: &Emitted, args: &CompileArgs, reporter: &Reporter) -> Outcome {
     if !args.check {
@@ -122,7 +122,7 @@ fn deliver(emitted: &Emitted, args: &CompileArgs, reporter: &Reporter) -> Outcom
         Err(message) => return reporter.usage_error(&message),
     };
     if !drift.diff.is_empty() {
-        let text = if ci_log() {
+        let text = if super::ci_log() {
             match safe_fs::random_hex(16) {
                 Ok(token) => drift::for_ci_log(&drift.diff, &token),
                 Err(e) => return reporter.usage_error(&format!("cannot draw a random token: {e}")),
@@ -147,13 +147,6 @@ fn deliver(emitted: &Emitted, args: &CompileArgs, reporter: &Reporter) -> Outcom
         if count == 1 { "" } else { "s" }
     ));
     Outcome::InvalidInput
-}
-
-/// Whether what Stave prints goes to a CI log whose runner reads workflow commands: under
-/// `--diagnostics github`, and when `GITHUB_ACTIONS` is `true` (as on every GitHub runner).
-fn ci_log() -> bool {
-    super::requested_format() == Some(DiagnosticsFormat::Github)
-        || std::env::var_os("GITHUB_ACTIONS").is_some_and(|value| value == "true")
 }
 
 /// The target's output, through the one entry point of every target and the one writer.

@@ -152,12 +152,18 @@ fn compare(drift: &mut Drift, name: &str, old: Option<String>, new: Option<Strin
 
 /// The diff as it may go to a CI log whose runner reads workflow commands in what a step prints
 /// (GitHub Actions): between `::stop-commands::TOKEN` and `::TOKEN::`, with `token` drawn for
-/// this run (so nothing in the files can end the pause), and with every line neutralised besides:
-/// no line starts with `::` after leading whitespace, none holds `##[`, and a carriage return
-/// (where the runner starts a new line) is written `\r`.
+/// this run (so nothing in the files can end the pause), and with every line neutralised besides
+/// ([`neutralise`]).
 pub fn for_ci_log(diff: &str, token: &str) -> String {
-    let mut out = format!("::stop-commands::{token}\n");
-    for line in diff.split_inclusive('\n') {
+    format!("::stop-commands::{token}\n{}::{token}::\n", neutralise(diff))
+}
+
+/// Text for people, as it may go to a CI log that reads workflow commands: no line starts with
+/// `::` after leading whitespace (a `\\` is inserted), none holds `##[` (written `##\\[`), and a
+/// carriage return (where the runner starts a new line) is written `\\r`. Ends with a line break.
+pub fn neutralise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for line in text.split_inclusive('\n') {
         let (body, end) = match line.strip_suffix("\r\n") {
             Some(body) => (body, "\r\n"),
             None => line.strip_suffix('\n').map_or((line, ""), |body| (body, "\n")),
@@ -172,7 +178,6 @@ pub fn for_ci_log(diff: &str, token: &str) -> String {
         out.push_str(&body);
         out.push_str(if end.is_empty() { "\n" } else { end });
     }
-    out.push_str(&format!("::{token}::\n"));
     out
 }
 

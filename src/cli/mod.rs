@@ -240,6 +240,13 @@ pub fn main() -> ExitCode {
     outcome.into()
 }
 
+/// Whether what Stave prints goes to a CI log whose runner reads workflow commands: under
+/// `--diagnostics github`, and when `GITHUB_ACTIONS` is `true` (as on every GitHub runner).
+pub fn ci_log() -> bool {
+    requested_format() == Some(DiagnosticsFormat::Github)
+        || std::env::var_os("GITHUB_ACTIONS").is_some_and(|value| value == "true")
+}
+
 /// The `--diagnostics` format of this run, for [`report_fatal`].
 static FORMAT: std::sync::OnceLock<DiagnosticsFormat> = std::sync::OnceLock::new();
 

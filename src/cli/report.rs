@@ -17,6 +17,9 @@ pub struct Reporter {
     format: DiagnosticsFormat,
     deny_warnings: bool,
     style: Style,
+    /// Standard error goes to a log that reads workflow commands (GitHub Actions): what is
+    /// printed for people is neutralised there, so a workload's text cannot become one.
+    ci_log: bool,
     /// The findings a whole-run document (SARIF, GitLab) is written from.
     gathered: RefCell<Vec<Finding>>,
 }
@@ -28,6 +31,7 @@ impl Reporter {
             format,
             deny_warnings,
             style: if color { Style::Color } else { Style::Plain },
+            ci_log: super::ci_log(),
             gathered: RefCell::new(Vec::new()),
         }
     }
@@ -36,7 +40,7 @@ impl Reporter {
     pub fn emit(&self, diagnostics: &Diagnostics, sources: &Sources) -> Outcome {
         for diagnostic in diagnostics.iter() {
             match self.format {
-                DiagnosticsFormat::Human => self.print(&render::human(diagnostic, sources, self.style)),
+                DiagnosticsFormat::Human => self.print_for_people(&render::human(diagnostic, sources, self.style)),
                 _ => self.record(Finding::new(diagnostic, sources)),
             }
         }
@@ -46,6 +50,11 @@ impl Reporter {
 
     fn print(&self, text: &str) {
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+
+    /// Prints text for people (never a workflow command: see `ci_log`).
+    fn print_for_people(&self, text: &str) {
+        if self.ci_log { self.print(&super::drift::neutralise(text)) } else { self.print(text) }
     }
 
     /// Prints a finding of a line format, or keeps it for the document.
@@ -83,13 +92,13 @@ impl Reporter {
             (e, 0) => format!("{what}: {}", plural(e, "error")),
             (e, w) => format!("{what}: {}, {}", plural(e, "error"), plural(w, "warning")),
         };
-        let _ = writeln!(std::io::stderr(), "{line}");
+        self.print_for_people(&format!("{line}\n"));
     }
 
     /// A line for people on standard error (none in the machine formats).
     pub fn note(&self, text: &str) {
         if self.format == DiagnosticsFormat::Human {
-            self.print(&format!("{text}\n"));
+            self.print_for_people(&format!("{text}\n"));
         }
     }
 
@@ -98,7 +107,7 @@ impl Reporter {
         match self.format {
             DiagnosticsFormat::Human => {
                 let diagnostic = crate::diagnostics::Diagnostic::error(Code::Usage, message);
-                self.print(&render::human(&diagnostic, &Sources::new(), self.style));
+                self.print_for_people(&render::human(&diagnostic, &Sources::new(), self.style));
             }
             _ => self.record(Finding::unplaced(Code::Usage, message, None)),
         }
