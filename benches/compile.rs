@@ -6,12 +6,12 @@
 
 use std::time::{Duration, Instant};
 
-use stave::catalog::Target;
+use stave::builtins::Target;
 use stave::examples::EXAMPLE_WORKLOAD;
 use stave::pipeline::{self, Request, Stage};
 use stave::provision::seed::Seed;
+use stave::score::{self, Input, LoadOptions};
 use stave::source::Sources;
-use stave::spec::{self, Input, LoadOptions};
 use stave::targets::{self, Options};
 
 fn inputs(count: usize) -> Vec<Input> {
@@ -29,7 +29,7 @@ fn measure(count: usize, rounds: u32) -> Duration {
     for _ in 0..rounds {
         let mut sources = Sources::new();
         let start = Instant::now();
-        let loaded = spec::load(&inputs, &LoadOptions::default(), &mut sources);
+        let loaded = score::load(&inputs, &LoadOptions::default(), &mut sources);
         let elapsed = start.elapsed();
         assert_eq!(loaded.workloads.len(), count);
         assert!(!loaded.diagnostics.has_errors());

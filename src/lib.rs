@@ -1,8 +1,8 @@
 //! Stave: a workload compiler. Score workload files in; Kubernetes manifests, a Helm chart or
 //! Terraform out.
 //!
-//! The data flows `spec -> ir -> graph -> provision -> targets` (see `ARCHITECTURE.md`):
-//! - [`spec`] reads Score files into the typed [`ir`], reporting every mistake at its place;
+//! The data flows `score -> ir -> graph -> provision -> targets` (see `ARCHITECTURE.md`):
+//! - [`score`] reads Score files into the typed [`ir`], reporting every mistake at its place;
 //! - [`graph`] settles resource identity and orders workloads and resources;
 //! - [`provision`] meets each resource with a provisioner of the [`platform`]'s environment and
 //!   binds every placeholder to the output it reads;
@@ -12,11 +12,11 @@
 //! with stable codes, positions and help.
 //!
 //! ```
-//! use stave::catalog::Target;
+//! use stave::builtins::Target;
 //! use stave::pipeline::{self, Request, Stage};
 //! use stave::provision::seed::Seed;
 //! use stave::source::Sources;
-//! use stave::spec::Input;
+//! use stave::score::Input;
 //! use stave::targets::{self, Options};
 //!
 //! let workload = "
@@ -45,7 +45,7 @@
 //! ```
 
 pub mod backstage;
-pub mod catalog;
+pub mod builtins;
 pub mod cli;
 pub mod diagnostics;
 pub mod document;
@@ -57,9 +57,9 @@ pub mod naming;
 pub mod pipeline;
 pub mod platform;
 pub mod provision;
+pub mod score;
 pub mod sorted;
 pub mod source;
-pub mod spec;
 pub mod spool;
 pub mod suggest;
 pub mod targets;

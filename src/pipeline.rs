@@ -1,11 +1,11 @@
-//! The pipeline, `spec -> ir -> graph -> provision -> targets`, as one call for the CLI and tests.
+//! The pipeline, `score -> ir -> graph -> provision -> targets`, as one call for the CLI and tests.
 //!
 //! Each phase accumulates its diagnostics; the pipeline stops between phases when there are
 //! errors, so a later phase never sees broken input.
 
 use std::path::PathBuf;
 
-use crate::catalog::Target;
+use crate::builtins::Target;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::graph::{self, Graph};
 use crate::ir::Workload;
@@ -13,8 +13,8 @@ use crate::platform::{Environment, Platform};
 use crate::provision::registry::Registry;
 use crate::provision::seed::Seed;
 use crate::provision::{self, Choices, Inputs, Provisioned};
+use crate::score::{self, Input, LoadOptions};
 use crate::source::Sources;
-use crate::spec::{self, Input, LoadOptions};
 use crate::targets;
 
 /// What to compile, and for which environment.
@@ -97,7 +97,7 @@ fn run_environments(
     let mut out = Diagnostics::new();
     // The workload and provisioner schemas compile on another thread while the platform loads.
     rayon::spawn(|| {
-        spec::schema::workload();
+        score::schema::workload();
         crate::provision::registry::warm();
     });
     let platform = match Platform::load(request.platform.as_deref(), sources) {
@@ -124,7 +124,7 @@ fn run_environments(
         out.push(diagnostic);
         return (Vec::new(), out.sorted());
     }
-    let (read, diagnostics) = spec::read(&request.inputs, &request.load, sources);
+    let (read, diagnostics) = score::read(&request.inputs, &request.load, sources);
     out.extend(diagnostics);
     let seed = request.seed.clone().unwrap_or_else(|| Seed::locate(&platform.base_dir));
     let mut compiled = Vec::new();
@@ -165,7 +165,7 @@ fn compile_environment(
     stage: Stage,
     platform: &Platform,
     environment: &Environment,
-    read: &spec::Read,
+    read: &score::Read,
     seed: &Seed,
     sources: &mut Sources,
 ) -> (Option<Compiled>, Diagnostics) {
@@ -178,7 +178,7 @@ fn compile_environment(
     let mut load = request.load.clone();
     load.platform_overrides = environment.overrides.clone();
     load.limits = environment.limits;
-    let loaded = spec::lower_read(read, &load, sources);
+    let loaded = score::lower_read(read, &load, sources);
     out.extend(loaded.diagnostics);
     if out.has_errors() {
         return (None, out);

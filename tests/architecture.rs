@@ -1,6 +1,6 @@
 //! The layers of ARCHITECTURE.md, enforced: every `crate::<module>` path in `src/` names a module
 //! of a lower layer than its own (or its own module), so imports follow the pipeline
-//! `spec -> ir -> graph -> provision -> targets` with no upward import and no cycle; every
+//! `score -> ir -> graph -> provision -> targets` with no upward import and no cycle; every
 //! module opens with a `//!` line stating its contract; and ARCHITECTURE.md names every layer.
 
 mod common;
@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 
 /// The top-level modules, lowest layer first. A module may use the modules of earlier rows.
 const LAYERS: &[&[&str]] = &[
-    &["source", "suggest", "examples", "catalog", "naming", "spool", "sorted", "limits"],
+    &["source", "suggest", "examples", "builtins", "naming", "spool", "sorted", "limits"],
     &["diagnostics"],
     &["document"],
     &["ir"],
-    &["spec"],
+    &["score"],
     &["platform"],
     &["graph"],
     &["provision", "backstage"],
@@ -37,7 +37,7 @@ fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// The top-level module a file of `src/` belongs to (`src/spec/lower.rs` is in `spec`).
+/// The top-level module a file of `src/` belongs to (`src/score/lower.rs` is in `score`).
 fn module_of(src: &Path, file: &Path) -> String {
     let relative = file.strip_prefix(src).unwrap();
     let first = relative.components().next().unwrap().as_os_str().to_str().unwrap();
@@ -108,18 +108,18 @@ fn architecture_md_names_every_layer_and_target() {
     for module in LAYERS.iter().flat_map(|row| row.iter()) {
         assert!(text.contains(&format!("`{module}`")), "ARCHITECTURE.md does not name `{module}`");
     }
-    for target in stave::catalog::Target::ALL {
+    for target in stave::builtins::Target::ALL {
         assert_eq!(stave::targets::backend(target).target(), target, "the backend of {target:?}");
         let name = target.name();
         assert!(text.contains(&format!("src/targets/{name}/")), "ARCHITECTURE.md does not name src/targets/{name}/");
     }
 }
 
-/// The names the schemas list for targets are the names of `catalog::Target`.
+/// The names the schemas list for targets are the names of `builtins::Target`.
 #[test]
 fn schemas_list_the_targets() {
-    let names: Vec<&str> = stave::catalog::Target::ALL.iter().map(|t| t.name()).collect();
-    let platform: serde_json::Value = serde_json::from_str(stave::catalog::PLATFORM_SCHEMA).unwrap();
+    let names: Vec<&str> = stave::builtins::Target::ALL.iter().map(|t| t.name()).collect();
+    let platform: serde_json::Value = serde_json::from_str(stave::builtins::PLATFORM_SCHEMA).unwrap();
     let listed: Vec<&str> = platform["$defs"]["environment"]["properties"]["target"]["enum"]
         .as_array()
         .unwrap()
@@ -127,7 +127,7 @@ fn schemas_list_the_targets() {
         .filter_map(|v| v.as_str())
         .collect();
     assert_eq!(listed, names);
-    let provisioners: serde_json::Value = serde_json::from_str(stave::catalog::PROVISIONERS_SCHEMA).unwrap();
+    let provisioners: serde_json::Value = serde_json::from_str(stave::builtins::PROVISIONERS_SCHEMA).unwrap();
     let text = provisioners.to_string();
     for name in names {
         assert!(text.contains(&format!("\"{name}\"")), "the provisioner schema does not list `{name}`");

@@ -174,7 +174,7 @@ fn every_target_through_one_entry_point() {
     std::fs::write(dir.path().join("workload.yaml"), HELLO).unwrap();
     let kubernetes = stave(dir.path(), &["compile"], None);
     snapshot("compile_kubernetes", &kubernetes, 0);
-    for target in stave::catalog::Target::ALL.map(|t| t.name()) {
+    for target in stave::builtins::Target::ALL.map(|t| t.name()) {
         let checked = stave(dir.path(), &["check", "--provision", "--target", target], None);
         snapshot(&format!("check_provision_{target}"), &checked, 0);
         let out = format!("out-{target}");

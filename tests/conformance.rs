@@ -14,8 +14,8 @@ use std::path::Path;
 use common::{copy_dir, fixture_dirs, stave, transcript};
 use serde_json::Value as Json;
 use stave::document::yaml;
+use stave::score::schema;
 use stave::source::Sources;
-use stave::spec::schema;
 
 #[test]
 fn every_corpus_score_file_passes_check() {

@@ -171,7 +171,7 @@ fn every_valid_fixture_names_its_targets() {
         let name = dir.display();
         assert!(case.front_end_only || !case.targets.is_empty(), "{name}: case.yaml names no `targets`");
         for target in &case.targets {
-            assert!(stave::catalog::Target::parse(target).is_some(), "{name}: unknown target `{target}`");
+            assert!(stave::builtins::Target::parse(target).is_some(), "{name}: unknown target `{target}`");
         }
     }
 }

@@ -12,15 +12,15 @@ use std::time::{Duration, Instant};
 use common::{stave, transcript, validators};
 use hostile_strings::{as_kubernetes_reads, hcl_strings, objects_hold_the_strings, tf_files, yaml_quoted};
 use serde_json::Value as Json;
+use stave::score::{self, Input, LoadOptions};
 use stave::source::Sources;
-use stave::spec::{self, Input, LoadOptions};
 
 /// Loads bytes through the library, returning the diagnostic codes and how long it took.
 fn load(bytes: Vec<u8>) -> (Vec<&'static str>, Duration) {
     let mut sources = Sources::new();
     let start = Instant::now();
     let loaded =
-        spec::load(&[Input::Text { name: "hostile.yaml".into(), bytes }], &LoadOptions::default(), &mut sources);
+        score::load(&[Input::Text { name: "hostile.yaml".into(), bytes }], &LoadOptions::default(), &mut sources);
     let elapsed = start.elapsed();
     assert!(loaded.diagnostics.has_errors(), "hostile input must be an error");
     (loaded.diagnostics.iter().map(|d| d.code.name()).collect(), elapsed)
@@ -93,7 +93,7 @@ fn binary_junk_is_refused_without_panic() {
             bytes.iter_mut().for_each(|b| *b = charset[(*b as usize) % charset.len()]);
         }
         let mut sources = Sources::new();
-        let _ = spec::load(&[Input::Text { name: "junk.yaml".into(), bytes }], &LoadOptions::default(), &mut sources);
+        let _ = score::load(&[Input::Text { name: "junk.yaml".into(), bytes }], &LoadOptions::default(), &mut sources);
     }
     let (codes, _) = load(vec![0x89, b'P', b'N', b'G', 0, 0, 0, 13]);
     assert_eq!(codes, ["stave::input::binary"]);

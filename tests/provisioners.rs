@@ -277,7 +277,7 @@ fn a_runaway_template_is_a_diagnostic_for_a_library_user() {
     let beside = "apiVersion: score.dev/v1b1\nmetadata:\n  name: beside\ncontainers:\n  main:\n    image: example/app:1\nresources:\n  note:\n    type: note\n";
     std::fs::write(dir.path().join("beside.yaml"), beside).unwrap();
     let request = Request {
-        inputs: ["workload.yaml", "beside.yaml"].map(|f| stave::spec::Input::Path(dir.path().join(f))).to_vec(),
+        inputs: ["workload.yaml", "beside.yaml"].map(|f| stave::score::Input::Path(dir.path().join(f))).to_vec(),
         platform: Some(dir.path().join("stave.yaml")),
         seed: Some(stave::provision::seed::Seed::from_text("s")),
         ..Request::default()

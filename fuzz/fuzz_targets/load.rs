@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use stave::source::Sources;
-use stave::spec::{self, ImageChoice, Input, LoadOptions};
+use stave::score::{self, ImageChoice, Input, LoadOptions};
 
 fuzz_target!(|data: &[u8]| {
     // The first line, when it looks like one, doubles as an override property.
@@ -16,10 +16,10 @@ fuzz_target!(|data: &[u8]| {
     let mut options = LoadOptions { images: vec![ImageChoice::parse("fuzz/image:1")], ..LoadOptions::default() };
     let mut sources = Sources::new();
     let input = [Input::Text { name: "fuzz.yaml".into(), bytes: data.to_vec() }];
-    let _ = spec::load(&input, &options, &mut sources);
+    let _ = score::load(&input, &options, &mut sources);
     if let Some(property) = override_property {
         options.override_properties.push(property);
         let mut sources = Sources::new();
-        let _ = spec::load(&input, &options, &mut sources);
+        let _ = score::load(&input, &options, &mut sources);
     }
 });

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use stave::source::Sources;
-use stave::spec::{self, Input, LoadOptions};
+use stave::score::{self, Input, LoadOptions};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -20,5 +20,5 @@ fuzz_target!(|data: &[u8]| {
     };
     let input = [Input::Text { name: "shop.yaml".into(), bytes: stave::examples::EXAMPLE_WORKLOAD.into() }];
     let mut sources = Sources::new();
-    let _ = spec::load(&input, &options, &mut sources);
+    let _ = score::load(&input, &options, &mut sources);
 });

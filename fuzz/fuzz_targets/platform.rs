@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 use stave::document::read;
 use stave::platform::Platform;
 use stave::source::Sources;
-use stave::spec::{self, Input, LoadOptions};
+use stave::score::{self, Input, LoadOptions};
 
 fuzz_target!(|data: &[u8]| {
     let mut sources = Sources::new();
@@ -17,6 +17,6 @@ fuzz_target!(|data: &[u8]| {
     let input = [Input::Text { name: "shop.yaml".into(), bytes: stave::examples::EXAMPLE_WORKLOAD.into() }];
     for environment in platform.environments.values() {
         let options = LoadOptions { platform_overrides: environment.overrides.clone(), ..LoadOptions::default() };
-        let _ = spec::load(&input, &options, &mut sources);
+        let _ = score::load(&input, &options, &mut sources);
     }
 });

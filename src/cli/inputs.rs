@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::{InputArgs, PlatformArgs};
 use crate::examples;
 use crate::pipeline::Request;
-use crate::spec::{ImageChoice, Input, LoadOptions};
+use crate::score::{ImageChoice, Input, LoadOptions};
 
 /// Resolves the files to read: the paths given (a directory stands for the workload files beneath
 /// it, see [`is_workload_file`]), those listed by `--files-from`, `-` for standard input, or the

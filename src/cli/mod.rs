@@ -170,12 +170,21 @@ fn platform_used(file: Option<&std::path::Path>) -> String {
 #[derive(Debug, Args)]
 pub struct TargetArgs {
     /// The target to emit (overrides the environment's).
-    #[arg(long, value_enum)]
-    target: Option<crate::catalog::Target>,
+    #[arg(long, value_parser = target_name())]
+    target: Option<crate::builtins::Target>,
 
     /// The Kubernetes namespace of everything emitted (overrides the environment's).
     #[arg(long, value_name = "NS")]
     namespace: Option<String>,
+}
+
+/// Target names parse here, in the command line's layer: the names `builtins::Target` lists,
+/// offered to completions and `--help`.
+fn target_name() -> impl clap::builder::TypedValueParser<Value = crate::builtins::Target> {
+    use crate::builtins::Target;
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Target::ALL.map(Target::name))
+        .map(|name| Target::parse(&name).expect("the parser accepts only the names of `Target::ALL`"))
 }
 
 impl TargetArgs {

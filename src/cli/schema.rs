@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::{Args, ValueEnum};
 
 use super::Outcome;
-use crate::catalog::{PLATFORM_SCHEMA, PROVISIONERS_SCHEMA, WORKLOAD_SCHEMA};
+use crate::builtins::{PLATFORM_SCHEMA, PROVISIONERS_SCHEMA, WORKLOAD_SCHEMA};
 
 #[derive(Debug, Args)]
 pub struct SchemaArgs {

@@ -5,6 +5,7 @@
 
 pub mod dotted;
 pub mod exact;
+pub mod fast_yaml;
 pub mod read;
 mod scan;
 pub mod schema;

@@ -1,6 +1,6 @@
 //! The typed IR: what every later phase (graph, provisioners, targets) reads.
 //!
-//! Built only by `spec::lower` from validated input, so its invariants hold: names are valid,
+//! Built only by `score::lower` from validated input, so its invariants hold: names are valid,
 //! placeholders are parsed, metadata placeholders are already resolved, `image: "."` has been
 //! replaced, file sources are read. Resource outputs stay symbolic ([`ResourceRef`] inside a
 //! [`Template`]): each target lowers them its own way (a Service name, a `secretKeyRef`, a

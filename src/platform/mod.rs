@@ -26,14 +26,14 @@ pub use settings::{
     TerraformSettings, WorkloadKubernetes, WorkloadSettings,
 };
 
-use crate::catalog::{DEFAULT_PLATFORM, PLATFORM_SCHEMA, Target};
+use crate::builtins::{DEFAULT_PLATFORM, PLATFORM_SCHEMA, Target};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::schema::{Plain, Schema};
 use crate::document::yaml::{self, Node, place_at};
 use crate::document::{dotted, read};
 use crate::limits::Limits;
+use crate::score::overrides::PlatformOverride;
 use crate::source::{SourceId, Sources, Span};
-use crate::spec::overrides::PlatformOverride;
 use crate::suggest;
 
 /// The default platform file name, looked for in the current directory.

@@ -10,8 +10,8 @@ use super::params::missing_output;
 use super::{Inputs, Provisioned, lookup};
 use crate::diagnostics::Diagnostics;
 use crate::ir::{FileContent, Part, ResourceRef, Template, Workload};
+use crate::score::expansion::{Meter, Verdict};
 use crate::sorted::SortedMap;
-use crate::spec::expansion::{Meter, Verdict};
 
 /// A placeholder within one workload: the resource's name there, and the path into its outputs.
 type Key = (String, Vec<String>);

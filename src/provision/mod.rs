@@ -11,7 +11,6 @@ mod bindings;
 pub mod command;
 mod context;
 mod failures;
-mod fast_yaml;
 pub mod generated;
 mod levels;
 pub mod object;
@@ -35,7 +34,7 @@ use serde_json::Value as Json;
 
 pub use bindings::Bindings;
 
-use crate::catalog::Target;
+use crate::builtins::Target;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::graph::{Graph, Resource};
 use crate::ir::Workload;

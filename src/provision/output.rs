@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use crate::catalog::Target;
+use crate::builtins::Target;
 use crate::sorted::SortedMap;
 
 /// A resource's outputs by name.

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::catalog::{BUILTIN_LIBRARIES, BUILTIN_PROVISIONERS, PROVISIONERS_SCHEMA, Target};
+use crate::builtins::{BUILTIN_LIBRARIES, BUILTIN_PROVISIONERS, PROVISIONERS_SCHEMA, Target};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::schema::{Plain, Schema};
 use crate::document::{read, yaml};

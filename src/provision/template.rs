@@ -25,7 +25,7 @@ use serde_json::Value as Json;
 use super::generated::GeneratedKey;
 use super::output::Output;
 use super::registry::{Action, Provisioner, Registry};
-use crate::catalog::BUILTIN_TEMPLATES;
+use crate::builtins::BUILTIN_TEMPLATES;
 
 /// The budget of one render: an instruction costs one, 64 bytes of data the template creates
 /// cost one. So a render runs at most this many instructions and creates at most
@@ -279,12 +279,12 @@ fn collect_leaves(value: &Json, name: &str, out: &mut Vec<(String, String)>) {
 }
 
 /// Objects are a YAML list of maps (an empty rendering means none). What templates usually
-/// render is read by [`super::fast_yaml`], the rest by serde-saphyr.
+/// render is read by [`crate::document::fast_yaml::read`], the rest by serde-saphyr.
 pub fn parse_objects(text: &str) -> Result<Vec<Json>, String> {
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }
-    let value = match super::fast_yaml::parse(text) {
+    let value = match crate::document::fast_yaml::read::parse(text) {
         Some(value) => {
             #[cfg(debug_assertions)]
             {

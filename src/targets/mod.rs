@@ -11,7 +11,7 @@ pub mod helm;
 pub mod kubernetes;
 pub mod terraform;
 
-use crate::catalog::Target;
+use crate::builtins::Target;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::graph::Graph;
 use crate::ir::Workload;

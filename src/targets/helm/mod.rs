@@ -19,7 +19,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::kubernetes::{self, Lowered, OwnerRef};
 use super::{Backend, Emitted, File, Input, Layout, Options};
-use crate::catalog::Target;
+use crate::builtins::Target;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::Workload;
 use crate::provision::TargetModel;

@@ -18,8 +18,8 @@ pub fn escape(text: &str) -> String {
     if text.contains("$(") || text.contains("$$") { text.replace('$', "$$") } else { text.to_string() }
 }
 
-/// What one placeholder lowers to.
-pub enum Lowered {
+/// What one placeholder lowers to: text, or a key of a Secret.
+pub enum PlaceholderValue {
     Text(String),
     Secret(SecretKey),
 }
@@ -29,11 +29,11 @@ pub fn lower_reference(
     workload: &Workload,
     reference: &ResourceRef,
     out: &mut Diagnostics,
-) -> Option<Lowered> {
+) -> Option<PlaceholderValue> {
     // Provisioning has checked every reference; a missing one was reported there.
     let output = cx.output(workload, reference)?;
     match output {
-        Output::Secret { secret } => Some(Lowered::Secret(secret)),
+        Output::Secret { secret } => Some(PlaceholderValue::Secret(secret)),
         Output::Reference { reference: expression } => {
             out.push(
                 Diagnostic::error(
@@ -53,7 +53,7 @@ pub fn lower_reference(
             None
         }
         literal => match literal.as_text() {
-            Some(text) => Some(Lowered::Text(text)),
+            Some(text) => Some(PlaceholderValue::Text(text)),
             None => {
                 // A map of outputs that holds a secret or a reference cannot become text.
                 let keys = literal.keys().iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
@@ -109,8 +109,8 @@ pub fn variables(
     for (name, template) in variables {
         if let [Part::Resource(reference)] = template.parts.as_slice() {
             match lower_reference(cx, workload, reference, out) {
-                Some(Lowered::Secret(secret)) => env.push(secret_ref(name, &secret)),
-                Some(Lowered::Text(text)) => {
+                Some(PlaceholderValue::Secret(secret)) => env.push(secret_ref(name, &secret)),
+                Some(PlaceholderValue::Text(text)) => {
                     env.push(EnvVar { name: name.clone(), value: Some(escape(&text)), ..Default::default() })
                 }
                 None => {}
@@ -123,8 +123,8 @@ pub fn variables(
             match part {
                 Part::Text(text) => value.push_str(&text.replace('$', "$$")),
                 Part::Resource(reference) => match lower_reference(cx, workload, reference, out) {
-                    Some(Lowered::Text(text)) => value.push_str(&text.replace('$', "$$")),
-                    Some(Lowered::Secret(secret)) => {
+                    Some(PlaceholderValue::Text(text)) => value.push_str(&text.replace('$', "$$")),
+                    Some(PlaceholderValue::Secret(secret)) => {
                         let helper = helper_name(&secret);
                         value.push_str(&format!("$({helper})"));
                         used_helper = true;
@@ -155,8 +155,8 @@ pub fn file_text(
         match part {
             Part::Text(t) => text.push_str(t),
             Part::Resource(reference) => match lower_reference(cx, workload, reference, out)? {
-                Lowered::Text(t) => text.push_str(&t),
-                Lowered::Secret(key) => match cx.secret_value(&key) {
+                PlaceholderValue::Text(t) => text.push_str(&t),
+                PlaceholderValue::Secret(key) => match cx.secret_value(&key) {
                     Some(value) => {
                         text.push_str(&value);
                         secret = true;

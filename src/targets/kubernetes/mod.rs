@@ -10,7 +10,6 @@
 mod admission;
 mod env;
 mod external;
-mod fast_yaml;
 mod files;
 mod identity;
 mod namespace;
@@ -34,7 +33,7 @@ use rayon::prelude::*;
 use serde_json::Value as Json;
 
 use super::{Backend, Emitted, Input, Layout, Options};
-use crate::catalog::Target;
+use crate::builtins::Target;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::graph::Graph;
 use crate::ir::{ResourceRef, Workload};

@@ -97,7 +97,14 @@ pub fn files(
 /// serde-saphyr's (debug builds check that the two agree wherever the fast writer writes).
 fn yaml(object: &Json, generated: &Generated) -> Result<Blob, serde_saphyr::ser::Error> {
     let lowering = Lowering { value: object, generated };
-    let Some(text) = super::fast_yaml::write("---\n", object, generated) else {
+    let substitute = |text: &str| {
+        generated::has_marker(text).then(|| {
+            let mut value = Json::String(text.to_string());
+            generated.substitute(&mut value);
+            value.as_str().unwrap_or_default().to_string()
+        })
+    };
+    let Some(text) = crate::document::fast_yaml::write::write("---\n", object, &substitute) else {
         return serde_saphyr::to_string(&lowering).map(|text| Blob::from_vec(format!("---\n{text}").into_bytes()));
     };
     #[cfg(debug_assertions)]

@@ -12,7 +12,7 @@ use super::hcl::{Block, Expr, Item, is_identifier};
 use super::module::{Module, Placed};
 use super::values::{Lowering, References, Templates, Uses};
 use super::{Owner, convert, error};
-use crate::catalog::Target;
+use crate::builtins::Target;
 use crate::diagnostics::{Code, Diagnostics};
 use crate::provision::object::Object;
 use crate::provision::output::Output;

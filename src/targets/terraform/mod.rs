@@ -21,7 +21,7 @@ mod values;
 
 use super::kubernetes::{self, OwnerRef};
 use super::{Backend, Emitted, Input, Layout, Options};
-use crate::catalog::Target;
+use crate::builtins::Target;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::graph::Resource;
 use crate::ir::Workload;

@@ -120,7 +120,7 @@ fn root(expression: &str) -> Option<String> {
 
 fn references_in(output: &Output, found: &mut Vec<String>) {
     match output {
-        Output::Reference { reference } if reference.target == crate::catalog::Target::Terraform => {
+        Output::Reference { reference } if reference.target == crate::builtins::Target::Terraform => {
             found.push(reference.expression.clone())
         }
         Output::Map(map) => map.values().for_each(|o| references_in(o, found)),
@@ -314,7 +314,7 @@ fn resource_outputs(
 fn output_value(output: &Output, lowering: &Lowering<'_>) -> Option<Expr> {
     match output {
         Output::Value(json) => Some(super::convert::value(json, lowering, &mut Vec::new())),
-        Output::Reference { reference } if reference.target == crate::catalog::Target::Terraform => {
+        Output::Reference { reference } if reference.target == crate::builtins::Target::Terraform => {
             Some(Expr::raw(reference.expression.clone()))
         }
         Output::Map(map) => {

@@ -36,7 +36,7 @@ struct File {
 fn file() -> &'static File {
     static FILE: OnceLock<File> = OnceLock::new();
     FILE.get_or_init(|| {
-        serde_json::from_str(crate::catalog::TERRAFORM_KUBERNETES_SCHEMA).expect("the embedded kubernetes schema")
+        serde_json::from_str(crate::builtins::TERRAFORM_KUBERNETES_SCHEMA).expect("the embedded kubernetes schema")
     })
 }
 

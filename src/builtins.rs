@@ -1,12 +1,14 @@
-//! What every layer may name and what ships inside the binary: the target names, the built-in
-//! provisioner files and template libraries (one folder per target under `targets/`), the opt-in
-//! libraries (`builtin:aws`), the Terraform target's provider schema, the default platform, and the JSON Schemas under `spec/`. It sits below every phase and imports nothing.
+//! The built-ins: what ships inside the binary, and the target names every layer may use. The
+//! built-in provisioner files and template libraries (one folder per target under `targets/`),
+//! the opt-in libraries (`builtin:aws`), the Terraform target's provider schema, the default
+//! platform, and the JSON Schemas under `spec/`. It sits below every phase and imports nothing;
+//! the command line parses target names itself.
 
 use serde::{Deserialize, Serialize};
 
 /// The targets an environment can compile to, as platform files and the command line name them.
 /// Each is implemented by the backend `targets::backend` names for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Target {
     Kubernetes,

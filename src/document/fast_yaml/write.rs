@@ -8,12 +8,15 @@
 
 use serde_json::{Map, Value as Json};
 
-use crate::provision::generated::{self, Generated};
 use crate::spool::Blob;
 
-/// `start`, then the YAML of `object` (a mapping), generated values written in; `None` when it
-/// needs serde-saphyr.
-pub fn write(start: &str, object: &Json, generated: &Generated) -> Option<Blob> {
+/// What a string is written as, when the caller writes something else in its place (generated
+/// values, held as markers until written): `None` writes the string as it is.
+pub type Substitute<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// `start`, then the YAML of `object` (a mapping), each string passed through `substitute`;
+/// `None` when it needs serde-saphyr.
+pub fn write(start: &str, object: &Json, substitute: Substitute<'_>) -> Option<Blob> {
     let Json::Object(map) = object else { return None };
     if map.is_empty() {
         return None;
@@ -26,14 +29,14 @@ pub fn write(start: &str, object: &Json, generated: &Generated) -> Option<Blob> 
     BUFFER.with_borrow_mut(|out| {
         out.clear();
         out.push_str(start);
-        Writer { out, generated }.entries(map, 0, false)?;
+        Writer { out, substitute }.entries(map, 0, false)?;
         Some(Blob::new(out.as_bytes()))
     })
 }
 
 struct Writer<'a> {
     out: &'a mut String,
-    generated: &'a Generated,
+    substitute: Substitute<'a>,
 }
 
 impl Writer<'_> {
@@ -99,13 +102,10 @@ impl Writer<'_> {
             Json::Bool(true) => self.out.push_str("true"),
             Json::Bool(false) => self.out.push_str("false"),
             Json::Number(number) if number.is_i64() || number.is_u64() => self.out.push_str(&number.to_string()),
-            Json::String(text) if generated::has_marker(text) => {
-                let mut value = Json::String(text.clone());
-                self.generated.substitute(&mut value);
-                let Json::String(text) = value else { return None };
-                self.string(&text, block_indent)?;
-            }
-            Json::String(text) => self.string(text, block_indent)?,
+            Json::String(text) => match (self.substitute)(text) {
+                Some(replaced) => self.string(&replaced, block_indent)?,
+                None => self.string(text, block_indent)?,
+            },
             _ => return None,
         }
         Some(())
@@ -164,7 +164,7 @@ mod tests {
                      "maps": [{}, {"b": {"c": [{"d": null}]}, "e": true}], "count": -3,
                      "blocks": ["a\nb\n", "a\nb", "a\n\n  b\n", "  a\nb\n", "a\nb\n\n", "x".repeat(90), {"f": "a\nb"}]}
         });
-        let written = write("", &object, &Generated::default()).map(|blob| blob.bytes().into_owned());
+        let written = write("", &object, &|_| None).map(|blob| blob.bytes().into_owned());
         assert_eq!(written.as_deref(), Some(serde_saphyr::to_string(&object).unwrap().as_bytes()));
     }
 
@@ -176,7 +176,7 @@ mod tests {
             serde_json::json!({"a": [[1]]}),
             serde_json::json!({"1a": 1}),
         ] {
-            assert_eq!(write("", &object, &Generated::default()), None, "{object}");
+            assert_eq!(write("", &object, &|_| None), None, "{object}");
         }
     }
 }

@@ -19,7 +19,7 @@ use crate::suggest;
 #[derive(Debug)]
 pub struct Scope<'a> {
     pub metadata: &'a serde_json::Map<String, serde_json::Value>,
-    pub resources: &'a BTreeMap<String, crate::spec::input::ResourceInput>,
+    pub resources: &'a BTreeMap<String, crate::score::input::ResourceInput>,
     /// What the workload's placeholders have expanded to so far, against the limits.
     pub meter: &'a Meter,
 }

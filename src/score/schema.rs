@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use jsonschema::error::{ValidationError, ValidationErrorKind};
 
-use crate::catalog::WORKLOAD_SCHEMA;
+use crate::builtins::WORKLOAD_SCHEMA;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::schema::{Dialect, Located, Schema, list};
 
