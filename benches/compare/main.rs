@@ -11,7 +11,7 @@
 //! 3 at 10,000). It prints figures rather than asserting them.
 #![allow(clippy::print_stdout, clippy::print_stderr, reason = "a benchmark reports its figures")]
 
-#[path = "../../tests/common/mod.rs"]
+#[path = "../../tests/it/common/mod.rs"]
 mod common;
 mod floor;
 mod objects;

@@ -5,7 +5,7 @@
 //! finding): nothing outside the directory is touched, nothing not provably Stave's is deleted
 //! or overwritten, the gate never reads through a link (a canary file outside never shows), a
 //! refused compile changes nothing, and one that succeeds leaves exactly the output and a list
-//! that checks as up to date. `fuzz/fuzz_targets/writers.rs` and `tests/drift.rs` run it.
+//! that checks as up to date. `fuzz/fuzz_targets/writers.rs` and `tests/it/drift.rs` run it.
 #![allow(clippy::expect_used, clippy::panic, reason = "a test harness: a panic is its finding")]
 
 use std::collections::BTreeMap;

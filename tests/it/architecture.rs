@@ -1,0 +1,135 @@
+//! The layers of ARCHITECTURE.md, enforced: every `crate::<module>` path in `src/` names a module
+//! of a lower layer than its own (or its own module), so imports follow the pipeline
+//! `score -> ir -> graph -> provision -> targets` with no upward import and no cycle; every
+//! module opens with a `//!` line stating its contract; and ARCHITECTURE.md names every layer.
+
+use crate::common;
+
+use std::path::{Path, PathBuf};
+
+/// The top-level modules, lowest layer first. A module may use the modules of earlier rows.
+const LAYERS: &[&[&str]] = &[
+    &["source", "suggest", "examples", "builtins", "naming", "spool", "sorted", "limits"],
+    &["diagnostics"],
+    &["document"],
+    &["ir"],
+    &["score"],
+    &["platform"],
+    &["graph"],
+    &["provision", "backstage"],
+    &["targets"],
+    &["pipeline"],
+    &["cli"],
+];
+
+fn layer(module: &str) -> Option<usize> {
+    LAYERS.iter().position(|row| row.contains(&module))
+}
+
+fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+/// The top-level module a file of `src/` belongs to (`src/score/lower.rs` is in `score`).
+fn module_of(src: &Path, file: &Path) -> String {
+    let relative = file.strip_prefix(src).unwrap();
+    let first = relative.components().next().unwrap().as_os_str().to_str().unwrap();
+    first.trim_end_matches(".rs").to_string()
+}
+
+/// Every `crate::<name>` in a text, with its line number.
+fn crate_paths(text: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or_default();
+        for (index, _) in code.match_indices("crate::") {
+            let rest = &code[index + "crate::".len()..];
+            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            if !name.is_empty() {
+                found.push((number + 1, name));
+            }
+        }
+        assert!(!code.contains("super::super"), "reach modules by `crate::` paths, not `super::super`: {line}");
+    }
+    found
+}
+
+#[test]
+fn imports_follow_the_layers() {
+    let src = common::root().join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    let mut problems = Vec::new();
+    for file in &files {
+        let module = module_of(&src, file);
+        if matches!(module.as_str(), "lib" | "main") {
+            continue;
+        }
+        let own = layer(&module).unwrap_or_else(|| panic!("`{module}` is in no layer of tests/it/architecture.rs"));
+        let text = std::fs::read_to_string(file).unwrap();
+        for (line, name) in crate_paths(&text) {
+            let Some(theirs) = layer(&name) else {
+                problems.push(format!("{}:{line}: `crate::{name}` is in no layer", file.display()));
+                continue;
+            };
+            if name != module && theirs >= own {
+                problems.push(format!(
+                    "{}:{line}: `{module}` (layer {own}) uses `crate::{name}` (layer {theirs}), which is not below it",
+                    file.display()
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "imports against the layers:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn every_module_states_its_contract() {
+    let src = common::root().join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.starts_with("//! "), "{} does not open with a `//!` line stating its contract", file.display());
+    }
+}
+
+#[test]
+fn architecture_md_names_every_layer_and_target() {
+    let text = std::fs::read_to_string(common::root().join("ARCHITECTURE.md")).expect("ARCHITECTURE.md at the top");
+    for module in LAYERS.iter().flat_map(|row| row.iter()) {
+        assert!(text.contains(&format!("`{module}`")), "ARCHITECTURE.md does not name `{module}`");
+    }
+    for target in stave::builtins::Target::ALL {
+        assert_eq!(stave::targets::backend(target).target(), target, "the backend of {target:?}");
+        let name = target.name();
+        assert!(text.contains(&format!("src/targets/{name}/")), "ARCHITECTURE.md does not name src/targets/{name}/");
+    }
+}
+
+/// The names the schemas list for targets are the names of `builtins::Target`.
+#[test]
+fn schemas_list_the_targets() {
+    let names: Vec<&str> = stave::builtins::Target::ALL.iter().map(|t| t.name()).collect();
+    let platform: serde_json::Value = serde_json::from_str(stave::builtins::PLATFORM_SCHEMA).unwrap();
+    let listed: Vec<&str> = platform["$defs"]["environment"]["properties"]["target"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(listed, names);
+    let provisioners: serde_json::Value = serde_json::from_str(stave::builtins::PROVISIONERS_SCHEMA).unwrap();
+    let text = provisioners.to_string();
+    for name in names {
+        assert!(text.contains(&format!("\"{name}\"")), "the provisioner schema does not list `{name}`");
+    }
+}
