@@ -133,3 +133,61 @@ fn schemas_list_the_targets() {
         assert!(text.contains(&format!("\"{name}\"")), "the provisioner schema does not list `{name}`");
     }
 }
+
+/// The sections of ARCHITECTURE.md whose heading names a folder of `src/` (`` `src/cli/` ``),
+/// each with the text up to the next heading of the same or a higher level.
+fn folder_sections(text: &str) -> Vec<(String, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut sections = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let level = line.chars().take_while(|c| *c == '#').count();
+        if level == 0 || !line[level..].starts_with(' ') {
+            continue;
+        }
+        let Some(folder) = line.split('`').skip(1).step_by(2).find(|part| part.starts_with("src/") && part.ends_with('/'))
+        else {
+            continue;
+        };
+        let end = lines[i + 1..]
+            .iter()
+            .position(|l| {
+                let deeper = l.chars().take_while(|c| *c == '#').count();
+                deeper > 0 && deeper <= level && l[deeper..].starts_with(' ')
+            })
+            .map_or(lines.len(), |at| i + 1 + at);
+        sections.push((folder.to_string(), lines[i + 1..end].join("\n")));
+    }
+    sections
+}
+
+/// The map cannot drift: every folder of `src/` has a section in ARCHITECTURE.md that names
+/// each of its files (`name.rs` in backticks), and a section names no file its folder lacks.
+#[test]
+fn architecture_md_names_every_file_of_src_and_no_other() {
+    let root = common::root();
+    let text = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    let sections = folder_sections(&text);
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let mut problems = Vec::new();
+    for file in &files {
+        let relative = file.strip_prefix(&root).unwrap();
+        let folder = format!("{}/", relative.parent().unwrap().display());
+        let name = relative.file_name().unwrap().to_str().unwrap();
+        match sections.iter().find(|(f, _)| *f == folder) {
+            None => problems.push(format!("no section of ARCHITECTURE.md names `{folder}` (for {name})")),
+            Some((_, body)) if !body.contains(&format!("`{name}`")) => {
+                problems.push(format!("the section of `{folder}` does not name `{name}`"))
+            }
+            Some(_) => {}
+        }
+    }
+    for (folder, body) in &sections {
+        for named in body.split('`').skip(1).step_by(2).filter(|p| p.ends_with(".rs") && !p.contains('/')) {
+            if !root.join(folder).join(named).is_file() {
+                problems.push(format!("the section of `{folder}` names `{named}`, which is not there"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "ARCHITECTURE.md against src/:\n{}", problems.join("\n"));
+}
