@@ -144,7 +144,8 @@ fn folder_sections(text: &str) -> Vec<(String, String)> {
         if level == 0 || !line[level..].starts_with(' ') {
             continue;
         }
-        let Some(folder) = line.split('`').skip(1).step_by(2).find(|part| part.starts_with("src/") && part.ends_with('/'))
+        let Some(folder) =
+            line.split('`').skip(1).step_by(2).find(|part| part.starts_with("src/") && part.ends_with('/'))
         else {
             continue;
         };

@@ -59,6 +59,30 @@ pub fn label(name: &str) -> String {
 
 pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Option<Module<'a>> {
     let errors_before = out.iter().filter(|d| d.severity == crate::diagnostics::Severity::Error).count();
+    let split = split(input, out);
+    let lowered = kubernetes::lower(&Input { provisioned: &split.provisioned, ..*input }, options, out);
+    let passwords = uses(&lowered, &split.tf_blocks).passwords();
+    let lowering = lowering(&lowered, &split.references, &passwords);
+    let secrets = secret_values(&lowered);
+    let mut placed = place_objects(lowered, input, &lowering, out);
+    place_blocks(split.tf_blocks, input, &lowering, &mut placed, out);
+    let placed = super::module::one_owner(placed, out);
+    let module = Module::new(input, placed, &lowering, &passwords, &secrets, &split.invalid, out);
+    let errors_after = out.iter().filter(|d| d.severity == crate::diagnostics::Severity::Error).count();
+    (errors_after == errors_before).then_some(module)
+}
+
+/// The provisioned resources split: Terraform blocks apart (with their owner), the rest as
+/// Kubernetes objects whose Terraform references (in outputs, bindings and objects) are markers.
+struct Split<'a> {
+    references: References,
+    tf_blocks: Vec<(TfBlock, Owner<'a>)>,
+    /// The resources whose blocks are broken (so that references to them are not reported too).
+    invalid: std::collections::BTreeSet<String>,
+    provisioned: Provisioned,
+}
+
+fn split<'a>(input: &Input<'a>, out: &mut Diagnostics) -> Split<'a> {
     let mut references = References::default();
     let mut tf_blocks: Vec<(TfBlock, Owner<'a>)> = Vec::new();
     let mut invalid = std::collections::BTreeSet::new();
@@ -91,11 +115,13 @@ pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -
     }
     let bindings = input.provisioned.bindings.map(&mut |o| to_marker(o, &mut references));
     let provisioned = Provisioned { resources, bindings, generated: Default::default() };
-    let lowered = kubernetes::lower(&Input { provisioned: &provisioned, ..*input }, options, out);
+    Split { references, tf_blocks, invalid, provisioned }
+}
 
-    // Where generated values are used decides whether they can be ephemeral.
+/// Where generated values are used, which decides whether they can be ephemeral.
+fn uses(lowered: &[kubernetes::Lowered], tf_blocks: &[(TfBlock, Owner<'_>)]) -> Uses {
     let mut uses = Uses::default();
-    for object in &lowered {
+    for object in lowered {
         let mut rest = object.object.clone();
         if text(&rest, "/kind") == "Secret"
             && let Some(map) = rest.as_object_mut()
@@ -108,13 +134,21 @@ pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -
         }
         uses.record(&rest, false);
     }
-    for (block, _) in &tf_blocks {
+    for (block, _) in tf_blocks {
         for (name, item) in &block.body {
             uses.record(item, blocks::is_write_only(name));
         }
     }
-    let passwords = uses.passwords();
+    uses
+}
 
+/// How values are written: references, passwords, the namespace (the generated Namespace's, or
+/// `var.namespace`), and the address of each Secret and ConfigMap by kind and name.
+fn lowering<'l>(
+    lowered: &[kubernetes::Lowered],
+    references: &'l References,
+    passwords: &'l super::values::Passwords,
+) -> Lowering<'l> {
     let namespace_object = lowered.iter().find(|l| matches!(l.owner, kubernetes::OwnerRef::Environment));
     let namespace = match namespace_object {
         Some(n) => {
@@ -123,7 +157,7 @@ pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -
         None => Expr::raw("var.namespace"),
     };
     let mut named = BTreeMap::new();
-    for object in &lowered {
+    for object in lowered {
         let (kind, name) = (text(&object.object, "/kind"), text(&object.object, "/metadata/name"));
         let address = match kind {
             "Secret" => format!("kubernetes_secret_v1.{}.metadata[0].name", label(name)),
@@ -132,7 +166,11 @@ pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -
         };
         named.insert((kind.to_string(), name.to_string()), address);
     }
-    let lowering = Lowering { references: &references, passwords: &passwords, namespace, named };
+    Lowering { references, passwords, namespace, named }
+}
+
+/// Every Secret's `stringData` values by (Secret, key).
+fn secret_values(lowered: &[kubernetes::Lowered]) -> BTreeMap<(String, String), String> {
     let mut secrets = BTreeMap::new();
     for object in lowered.iter().filter(|l| text(&l.object, "/kind") == "Secret") {
         let name = text(&object.object, "/metadata/name");
@@ -140,7 +178,17 @@ pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -
             secrets.insert((name.to_string(), key.clone()), value.as_str().unwrap_or_default().to_string());
         }
     }
+    secrets
+}
 
+/// The lowered Kubernetes objects as the provider's typed resources (a provisioner's object they
+/// cannot hold as a `kubernetes_manifest`), each placed in its owner's file.
+fn place_objects<'a>(
+    lowered: Vec<kubernetes::Lowered>,
+    input: &Input<'a>,
+    lowering: &Lowering<'_>,
+    out: &mut Diagnostics,
+) -> Vec<Placed<'a>> {
     let mut placed: Vec<Placed<'a>> = Vec::new();
     let mut reported = std::collections::BTreeSet::new();
     for object in lowered {
@@ -173,13 +221,10 @@ pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -
         let has_marker =
             |key: &str| object.get(key).is_some_and(|d| crate::provision::generated::has_marker(&d.to_string()));
         let write_only = (kind == "Secret" && has_marker("stringData")).then(|| Expr::raw("var.secret_revision"));
-        let converted = match convert::resource(&object, &lowering, write_only.as_ref()) {
+        let converted = match convert::resource(&object, lowering, write_only.as_ref()) {
             Ok(converted) => converted,
-            Err(path) if matches!(owner, Owner::Resource(..)) => {
-                // A provisioner's object that the typed resource cannot hold goes in as it is.
-                let _ = path;
-                ("kubernetes_manifest", manifest_body(&object, &lowering))
-            }
+            // A provisioner's object that the typed resource cannot hold goes in as it is.
+            Err(_) if matches!(owner, Owner::Resource(..)) => ("kubernetes_manifest", manifest_body(&object, lowering)),
             Err(path) => {
                 out.push(error(
                     Code::InvalidBlock,
@@ -201,6 +246,18 @@ pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -
             owner,
         });
     }
+    placed
+}
+
+/// The Terraform blocks provisioners return, each of a provider the environment knows, placed in
+/// its owner's file (variables in `variables.tf`).
+fn place_blocks<'a>(
+    tf_blocks: Vec<(TfBlock, Owner<'a>)>,
+    input: &Input<'a>,
+    lowering: &Lowering<'_>,
+    placed: &mut Vec<Placed<'a>>,
+    out: &mut Diagnostics,
+) {
     let known = super::module::providers(input.environment);
     for (block, owner) in tf_blocks {
         if let Some(provider) = block.provider()
@@ -219,7 +276,7 @@ pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -
             ));
             continue;
         }
-        let body = blocks::body(&block, &Templates(&lowering));
+        let body = blocks::body(&block, &Templates(lowering));
         let labels: Vec<&str> = block.resource_type.iter().map(String::as_str).chain([block.name.as_str()]).collect();
         let file = if block.kind == Kind::Variable { "variables.tf".to_string() } else { owner.file() };
         placed.push(Placed {
@@ -229,10 +286,6 @@ pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -
             owner,
         });
     }
-    let placed = super::module::one_owner(placed, out);
-    let module = Module::new(input, placed, &lowering, &passwords, &secrets, &invalid, out);
-    let errors_after = out.iter().filter(|d| d.severity == crate::diagnostics::Severity::Error).count();
-    (errors_after == errors_before).then_some(module)
 }
 
 /// Notes that a resource's blocks are broken (so that references to them are not reported too).
