@@ -18,6 +18,8 @@ mod inputs;
 mod manifest;
 pub mod output;
 mod provisioners;
+#[doc(hidden)]
+pub mod reference;
 mod report;
 mod resources;
 mod safe_fs;

@@ -115,12 +115,12 @@ fn bad_input_exits_1_and_wrong_usage_2() {
     snapshot("bad_owner", &stave(dir.path(), &["catalog", "--owner", "Order Team"], None), 2);
 }
 
-/// The README's catalog excerpt is what `stave catalog` prints for the project `stave init`
-/// writes, in a directory named `shop`.
+/// The catalog page's excerpt (docs/src/catalog.md) is what `stave catalog` prints for the
+/// project `stave init` writes, in a directory named `shop`.
 #[test]
 fn the_readme_excerpt_is_what_init_s_project_gives() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let section = readme.split("## A service catalog (Backstage)").nth(1).expect("the catalog section");
+    let readme = std::fs::read_to_string(root().join("docs/src/catalog.md")).unwrap();
+    let section = readme.split("# A service catalog (Backstage)").nth(1).expect("the catalog section");
     let excerpt = section.split("```yaml\n").nth(1).and_then(|b| b.split("```").next()).expect("a yaml block");
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("shop");

@@ -1,8 +1,11 @@
-//! The README's examples against what the code does: every platform file and provisioner file it
-//! shows loads (platform files without a deprecation warning), the quick start's excerpt is part
-//! of what `stave compile --example` prints, and the diagnostics it shows are printed as shown.
+//! The README's and the book's examples against what the code does: every platform file and
+//! provisioner file a page shows loads (platform files without a deprecation warning), every
+//! workload it shows passes `stave check` (or, when it is shown as a mistake, fails it), the quick
+//! start's excerpt is part of what `stave compile --example` prints, the diagnostics shown are
+//! printed as shown, and the table of exit codes is the binary's.
 
 use crate::common;
+use crate::docs::{blocks, contained, page, without_comments, written_pages};
 
 use std::path::Path;
 
@@ -17,62 +20,52 @@ fn readme() -> String {
     std::fs::read_to_string(root().join("README.md")).expect("README.md")
 }
 
-/// The fenced blocks of a language, in order.
-fn blocks(text: &str, language: &str) -> Vec<String> {
-    let fence = format!("```{language}\n");
-    let mut found = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find(&fence) {
-        let body = &rest[start + fence.len()..];
-        let end = body.find("```").expect("a closed fence");
-        found.push(body[..end].to_string());
-        rest = &body[end..];
-    }
-    found
-}
-
 #[test]
-fn platform_and_provisioner_files_load() {
-    let text = readme();
-    let yaml = blocks(&text, "yaml");
-    let (mut platforms, mut provisioner_files) = (0, 0);
-    for block in &yaml {
-        let temp = tempfile::tempdir().unwrap();
-        if block.starts_with("environments:") || block.starts_with("helm:") {
-            let path = temp.path().join("stave.yaml");
-            std::fs::write(&path, block).unwrap();
-            let mut sources = Sources::new();
-            match Platform::load(Some(&path), &mut sources) {
-                Ok((_, warnings)) => assert!(warnings.is_empty(), "README platform file warns:\n{block}"),
-                Err(errors) => panic!("README platform file does not load ({errors:?}):\n{block}"),
+fn platform_provisioner_and_workload_files_load() {
+    let (mut platforms, mut provisioner_files, mut workloads) = (0, 0, 0);
+    for (name, text) in written_pages() {
+        for block in blocks(&text, "yaml") {
+            let body = without_comments(&block);
+            let temp = tempfile::tempdir().unwrap();
+            if ["environments:", "helm:", "limits:"].iter().any(|start| body.starts_with(start)) {
+                let path = temp.path().join("stave.yaml");
+                std::fs::write(&path, body).unwrap();
+                let mut sources = Sources::new();
+                match Platform::load(Some(&path), &mut sources) {
+                    Ok((_, warnings)) => assert!(warnings.is_empty(), "{name}: a platform file warns:\n{block}"),
+                    Err(errors) => panic!("{name}: a platform file does not load ({errors:?}):\n{block}"),
+                }
+                platforms += 1;
+            } else if body.starts_with("provisioners:") || body.starts_with("  - name:") {
+                let body =
+                    if body.starts_with("provisioners:") { body.to_string() } else { format!("provisioners:\n{body}") };
+                std::fs::write(temp.path().join("p.yaml"), body).unwrap();
+                let mut sources = Sources::new();
+                let mut out = Diagnostics::new();
+                let span = Span::new(sources.add("test", "", Path::new(".")), 0, 0);
+                let registry = Registry::load(&[("p.yaml".into(), span)], temp.path(), &mut sources, &mut out);
+                assert!(!out.has_errors(), "{name}: a provisioner file does not load ({out:?}):\n{block}");
+                assert!(registry.provisioners.iter().any(|p| p.file.ends_with("p.yaml")));
+                provisioner_files += 1;
+            } else if body.lines().any(|line| line == "apiVersion: score.dev/v1b1") {
+                std::fs::write(temp.path().join("workload.yaml"), &block).unwrap();
+                let output = stave(temp.path(), &["check"], None);
+                let mistake = block.lines().any(|l| l.starts_with('#') && l.contains("mistake"));
+                let expected = if mistake { 1 } else { 0 };
+                assert_eq!(
+                    output.status.code(),
+                    Some(expected),
+                    "{name}: `stave check` of this workload:\n{block}\n{}",
+                    common::transcript(&output)
+                );
+                workloads += 1;
             }
-            platforms += 1;
-        } else if block.starts_with("provisioners:") || block.starts_with("  - name:") {
-            let body =
-                if block.starts_with("provisioners:") { block.clone() } else { format!("provisioners:\n{block}") };
-            std::fs::write(temp.path().join("p.yaml"), body).unwrap();
-            let mut sources = Sources::new();
-            let mut out = Diagnostics::new();
-            let span = Span::new(sources.add("test", "", Path::new(".")), 0, 0);
-            let registry = Registry::load(&[("p.yaml".into(), span)], temp.path(), &mut sources, &mut out);
-            assert!(!out.has_errors(), "README provisioner file does not load ({out:?}):\n{block}");
-            assert!(registry.provisioners.iter().any(|p| p.file.ends_with("p.yaml")));
-            provisioner_files += 1;
         }
     }
     assert!(
-        platforms >= 2 && provisioner_files >= 3,
-        "found {platforms} platform and {provisioner_files} provisioner files"
+        platforms >= 8 && provisioner_files >= 3 && workloads >= 6,
+        "found {platforms} platform, {provisioner_files} provisioner and {workloads} workload files"
     );
-}
-
-/// Whether every key and value of `part` is in `whole` (list items: each in some item).
-fn contained(part: &Json, whole: &Json) -> bool {
-    match (part, whole) {
-        (Json::Object(p), Json::Object(w)) => p.iter().all(|(k, v)| w.get(k).is_some_and(|x| contained(v, x))),
-        (Json::Array(p), Json::Array(w)) => p.iter().all(|v| w.iter().any(|x| contained(v, x))),
-        _ => part == whole,
-    }
 }
 
 #[test]
@@ -107,45 +100,38 @@ fn quick_start_excerpt_is_what_the_example_compiles_to() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("stave::provision::development-seed"));
 }
 
-/// The workload behind the README's example of a mistake.
-const TYPO: &str = "apiVersion: score.dev/v1b1
-metadata:
-  name: shop
-containers:
-  web:
-    image: nginx:1.27
-    variables:
-      DB_URL: postgres://${resources.dbb.host}:${resources.db.port}
-resources:
-  db: {type: postgres}
-";
-
+/// The example of a mistake, in the README and on the page about checking: the workload the
+/// page shows, and what Stave prints for it in the human, JSON and GitHub formats.
 #[test]
 fn diagnostics_are_printed_as_shown() {
-    let text = readme();
+    let text = page("checking.md");
+    let typo = blocks(&text, "yaml").into_iter().find(|b| b.contains("dbb.host")).expect("the workload");
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("workload.yaml"), TYPO).unwrap();
+    std::fs::write(dir.path().join("workload.yaml"), typo).unwrap();
     let human = stave(dir.path(), &["check"], None);
     let rendered = String::from_utf8_lossy(&human.stderr);
-    let shown = blocks(&text, "text").into_iter().find(|b| b.contains("unknown-resource")).expect("the example");
-    assert!(rendered.starts_with(&shown), "the README shows:\n{shown}\nStave prints:\n{rendered}");
+    for (name, text) in [("README.md", readme()), ("checking.md", text.clone())] {
+        let shown = blocks(&text, "text").into_iter().find(|b| b.contains("unknown-resource")).expect("the example");
+        assert!(rendered.starts_with(&shown), "{name} shows:\n{shown}\nStave prints:\n{rendered}");
+    }
     let json = stave(dir.path(), &["check", "--diagnostics", "json"], None);
     let line = String::from_utf8_lossy(&json.stderr).lines().next().unwrap_or_default().to_string();
     let shown = blocks(&text, "json").into_iter().find(|b| b.contains("unknown-resource")).expect("the JSON example");
-    assert_eq!(shown.trim(), line, "the README's JSON diagnostic");
+    assert_eq!(shown.trim(), line, "the JSON diagnostic of checking.md");
     let github = stave(dir.path(), &["check", "--diagnostics", "github"], None);
     let line = String::from_utf8_lossy(&github.stderr).lines().next().unwrap_or_default().to_string();
     let shown = text
         .split('`')
         .find(|part| part.starts_with("::error file=workload.yaml"))
-        .expect("the README's workflow command");
-    assert!(line.starts_with(shown.trim_end_matches('…')), "the README shows {shown}, Stave prints {line}");
+        .expect("the workflow command of checking.md");
+    assert!(line.starts_with(shown.trim_end_matches('…')), "checking.md shows {shown}, Stave prints {line}");
 }
 
-/// Every row of the README's table of exit codes, run as it is written, gives that code.
+/// Every row of the table of exit codes (the command line's page), run as it is written, gives
+/// that code.
 #[test]
 fn exit_codes_are_the_binarys() {
-    let text = readme();
+    let text = page("reference/cli.md");
     let table = text.split("Each refusal, as the binary gives it").nth(1).expect("the table of exit codes");
     let rows: Vec<(String, i32)> = table
         .lines()

@@ -114,8 +114,8 @@ fn test_massive_matches_score_k8s_but_for_documented_differences() {
         "differences from score-k8s that no documented rule explains (fix Stave, or add a rule here and in the README):\n{}",
         unexplained.join("\n")
     );
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let section = readme.split("### Switching from score-k8s").nth(1).expect("the README's score-k8s section");
+    let readme = std::fs::read_to_string(root().join("docs/src/switching.md")).unwrap();
+    let section = readme.split("## Switching from score-k8s").nth(1).expect("the book's score-k8s section");
     for (rule, count) in RULES.iter().zip(&used) {
         assert!(*count > 0, "rule `{}` explains no difference any more: remove it here and in the README", rule.title);
         assert!(
