@@ -149,11 +149,16 @@ fn owner(workload: &Workload, defaulted: bool, out: &mut Diagnostics) -> Option<
             out.push(
                 Diagnostic::warning(
                     Code::MissingOwner,
-                    format!("workload `{}` names no owner; its catalog entry is owned by `{DEFAULT_OWNER}`", workload.name),
+                    format!(
+                        "workload `{}` names no owner; its catalog entry is owned by \
+                        `{DEFAULT_OWNER}`",
+                        workload.name
+                    ),
                 )
                 .label(workload.name_span, format!("no `{OWNER}` annotation"))
                 .help(format!(
-                    "add `annotations: {{{OWNER}: group:your-team}}` to its `metadata`, or pass `--owner` for every workload that names none"
+                    "add `annotations: {{{OWNER}: group:your-team}}` to its `metadata`, or pass `--owner` for every \
+                    workload that names none"
                 )),
             );
         }
@@ -163,11 +168,16 @@ fn owner(workload: &Workload, defaulted: bool, out: &mut Diagnostics) -> Option<
         out.push(
             Diagnostic::error(
                 Code::InvalidOwner,
-                format!("workload `{}` has the owner {owner:?}, which can name no Backstage user or group", workload.name),
+                format!(
+                    "workload `{}` has the owner {owner:?}, which can name no Backstage user or \
+                    group",
+                    workload.name
+                ),
             )
             .label(workload.name_span, format!("this workload's `{OWNER}` annotation"))
             .help(format!(
-                "`{OWNER}` is an entity reference, `[kind:][namespace/]name`, e.g. `group:payments`; a name is letters and digits joined by `-`, `_` or `.`"
+                "`{OWNER}` is an entity reference, `[kind:][namespace/]name`, e.g. `group:payments`; a name is letters \
+                and digits joined by `-`, `_` or `.`"
             )),
         );
     }

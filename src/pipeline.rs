@@ -147,7 +147,8 @@ fn mixed_targets(environments: &[&Environment], chosen: Option<Target>) -> Optio
         Diagnostic::error(
             Code::MixedTargets,
             format!(
-                "environments `{}` and `{}` compile to different targets ({} and {}), and one run writes one target's output",
+                "environments `{}` and `{}` compile to different targets ({} and {}), and one run writes one target's \
+                output",
                 first.name,
                 other.name,
                 first.target.name(),

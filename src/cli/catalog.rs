@@ -42,7 +42,8 @@ pub fn run(args: CatalogArgs, reporter: &Reporter) -> Outcome {
         Some(name) if backstage::is_entity_name(name) => name.clone(),
         Some(name) => {
             return reporter.usage_error(&format!(
-                "`--system {name}` is not a Backstage entity name: at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit"
+                "`--system {name}` is not a Backstage entity name: at most 63 letters, digits, `-`, `_` and `.`, \
+                starting and ending with a letter or digit"
             ));
         }
         None => default_system(request.platform.as_deref()),

@@ -264,7 +264,8 @@ mod tests {
 
     #[test]
     fn secret_values_are_hashed_and_the_rest_kept() {
-        let text = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2\n  conf: |\n    user=app\n    password=hunter2\ntype: Opaque\n---\nkind: ConfigMap\ndata:\n  plain: visible\n";
+        let text = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2\n  \
+        conf: |\n    user=app\n    password=hunter2\ntype: Opaque\n---\nkind: ConfigMap\ndata:\n  plain: visible\n";
         let redacted = redact(text);
         assert!(!redacted.contains("hunter2"), "{redacted}");
         assert!(redacted.contains("  password: <secret sha256:") && redacted.contains("  conf: <secret sha256:"));

@@ -70,7 +70,10 @@ pub fn run(args: ExplainArgs, reporter: &Reporter) -> Outcome {
             text.push_str(&format!("   {}\n", description.trim()));
         }
     }
-    text.push_str("\nrule: the most specific match wins (id over class over type); at equal specificity an environment's own provisioners come before the built-in ones, then file order.\n");
+    text.push_str(
+        "\nrule: the most specific match wins (id over class over type); at equal specificity an \
+        environment's own provisioners come before the built-in ones, then file order.\n",
+    );
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     Outcome::Success
 }

@@ -48,7 +48,9 @@ pub fn run(args: &InitArgs, reporter: &Reporter) -> Outcome {
     if !args.no_sample {
         if args.dir.join("score.yaml").exists() && !args.dir.join("workload.yaml").exists() {
             done.push(Done::LeftAlone(
-                "no sample `workload.yaml`: `score.yaml` is already a workload file here, and `stave check` reads `workload.yaml` first".into(),
+                "no sample `workload.yaml`: `score.yaml` is already a workload file here, and `stave check` reads \
+                `workload.yaml` first"
+                    .into(),
             ));
         } else {
             files.push(("workload.yaml", INIT_WORKLOAD, "a web service with a PostgreSQL database"));

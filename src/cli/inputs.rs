@@ -49,7 +49,8 @@ pub fn resolve(args: &InputArgs, example: bool) -> Result<Vec<Input>, String> {
             let found = search(&file).map_err(|e| format!("cannot read directory `{}`: {e}", file.display()))?;
             if found.is_empty() {
                 return Err(format!(
-                    "directory `{}` holds no workload file (`score.yaml`, `workload.yaml` or `*.score.yaml`, `.yml` too)",
+                    "directory `{}` holds no workload file (`score.yaml`, `workload.yaml` or `*.score.yaml`, `.yml` \
+                    too)",
                     file.display()
                 ));
             }

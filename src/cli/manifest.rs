@@ -79,7 +79,8 @@ pub fn read(root: &Dir, shown: &Path) -> Result<Previous, String> {
             match foreign.first() {
                 None => Ok(Previous::default()),
                 Some(first) => Err(format!(
-                    "cannot write into `{}`: it holds `{}` and was not written by Stave (no `{MANIFEST}`); choose an empty directory",
+                    "cannot write into `{}`: it holds `{}` and was not written by Stave (no `{MANIFEST}`); choose an \
+                    empty directory",
                     shown.display(),
                     shown.join(safe_fs::shown(first)).display()
                 )),

@@ -117,13 +117,15 @@ pub fn write_stream(path: &Path, files: &[File]) -> Result<(), String> {
             let empty = file.metadata().map_err(failed)?.len() == 0;
             if !empty && !starts_with_header(file).map_err(failed)? {
                 return Err(format!(
-                    "cannot write `{shown}`: it is there and was not written by Stave (it does not start with Stave's header line); move it away, or choose another file"
+                    "cannot write `{shown}`: it is there and was not written by Stave (it does not start with Stave's \
+                    header line); move it away, or choose another file"
                 ));
             }
         }
         Found::Refused(Refusal::Link) => {
             return Err(format!(
-                "cannot write `{shown}`: it is a symbolic link, and Stave does not write through links; remove it, or name the file it points to"
+                "cannot write `{shown}`: it is a symbolic link, and Stave does not write through links; remove it, or \
+                name the file it points to"
             ));
         }
         Found::Refused(_) => {
@@ -236,7 +238,8 @@ fn blocked<'f>(root: &Dir, previous: &Previous, files: &'f [File]) -> std::io::R
                 }
                 if previous.listed.contains_key(&file.path) {
                     format!(
-                        "is there and nothing proves that Stave wrote it: {}. Move it away, or delete it if it is Stave's old output",
+                        "is there and nothing proves that Stave wrote it: {}. Move it away, or delete it if it is \
+                        Stave's old output",
                         previous.why_unproven(&file.path)
                     )
                 } else {

@@ -153,7 +153,8 @@ pub fn sarif(findings: &[Finding]) -> String {
             json!({
                 "id": code.name(),
                 "shortDescription": { "text": code.summary() },
-                "help": { "text": format!("{}. The diagnostic's own help says what to change; the README's diagnostics section lists every code.", code.summary()) },
+                "help": { "text": format!("{}. The diagnostic's own help says what to change; the README's diagnostics \
+                section lists every code.", code.summary()) },
             })
         })
         .collect();

@@ -238,7 +238,7 @@ fn several_documents(
     .label(Span::new(source, first, first), "the first document")
     .help(
         "put each document in a file of its own and pass them all (`stave compile a.yaml b.yaml`); \
-         an empty document, such as a trailing `---`, is fine",
+        an empty document, such as a trailing `---`, is fine",
     )
 }
 
@@ -256,7 +256,7 @@ fn yaml_error(error: &serde_saphyr::Error, file: &SourceFile, source: SourceId) 
             Code::YamlLimit,
             "the YAML exceeds a safety limit",
             "Stave refuses YAML that nests more than 64 levels, expands more than 100,000 aliased \
-             values, holds more than 200,000 values or more than 64 documents; write the values out plainly",
+            values, holds more than 200,000 values or more than 64 documents; write the values out plainly",
         )
     } else {
         (Code::YamlSyntax, "invalid YAML", "fix the YAML syntax at the marked place")

@@ -179,11 +179,18 @@ pub fn build(workloads: &[Workload], external: &BTreeMap<String, ExternalWorkloa
                     out.push(
                         Diagnostic::error(
                             Code::UnknownWorkload,
-                            format!("resource `{}` links to workload `{target}`, which is not being compiled{}", resource.uid, suggest::hint(&target, names.iter().copied())),
+                            format!(
+                                "resource `{}` links to workload `{target}`, which is not being \
+                                compiled{}",
+                                resource.uid,
+                                suggest::hint(&target, names.iter().copied())
+                            ),
                         )
                         .label(span, "no such workload")
                         .help(format!(
-                            "compile the workload files together (`stave compile a.yaml b.yaml`), or declare it under the environment's `externalWorkloads` in the platform file if it is deployed elsewhere; the workloads here are: {}",
+                            "compile the workload files together (`stave compile a.yaml b.yaml`), or declare it under \
+                            the environment's `externalWorkloads` in the platform file if it is deployed elsewhere; \
+                            the workloads here are: {}",
                             names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
                         )),
                     );
@@ -231,7 +238,10 @@ fn report_cycles(graph: &DiGraph<Node, Edge>, out: &mut Diagnostics) {
         for (span, text) in edges {
             diagnostic = diagnostic.label(span, text);
         }
-        out.push(diagnostic.help("a resource's params cannot depend, through other resources, on its own outputs: remove one of these placeholders"));
+        out.push(diagnostic.help(
+            "a resource's params cannot depend, through other resources, on its own outputs: \
+            remove one of these placeholders",
+        ));
     }
 }
 

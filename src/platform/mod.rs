@@ -377,7 +377,10 @@ fn lower_environment(root: &Node, name: &str, input: EnvironmentInput, out: &mut
             out.push(
                 Diagnostic::error(Code::InvalidDnsDomain, format!("`dns_domain` is not a DNS domain: {domain}"))
                     .label(place.map_or(span, |p| p.node.span), "the built-in `dns` names hosts under this")
-                    .help("write labels of letters, digits and `-` joined by dots, such as `dev.example.com` (at most 200 characters, to leave room for the host's own label)"),
+                    .help(
+                        "write labels of letters, digits and `-` joined by dots, such as `dev.example.com` (at most \
+                        200 characters, to leave room for the host's own label)",
+                    ),
             );
         }
     }

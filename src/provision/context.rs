@@ -92,7 +92,9 @@ impl Shared {
                     .ports
                     .iter()
                     .map(|(port_name, p)| {
-                        let port = json!({"name": port_name, "port": p.port, "target_port": p.target_port, "protocol": p.protocol});
+                        let port = json!({
+                            "name": port_name, "port": p.port, "target_port": p.target_port, "protocol": p.protocol,
+                        });
                         (port_name.clone(), port)
                     })
                     .collect();
@@ -236,7 +238,11 @@ pub(super) fn context(inputs: &Inputs<'_>, resource: &Resource, params: Json) ->
             "params": params,
             "metadata": resource.metadata,
             "link": link_target(resource).map(|(w, _)| w),
-            "declared_by": resource.declarations.iter().map(|d| json!({"workload": d.workload, "name": d.name})).collect::<Vec<_>>(),
+            "declared_by": resource
+                .declarations
+                .iter()
+                .map(|d| json!({"workload": d.workload, "name": d.name}))
+                .collect::<Vec<_>>(),
         },
         "workload": workload.map(|w| json!({"name": w.name, "metadata": w.metadata, "annotations": w.annotations})),
         "environment": {

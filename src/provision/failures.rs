@@ -26,7 +26,8 @@ pub(super) fn no_provisioner(resource: &Resource, inputs: &Inputs<'_>) -> Diagno
         diagnostic = diagnostic.label(declaration.span, format!("`{}` is declared here", resource.uid));
     }
     diagnostic.help(format!(
-        "add a provisioner for `{}` to a provisioner file of the environment (see the README), or use a served type: {}",
+        "add a provisioner for `{}` to a provisioner file of the environment (see the README), or use a served \
+        type: {}",
         resource.kind,
         types.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
     ))
@@ -63,14 +64,16 @@ pub(super) fn over_budget(resource: &Resource, provisioner: &Provisioner, at: &s
     one(Diagnostic::error(
         Code::ProvisionerFailed,
         format!(
-            "provisioner `{}` ({}) used more than its budget of time or memory rendering `{at}` for resource `{}`, and was stopped",
+            "provisioner `{}` ({}) used more than its budget of time or memory rendering `{at}` for resource `{}`, and \
+            was stopped",
             provisioner.name, provisioner.file, resource.uid
         ),
     )
     .label(resource.declarations[0].span, "the resource")
     .label(provisioner.span, "the provisioner")
     .help(format!(
-        "one render may run {} million steps and create about {} MiB of text and values; a template that grows a value in a loop or a recursive macro (`~`, `*`, `replace`) or loops without end never fits: bound it",
+        "one render may run {} million steps and create about {} MiB of text and values; a template that grows a value \
+        in a loop or a recursive macro (`~`, `*`, `replace`) or loops without end never fits: bound it",
         FUEL / 1_000_000,
         (FUEL * BYTES_PER_FUEL as u64) >> 20
     )))

@@ -230,7 +230,8 @@ pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagno
             Diagnostic::warning(Code::DevelopmentSeed, "no seed is set, so generated passwords are development values")
                 .label(span, "this resource's generated values are not secret")
                 .help(format!(
-                    "for a real environment set `{}` or write a seed to `{}` (do not commit it); the same seed gives the same values",
+                    "for a real environment set `{}` or write a seed to `{}` (do not commit it); the same seed gives \
+                    the same values",
                     seed::SEED_VARIABLE,
                     seed::SEED_FILE
                 )),
@@ -337,7 +338,8 @@ fn check_generated<'a>(
     }
     let what = changed.first().map_or("a generated value".to_string(), |k| format!("`generate(\"{}\")`", k.purpose));
     Err(format!(
-        "{what} was changed by a filter or cut, so no target can lower it: insert generated values as they are (in a Secret, under `stringData`, not base64 in `data`)"
+        "{what} was changed by a filter or cut, so no target can lower it: insert generated values as they are (in a \
+        Secret, under `stringData`, not base64 in `data`)"
     ))
 }
 

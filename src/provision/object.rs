@@ -77,7 +77,9 @@ mod tests {
 
     #[test]
     fn the_tree_comes_back_as_it_was() {
-        let tree = serde_json::json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "stringData": {"b": "1", "a": "2"}});
+        let tree = serde_json::json!({
+            "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "stringData": {"b": "1", "a": "2"},
+        });
         let object = Object::new(&tree);
         assert_eq!(object.kind(), "Secret");
         assert_eq!(object.tree(), tree);

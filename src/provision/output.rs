@@ -67,7 +67,8 @@ impl Output {
                 }
             }
             Json::Object(mut map) if map.contains_key("$ref") => {
-                let form = "`$ref` takes one target and its expression, e.g. `{$ref: {terraform: aws_db_instance.db.address}}`";
+                let form = "`$ref` takes one target and its expression, e.g. \
+                `{$ref: {terraform: aws_db_instance.db.address}}`";
                 let Some(Json::Object(reference)) = map.remove("$ref").filter(|_| map.is_empty()) else {
                     return Err(form.into());
                 };

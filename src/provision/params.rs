@@ -35,7 +35,8 @@ pub(super) fn missing_output(
     };
     let help = if uid.starts_with("environment.") {
         format!(
-            "`environment` resources return the `variables` of environment `{}` in the platform file: add `{missing}` there (it returns: {returns})",
+            "`environment` resources return the `variables` of environment `{}` in the platform file: add `{missing}` \
+            there (it returns: {returns})",
             environment.name
         )
     } else {
@@ -109,9 +110,19 @@ fn resolve_param(
                         Ok(output) => match output.as_text() {
                             Some(t) => text.push_str(&t),
                             None => out.push(
-                                Diagnostic::error(Code::SecretInText, format!("`{}` is a secret or a reference, so it cannot be mixed into the text of a param", reference.to_placeholder()))
-                                    .label(reference.span, "a secret output inside text")
-                                    .help("pass the placeholder alone as the param's value, so the provisioner receives the reference"),
+                                Diagnostic::error(
+                                    Code::SecretInText,
+                                    format!(
+                                        "`{}` is a secret or a reference, so it \
+                                        cannot be mixed into the text of a param",
+                                        reference.to_placeholder()
+                                    ),
+                                )
+                                .label(reference.span, "a secret output inside text")
+                                .help(
+                                    "pass the placeholder alone as the param's value, so the provisioner \
+                                    receives the reference",
+                                ),
                             ),
                         },
                         Err(d) => out.push(d),

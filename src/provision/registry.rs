@@ -1,5 +1,6 @@
 //! The provisioner registry: provisioner files (an environment's, with the built-in libraries it
-//! names as `builtin:<name>`, then the built-in ones), validated against `spec/provisioners.schema.json`, and the matching rule.
+//! names as `builtin:<name>`, then the built-in ones), validated against
+//! `spec/provisioners.schema.json`, and the matching rule.
 //!
 //! Matching: among the provisioners that serve the environment's target and the resource's type
 //! (and its class and id, where they name one), the most specific wins: id over class over type

@@ -124,7 +124,10 @@ fn diagnostic(renders: &[String], limit: u64) -> Diagnostic {
             crate::limits::describe(limit)
         ),
     )
-    .help("a template that concatenates a list with itself, or prints a value built from itself, grows without bound: bound the loop")
+    .help(
+        "a template that concatenates a list with itself, or prints a value built from itself, grows without bound: \
+        bound the loop",
+    )
 }
 
 impl Drop for Guard {

@@ -63,7 +63,8 @@ impl Meter {
                 )
                 .label(span, "this placeholder takes the value past the limit")
                 .help(format!(
-                    "a placeholder copies what it reads into the value; keep large data out of placeholders (put it in a file's `content` once), or raise `{}` in the platform file",
+                    "a placeholder copies what it reads into the value; keep large data out of placeholders (put it in \
+                    a file's `content` once), or raise `{}` in the platform file",
                     limits::VALUE_SIZE
                 )),
             )
@@ -79,7 +80,8 @@ impl Meter {
                 )
                 .label(span, format!("`{}` crosses the limit here", written()))
                 .help(format!(
-                    "each placeholder copies what it reads: read a large value in fewer places, or raise `{}` in the platform file",
+                    "each placeholder copies what it reads: read a large value in fewer places, or raise `{}` in the \
+                    platform file",
                     limits::WORKLOAD_EXPANSION
                 )),
             )

@@ -170,9 +170,18 @@ impl Lowering<'_> {
                     let start = raw.find("${").unwrap_or(offset.min(raw.len()));
                     let end = raw[start..].find('}').map_or(raw.len(), |e| start + e + 1);
                     self.out.push(
-                        Diagnostic::warning(Code::PlaceholderNotExpanded, format!("placeholders are not expanded in `{field}`, so this is passed as written"))
-                            .label(span.sub(start, end), "kept literally")
-                            .help("put the value in `variables` and refer to it as `$(NAME)` in the command, which Kubernetes expands"),
+                        Diagnostic::warning(
+                            Code::PlaceholderNotExpanded,
+                            format!(
+                                "placeholders are not expanded in \
+                                `{field}`, so this is passed as written"
+                            ),
+                        )
+                        .label(span.sub(start, end), "kept literally")
+                        .help(
+                            "put the value in `variables` and refer to it as `$(NAME)` in the command, which \
+                            Kubernetes expands",
+                        ),
                     );
                 }
             }
@@ -347,9 +356,18 @@ impl Lowering<'_> {
             let inside = base.canonicalize().is_ok_and(|base| canonical.starts_with(base));
             if !inside {
                 self.out.push(
-                    Diagnostic::error(Code::FileSourceOutside, format!("file source `{source}` is outside the workload's directory"))
-                        .label(span, "points outside")
-                        .help("move the file next to the workload file, or pass `--allow-outside-sources` if you trust this workload"),
+                    Diagnostic::error(
+                        Code::FileSourceOutside,
+                        format!(
+                            "file source `{source}` is outside the \
+                            workload's directory"
+                        ),
+                    )
+                    .label(span, "points outside")
+                    .help(
+                        "move the file next to the workload file, or pass `--allow-outside-sources` if you trust \
+                        this workload",
+                    ),
                 );
                 return None;
             }

@@ -59,7 +59,10 @@ pub fn apply_property(target: &mut Node, property: &PropertyOverride, sources: &
     let Some((path, value_text)) = file.text.split_once('=') else {
         return Err(Diagnostic::error(Code::InvalidOverride, "an override property needs the form `PATH=VALUE`")
             .label(whole, "no `=` here")
-            .help("for example `--override-property containers.main.variables.DEBUG=true`; an empty VALUE deletes the path"));
+            .help(
+                "for example `--override-property containers.main.variables.DEBUG=true`; an empty VALUE deletes the \
+                path",
+            ));
     };
     let path_span = Span::new(property.source, 0, path.len());
     let segments = crate::document::dotted::split(path, true);

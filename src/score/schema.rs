@@ -146,7 +146,9 @@ fn key_rules(field: &str, key: &str) -> (&'static str, String) {
         "variables" => ("variable name", "a variable name cannot be empty or contain `=`".to_string()),
         "annotations" => (
             "annotation key",
-            "use an optional DNS prefix and `/`, then 2 to 63 letters, digits, `-`, `_` or `.`, e.g. `example.com/owner`".to_string(),
+            "use an optional DNS prefix and `/`, then 2 to 63 letters, digits, `-`, `_` or `.`, e.g. \
+            `example.com/owner`"
+                .to_string(),
         ),
         _ => ("name", name_rule()),
     }

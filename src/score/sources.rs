@@ -46,7 +46,8 @@ pub fn refused(source: &str, canonical: &Path, base: &Path, options: &LoadOption
     if let Some(dot) = dots.first().filter(|_| !options.allow_dotfile_sources) {
         return refuse(
             format!("is a dotfile or inside a dot-directory (`{dot}`), where credentials live (`.git/config`, `.env`)"),
-            "move the file to a plain name next to the workload file, or pass `--allow-dotfile-sources` if you trust this workload",
+            "move the file to a plain name next to the workload file, or pass `--allow-dotfile-sources` if you trust \
+            this workload",
         );
     }
     match std::fs::metadata(canonical) {

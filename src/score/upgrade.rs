@@ -76,7 +76,8 @@ fn upgrade_list(container: &str, field: &str, entry: &mut Entry, diagnostics: &m
         )
         .label(entry.key_span, "a list here")
         .help(format!(
-            "write `{field}` as a map keyed by target path, e.g. `{field}: {{\"/etc/app.conf\": {{...}}}}`; Stave upgrades it for now"
+            "write `{field}` as a map keyed by target path, e.g. `{field}: {{\"/etc/app.conf\": {{...}}}}`; Stave \
+            upgrades it for now"
         )),
     );
     if ok {

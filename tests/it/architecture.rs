@@ -192,3 +192,21 @@ fn architecture_md_names_every_file_of_src_and_no_other() {
     }
     assert!(problems.is_empty(), "ARCHITECTURE.md against src/:\n{}", problems.join("\n"));
 }
+
+/// Every line of `src/` fits in 120 characters (rustfmt's width; long messages are continued
+/// with `\` inside the string), so the code reads without scrolling.
+#[test]
+fn no_line_of_src_is_longer_than_120_characters() {
+    let mut files = Vec::new();
+    rust_files(&common::root().join("src"), &mut files);
+    let mut long = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            if line.chars().count() > 120 {
+                long.push(format!("{}:{}: {} characters", file.display(), number + 1, line.chars().count()));
+            }
+        }
+    }
+    assert!(long.is_empty(), "lines over 120 characters:\n{}", long.join("\n"));
+}

@@ -35,7 +35,9 @@ fn alias_bomb_is_refused_quickly() {
     }
     let (codes, elapsed) = load(text.into_bytes());
     assert_eq!(codes, ["stave::yaml::limit"]);
-    assert!(elapsed < Duration::from_secs(1), "alias bomb took {elapsed:?}");
+    // Refused in milliseconds on a quiet machine (expanded, it would never end); the bound only
+    // catches a hang, with room for the rest of the suite running beside it.
+    assert!(elapsed < Duration::from_secs(10), "alias bomb took {elapsed:?}");
 }
 
 #[test]
@@ -60,7 +62,7 @@ fn nesting_ten_thousand_deep_is_refused() {
     let flow = format!("a: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
     let (codes, elapsed) = load(flow.into_bytes());
     assert_eq!(codes, ["stave::yaml::limit"]);
-    assert!(elapsed < Duration::from_secs(1));
+    assert!(elapsed < Duration::from_secs(10), "nesting took {elapsed:?}");
     // Block nesting 10,000 deep needs over 50 MB of indentation, refused by size; 2,000 deep
     // (one space per level) fits and is refused by depth.
     let block: String = (0..10_000).map(|depth| format!("{}k:\n", " ".repeat(depth))).collect();

@@ -104,7 +104,8 @@ fn printable(path: &str, output: &Output, hidden: &mut Vec<(String, String)>) ->
             Json::Object(map.iter().map(|(k, v)| (k.clone(), printable(&format!("{path}.{k}"), v, hidden))).collect())
         }
         Output::Secret { secret } => hide(format!(
-            "output `{path}` is the key `{}` of the Secret `{}`, and Stave does not print secret values; read it from the cluster: `kubectl get secret {} -o jsonpath='{{.data.{}}}' | base64 -d`",
+            "output `{path}` is the key `{}` of the Secret `{}`, and Stave does not print secret values; read it from \
+            the cluster: `kubectl get secret {} -o jsonpath='{{.data.{}}}' | base64 -d`",
             secret.key, secret.name, secret.name, secret.key
         )),
         Output::Reference { reference } => hide(format!(

@@ -47,7 +47,11 @@ pub fn run(args: &ListArgs, reporter: &Reporter) -> Outcome {
                 .map(|(resource, provided)| {
                     json!({
                         "uid": resource.uid, "type": resource.kind, "class": resource.class, "id": resource.id,
-                        "declared_by": resource.declarations.iter().map(|d| format!("{}.{}", d.workload, d.name)).collect::<Vec<_>>(),
+                        "declared_by": resource
+                            .declarations
+                            .iter()
+                            .map(|d| format!("{}.{}", d.workload, d.name))
+                            .collect::<Vec<_>>(),
                         "provisioner": provided.provisioner,
                         "outputs": provided.outputs.keys().collect::<Vec<_>>(),
                     })

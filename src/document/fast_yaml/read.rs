@@ -206,10 +206,12 @@ mod tests {
     #[test]
     fn reads_what_templates_render_as_serde_saphyr_does() {
         same(
-            "- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: \"db\"\n    labels: {\"a/b\": \"x\", \"n\": 1}\n  stringData: {\"password\": \"\\u00e9\"}\n",
+            "- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: \"db\"\n    \
+            labels: {\"a/b\": \"x\", \"n\": 1}\n  stringData: {\"password\": \"\\u00e9\"}\n",
         );
         same(
-            "- a: 1\n  ports:\n  - {\"port\": 5432}\n  - 80\n  empty:\n  list: []\n  map: {}\n- b: true\n  c: null\n  d: -3\n",
+            "- a: 1\n  ports:\n  - {\"port\": 5432}\n  - 80\n  empty:\n  list: []\n  map: {}\n- b: true\n  c: null\n  \
+            d: -3\n",
         );
         same("list:\n-\n  - v1\n-\n- x\nx: z\n");
         same("policyTypes: [Ingress, Egress]\nb: [a,b-c/d]\n");

@@ -111,7 +111,8 @@ fn list_item(out: &mut String, indent: usize, item: &Node) {
 fn env(out: &mut String, indent: usize, key: &str, base: &Node, extra: &str) {
     let pad = " ".repeat(indent);
     let range = format!(
-        "{pad}{{{{- range $name, $value := {extra} }}}}\n{pad}- name: {{{{ $name | toJson }}}}\n{pad}  value: {{{{ $value | toString | toJson }}}}\n{pad}{{{{- end }}}}\n"
+        "{pad}{{{{- range $name, $value := {extra} }}}}\n{pad}- name: {{{{ $name | toJson }}}}\n{pad}  value: {{{{ \
+        $value | toString | toJson }}}}\n{pad}{{{{- end }}}}\n"
     );
     match base {
         Node::Expr { expr, shape, .. } => {
@@ -176,7 +177,8 @@ fn inline(node: &Node) -> String {
                 .map(|part| match part {
                     TextPart::Literal(text) => quote(text),
                     TextPart::Generated { scope, purpose, length } => format!(
-                        "(include \"stave.generated\" (dict \"seed\" $.Values.global.seed \"scope\" {} \"purpose\" {} \"length\" {length}))",
+                        "(include \"stave.generated\" (dict \"seed\" $.Values.global.seed \"scope\" {} \"purpose\" {} \
+                        \"length\" {length}))",
                         quote(scope),
                         quote(purpose)
                     ),

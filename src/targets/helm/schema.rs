@@ -94,18 +94,23 @@ pub fn schema(workloads: &[(String, Vec<String>)]) -> Json {
                 "type": "object",
                 "additionalProperties": false,
                 "properties": {
-                    "seed": {"type": "string", "description": "The seed generated values are derived from: the one Stave compiled with."},
+                    "seed": {"type": "string", "description": "The seed generated values are derived from: the one \
+                    Stave compiled with."},
                     "imageRegistry": {"type": "string", "description": "A registry that replaces every image's own."},
                     "imagePullSecrets": {
                         "type": "array",
-                        "items": {"type": "object", "additionalProperties": false, "required": ["name"], "properties": {"name": {"type": "string"}}},
+                        "items": {
+                            "type": "object", "additionalProperties": false, "required": ["name"],
+                            "properties": {"name": {"type": "string"}},
+                        },
                     },
                     "commonLabels": strings(),
                 },
             },
             "workloads": {"type": "object", "additionalProperties": false, "properties": workloads},
             "compiled": {
-                "description": "What Stave compiled per environment (which objects, and the values that differ between environments); change the platform file rather than these.",
+                "description": "What Stave compiled per environment (which objects, and the values that differ between \
+                environments); change the platform file rather than these.",
                 "type": "object",
                 "additionalProperties": false,
                 "properties": {

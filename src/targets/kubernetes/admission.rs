@@ -118,7 +118,9 @@ pub fn admit<'j>(
         }
         return Err((
             format!("returns `{kind}/{name}`, which is cluster-scoped: beyond the environment's namespace"),
-            "if the platform means it, allow it for this provisioner: `kubernetes: {allow: {<provisioner>: {clusterScoped: true}}}`".into(),
+            "if the platform means it, allow it for this provisioner: `kubernetes: \
+            {allow: {<provisioner>: {clusterScoped: true}}}`"
+                .into(),
         ));
     }
     match (text(object, "/metadata/namespace"), namespace) {
@@ -130,7 +132,9 @@ pub fn admit<'j>(
                 ours.map_or("none (objects go to the namespace they are applied in)".into(), |n| format!("`{n}`"));
             Err((
                 format!("puts `{kind}/{name}` into namespace `{theirs}`, but the environment's namespace is {ours}"),
-                "a provisioner's objects belong to the environment's namespace: leave `metadata.namespace` out, or use `environment.namespace` (or allow the namespace for this provisioner: `kubernetes.allow.<provisioner>.namespaces`)".into(),
+                "a provisioner's objects belong to the environment's namespace: leave `metadata.namespace` out, or use \
+                `environment.namespace` (or allow the namespace for this provisioner: \
+                `kubernetes.allow.<provisioner>.namespaces`)".into(),
             ))
         }
         (None, Some(ours)) => {

@@ -52,25 +52,29 @@ pub fn lower_reference(
             );
             None
         }
-        literal => match literal.as_text() {
-            Some(text) => Some(PlaceholderValue::Text(text)),
-            None => {
-                // A map of outputs that holds a secret or a reference cannot become text.
-                let keys = literal.keys().iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-                out.push(
+        literal => {
+            match literal.as_text() {
+                Some(text) => Some(PlaceholderValue::Text(text)),
+                None => {
+                    // A map of outputs that holds a secret or a reference cannot become text.
+                    let keys = literal.keys().iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+                    out.push(
                     Diagnostic::error(
                         Code::UnsupportedOutput,
                         format!(
-                            "`{}` is a whole map of outputs, and some of them are secrets, which cannot be written as text",
+                            "`{}` is a whole map of outputs, and some of them are secrets, which cannot be written as \
+                            text",
                             reference.to_placeholder()
                         ),
                     )
                     .label(reference.span, "a secret inside this map")
-                    .help(format!("name one output, e.g. `${{resources.{}.<key>}}`; it returns: {keys}", reference.resource)),
+                    .help(format!("name one output, e.g. `${{resources.{}.<key>}}`; it returns: \
+                    {keys}", reference.resource)),
                 );
-                None
+                    None
+                }
             }
-        },
+        }
     }
 }
 
@@ -165,10 +169,17 @@ pub fn file_text(
                         out.push(
                             Diagnostic::error(
                                 Code::SecretValueUnavailable,
-                                format!("file content uses secret `{}` key `{}`, whose value exists only when deployed", key.name, key.key),
+                                format!(
+                                    "file content uses secret `{}` key `{}`, whose value exists only when \
+                                    deployed",
+                                    key.name, key.key
+                                ),
                             )
                             .label(reference.span, "a secret inside a file")
-                            .help("pass the secret as a variable instead (`variables: {NAME: ${resources…}}`), or use a provisioner that creates the Secret itself"),
+                            .help(
+                                "pass the secret as a variable instead (`variables: \
+                                {NAME: ${resources…}}`), or use a provisioner that creates the Secret itself",
+                            ),
                         );
                         return None;
                     }

@@ -64,7 +64,8 @@ pub fn check(kind: &str, name: &str) -> Result<(), String> {
                 Err(format!("a {kind} name is at most 253 characters, and this one has {length}"))
             } else if !name.split('.').all(|part| is_label(part, 253)) {
                 Err(format!(
-                    "a {kind} name is lowercase letters, digits, `-` and `.`, each dot-separated part starting and ending with a letter or digit"
+                    "a {kind} name is lowercase letters, digits, `-` and `.`, each dot-separated part starting and \
+                    ending with a letter or digit"
                 ))
             } else {
                 Ok(())
@@ -84,7 +85,8 @@ pub fn check(kind: &str, name: &str) -> Result<(), String> {
 pub fn help(kind: &str) -> String {
     match rule(kind) {
         Rule::Label { max: 52 } => format!(
-            "shorten the name the {kind} is made from: Kubernetes appends a suffix to it for its pods' labels, which are at most 63 characters"
+            "shorten the name the {kind} is made from: Kubernetes appends a suffix to it for its pods' labels, which \
+            are at most 63 characters"
         ),
         _ => {
             format!("shorten or rename what the {kind}'s name is made from (the workload, container or resource name)")

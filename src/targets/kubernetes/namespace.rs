@@ -24,10 +24,17 @@ pub fn namespace<'a>(
         out.push(
             Diagnostic::warning(
                 Code::WeakerPodSecurity,
-                format!("namespace `{name}` enforces the `{}` Pod Security Standard, not `restricted`: {because}", level.name),
+                format!(
+                    "namespace `{name}` enforces the `{}` Pod Security Standard, not `restricted`: \
+                    {because}",
+                    level.name
+                ),
             )
             .label(environment.span, "this environment")
-            .help("keep the secure defaults on (`kubernetes.security`) for every workload, and harden the provisioners' pods, to enforce `restricted`"),
+            .help(
+                "keep the secure defaults on (`kubernetes.security`) for every workload, and harden the \
+                provisioners' pods, to enforce `restricted`",
+            ),
         );
     }
     to_json(&Namespace {

@@ -103,13 +103,16 @@ fn warn_unreachable(workload: &Workload, out: &mut Diagnostics) {
                 Diagnostic::warning(
                     Code::NoEgress,
                     format!(
-                        "container `{container_name}` reads `{variable}` = `{text}`, but the NetworkPolicy of `{}` allows no egress to `{host}`",
+                        "container `{container_name}` reads `{variable}` = `{text}`, but the NetworkPolicy of `{}` \
+                        allows no egress to `{host}`",
                         workload.name
                     ),
                 )
                 .label(value.span, "an address outside the cluster")
                 .help(format!(
-                    "declare the dependency as a resource, or allow it in the platform file: `workloads: {{{}: {{kubernetes: {{egress: [{{cidr: <addresses of {host}>, ports: [443]}}]}}}}}}` (or `kubernetes.egress` for every workload)",
+                    "declare the dependency as a resource, or allow it in the platform file: `workloads: {{{}: \
+                    {{kubernetes: {{egress: [{{cidr: <addresses of {host}>, ports: [443]}}]}}}}}}` (or \
+                    `kubernetes.egress` for every workload)",
                     workload.name
                 )),
             );

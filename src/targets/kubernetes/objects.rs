@@ -374,13 +374,15 @@ fn duplicate(shown: &str, first: &Owner<'_>, second: &Owner<'_>) -> Diagnostic {
         (Owner::Resource { provided: a, .. }, Owner::Resource { provided: b, .. })
             if a.provisioner == b.provisioner =>
         {
-            "a provisioner that returns one object for several resources must return the same object each time; name per-resource objects after `resource.name`"
+            "a provisioner that returns one object for several resources must return the same object each time; name \
+            per-resource objects after `resource.name`"
         }
         (Owner::Workload { .. }, Owner::Workload { .. }) => {
             "each workload's objects are named after it (and its containers): rename one workload or container"
         }
         (Owner::Resource { .. }, Owner::Workload { .. }) | (Owner::Workload { .. }, Owner::Resource { .. }) => {
-            "a workload's objects are named after the workload: rename the workload, or name the provisioner's objects after `resource.name`"
+            "a workload's objects are named after the workload: rename the workload, or name the provisioner's objects \
+            after `resource.name`"
         }
         _ => "every object needs one owner: name each provisioner's objects after `resource.name`",
     };

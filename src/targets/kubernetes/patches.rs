@@ -88,11 +88,10 @@ pub fn apply(
             Ok(()) => None,
         };
         match problem {
-            Some(message) => out.push(
-                Diagnostic::error(Code::PatchFailed, message)
-                    .label(span, "this change")
-                    .help("check its paths against the object as `stave compile` emits it without the patch; a patch may not rename or move an object"),
-            ),
+            Some(message) => out.push(Diagnostic::error(Code::PatchFailed, message).label(span, "this change").help(
+                "check its paths against the object as `stave compile` emits it without the patch; a patch \
+                may not rename or move an object",
+            )),
             None => {
                 *object = Cow::Owned(patched);
                 applied.push(patch.name.clone());
@@ -108,7 +107,10 @@ pub fn warn_unmatched(patches: &[Patch], matched: &[usize], out: &mut Diagnostic
         out.push(
             Diagnostic::warning(Code::PatchUnmatched, format!("patch `{}` matches no emitted object", patch.name))
                 .label(patch.select_span, "selects nothing")
-                .help("check `select` (apiVersion, kind, name, labels, workloads) against what `stave compile` emits for this environment"),
+                .help(
+                    "check `select` (apiVersion, kind, name, labels, workloads) against what `stave compile` emits \
+                    for this environment",
+                ),
         );
     }
 }

@@ -160,19 +160,23 @@ pub fn pod(cx: &Context<'_>, workload: &Workload, settings: &Settings, stateful:
         };
         let readiness = container.readiness_probe.as_ref().map(probe);
         let startup = match role {
-            Role::Sidecar(true) => {
-                match &readiness {
-                    Some(readiness) => Some(readiness.clone()),
-                    None => {
-                        out.push(
-                        Diagnostic::error(Code::HealthyNeedsProbe, format!("container `{name}` must be healthy before others start, but has no `readinessProbe`"))
-                            .label(container.image_span, "this container")
-                            .help("add a `readinessProbe`, or use `ready: started`"),
+            Role::Sidecar(true) => match &readiness {
+                Some(readiness) => Some(readiness.clone()),
+                None => {
+                    out.push(
+                        Diagnostic::error(
+                            Code::HealthyNeedsProbe,
+                            format!(
+                                "container `{name}` must be healthy before \
+                                others start, but has no `readinessProbe`"
+                            ),
+                        )
+                        .label(container.image_span, "this container")
+                        .help("add a `readinessProbe`, or use `ready: started`"),
                     );
-                        None
-                    }
+                    None
                 }
-            }
+            },
             _ => None,
         };
         let env = env::variables(cx, workload, &container.variables, out);
@@ -182,10 +186,16 @@ pub fn pod(cx: &Context<'_>, workload: &Workload, settings: &Settings, stateful:
                 out.push(
                     Diagnostic::warning(
                         Code::ProbeDropped,
-                        format!("container `{name}` runs to completion before the others (`ready: complete`), so its probe is left out"),
+                        format!(
+                            "container `{name}` runs to completion before the others (`ready: complete`), so its \
+                            probe is left out"
+                        ),
                     )
                     .label(probe.span, "not allowed on an init container")
-                    .help("remove the probe, or use `ready: started` or `ready: healthy` to keep the container running beside the others"),
+                    .help(
+                        "remove the probe, or use `ready: started` or `ready: healthy` to keep the container running \
+                        beside the others",
+                    ),
                 );
             }
         }

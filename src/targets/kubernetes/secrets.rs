@@ -54,29 +54,34 @@ impl<'a> Index<'a> {
     /// provisioner creates: an output cannot point at another resource's Secret.
     pub fn check_outputs(graph: &Graph, resources: &BTreeMap<String, Box<ProvisionedResource>>, out: &mut Diagnostics) {
         let in_order: Vec<_> = graph.resources_in_order().collect();
-        let found: Vec<Vec<Diagnostic>> = in_order
-            .par_iter()
-            .map(|resource| {
-                let Some(provided) = resources.get(&resource.uid) else { return Vec::new() };
-                let mut wanted = Vec::new();
-                provided.outputs.values().for_each(|o| secrets(o, &mut wanted));
-                if wanted.is_empty() {
-                    return Vec::new();
-                }
-                let own: BTreeSet<(String, String)> = provided
-                    .objects
-                    .iter()
-                    .filter(|o| matches!(o.kind(), "Secret" | "ExternalSecret"))
-                    .flat_map(|o| keys_of(&o.tree()))
-                    .collect();
-                wanted.into_iter().filter(|k| !own.contains(k)).map(|(name, key)| {
-                    Diagnostic::error(Code::DanglingSecret, format!("provisioner `{}` returns a secret output in Secret `{name}`, key `{key}`, but creates no such Secret key for this resource", provided.provisioner))
+        let found: Vec<Vec<Diagnostic>> =
+            in_order
+                .par_iter()
+                .map(|resource| {
+                    let Some(provided) = resources.get(&resource.uid) else { return Vec::new() };
+                    let mut wanted = Vec::new();
+                    provided.outputs.values().for_each(|o| secrets(o, &mut wanted));
+                    if wanted.is_empty() {
+                        return Vec::new();
+                    }
+                    let own: BTreeSet<(String, String)> = provided
+                        .objects
+                        .iter()
+                        .filter(|o| matches!(o.kind(), "Secret" | "ExternalSecret"))
+                        .flat_map(|o| keys_of(&o.tree()))
+                        .collect();
+                    wanted.into_iter().filter(|k| !own.contains(k)).map(|(name, key)| {
+                    Diagnostic::error(Code::DanglingSecret, format!("provisioner `{}` returns a secret output in \
+                    Secret `{name}`, key `{key}`, but creates no such Secret key for this \
+                    resource", provided.provisioner))
                         .label(provided.provisioner_span, "this provisioner")
                         .label(resource.declarations[0].span, format!("while provisioning `{}`", resource.uid))
-                        .help("add a Secret with that key (in `stringData` or `data`), or an ExternalSecret targeting it, to the objects this provisioner returns for the resource; an output cannot point at another resource's Secret")
+                        .help("add a Secret with that key (in `stringData` or `data`), or an ExternalSecret targeting \
+                        it, to the objects this provisioner returns for the resource; an output cannot point at \
+                        another resource's Secret")
                 }).collect()
-            })
-            .collect();
+                })
+                .collect();
         found.into_iter().flatten().for_each(|d| out.push(d));
     }
 }

@@ -29,7 +29,10 @@ pub fn volumes(
             out.push(
                 Diagnostic::error(Code::BadVolume, format!("the volume at `{target}` does not name a resource"))
                     .label(volume.source.span, "expected `${resources.<name>}`")
-                    .help("declare a resource of type `volume` (or another that provides one) and use `source: ${resources.<name>}`"),
+                    .help(
+                        "declare a resource of type `volume` (or another that provides one) and use `source: \
+                        ${resources.<name>}`",
+                    ),
             );
             continue;
         };
@@ -51,9 +54,16 @@ pub fn volumes(
                         pod_volumes.insert(format!("resource/{}", reference.resource), v);
                     }
                     Err(error) => out.push(
-                        Diagnostic::error(Code::BadVolume, format!("resource `{}` returns a `source` that is not a Kubernetes volume source: {error}", reference.resource))
-                            .label(reference.span, "this volume")
-                            .help("the provisioner's `source` output must be a volume source, e.g. `{emptyDir: {}}`"),
+                        Diagnostic::error(
+                            Code::BadVolume,
+                            format!(
+                                "resource `{}` returns a `source` that is not a \
+                                Kubernetes volume source: {error}",
+                                reference.resource
+                            ),
+                        )
+                        .label(reference.span, "this volume")
+                        .help("the provisioner's `source` output must be a volume source, e.g. `{emptyDir: {}}`"),
                     ),
                 }
             }
@@ -64,19 +74,43 @@ pub fn volumes(
                     ..Default::default()
                 }),
                 Err(error) => out.push(
-                    Diagnostic::error(Code::BadVolume, format!("resource `{}` returns a `claimSpec` that is not a claim spec: {error}", reference.resource))
-                        .label(reference.span, "this volume"),
+                    Diagnostic::error(
+                        Code::BadVolume,
+                        format!(
+                            "resource `{}` returns a `claimSpec` that is not a \
+                            claim spec: {error}",
+                            reference.resource
+                        ),
+                    )
+                    .label(reference.span, "this volume"),
                 ),
             },
             (_, Some(_)) => out.push(
-                Diagnostic::error(Code::BadVolume, format!("resource `{}` provides a claim, which only a StatefulSet can use", reference.resource))
-                    .label(reference.span, "a claim for a Deployment")
-                    .help("annotate the workload with `k8s.score.dev/kind: StatefulSet`, or use a provisioner that returns a `source`"),
+                Diagnostic::error(
+                    Code::BadVolume,
+                    format!(
+                        "resource `{}` provides a claim, which only a StatefulSet \
+                        can use",
+                        reference.resource
+                    ),
+                )
+                .label(reference.span, "a claim for a Deployment")
+                .help(
+                    "annotate the workload with `k8s.score.dev/kind: StatefulSet`, or use a provisioner that \
+                    returns a `source`",
+                ),
             ),
             _ => out.push(
-                Diagnostic::error(Code::BadVolume, format!("resource `{}` provides no volume (`source` or `claimSpec` output)", reference.resource))
-                    .label(reference.span, "not a volume")
-                    .help("use a resource of type `volume`, or a provisioner that returns `source`"),
+                Diagnostic::error(
+                    Code::BadVolume,
+                    format!(
+                        "resource `{}` provides no volume (`source` or `claimSpec` \
+                        output)",
+                        reference.resource
+                    ),
+                )
+                .label(reference.span, "not a volume")
+                .help("use a resource of type `volume`, or a provisioner that returns `source`"),
             ),
         }
         mounts.push(VolumeMount {

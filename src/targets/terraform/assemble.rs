@@ -102,8 +102,10 @@ fn split<'a>(input: &Input<'a>, out: &mut Diagnostics) -> Split<'a> {
                 Err(message) => out.push(error_for(&mut invalid, &resource.uid, error(
                     Code::InvalidBlock,
                     &owner,
-                    format!("provisioner `{}` ({}) returns an invalid Terraform block: {message}", provided.provisioner, provided.provisioner_file),
-                    "a Terraform block is `{terraform: resource|data|ephemeral|variable, type, name, body}` (see the README)",
+                    format!("provisioner `{}` ({}) returns an invalid Terraform block: \
+                    {message}", provided.provisioner, provided.provisioner_file),
+                    "a Terraform block is `{terraform: resource|data|ephemeral|variable, type, name, body}` (see the \
+                    README)",
                 ))),
             }
         }
@@ -229,7 +231,10 @@ fn place_objects<'a>(
                 out.push(error(
                     Code::InvalidBlock,
                     &owner,
-                    format!("`{display}` has a field `{path}` that the hashicorp/kubernetes provider's resource has no place for"),
+                    format!(
+                        "`{display}` has a field `{path}` that the hashicorp/kubernetes provider's resource has no \
+                        place for"
+                    ),
                     "this is a bug in Stave's Terraform target: please report it with the workload",
                 ));
                 continue;
@@ -271,7 +276,8 @@ fn place_blocks<'a>(
                     block.address()
                 ),
                 &format!(
-                    "add it to the environment's `terraform.providers` (`{provider}: {{source: NAMESPACE/{provider}, version: \"~> X.Y\"}}`)"
+                    "add it to the environment's `terraform.providers` (`{provider}: {{source: NAMESPACE/{provider}, \
+                    version: \"~> X.Y\"}}`)"
                 ),
             ));
             continue;
@@ -326,7 +332,8 @@ fn invalid_name(owner: &Owner<'_>, display: &str, label: &str) -> crate::diagnos
         Code::InvalidTerraformName,
         owner,
         format!(
-            "`{display}`, emitted by {}, would be the Terraform resource `{label}`, which Terraform cannot address: a name starts with a letter or `_`",
+            "`{display}`, emitted by {}, would be the Terraform resource `{label}`, which Terraform cannot address: a \
+            name starts with a letter or `_`",
             owner.describe()
         ),
         "rename the workload or resource so that it starts with a letter",

@@ -104,7 +104,8 @@ pub fn parse(object: &Json) -> Result<TfBlock, String> {
         Some(name) if is_identifier(name) => name.to_string(),
         Some(name) => {
             return Err(format!(
-                "`{name}` cannot label a Terraform block: a label starts with a letter or `_` and holds letters, digits, `_` and `-`"
+                "`{name}` cannot label a Terraform block: a label starts with a letter or `_` and holds letters, \
+                digits, `_` and `-`"
             ));
         }
         None => return Err("a block needs `name:` (a string)".into()),

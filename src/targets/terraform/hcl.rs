@@ -312,7 +312,10 @@ mod tests {
         let text = file(&[Block::new("resource", &["kubernetes_secret_v1", "api"], body)]);
         assert_eq!(
             text,
-            "resource \"kubernetes_secret_v1\" \"api\" {\n  metadata {\n    name      = \"api\"\n    namespace = var.namespace\n    labels = {\n      \"app.kubernetes.io/name\" = \"a$${b}\"\n    }\n    x = [1, true]\n  }\n  empty_dir {}\n}\n"
+            "resource \"kubernetes_secret_v1\" \"api\" \
+            {\n  metadata {\n    name      = \"api\"\n    namespace = var.namespace\n    labels = \
+            {\n      \"app.kubernetes.io/name\" = \"a$${b}\"\n    }\n    x = [1, true]\n  }\n  empty_dir \
+            {}\n}\n"
         );
     }
 

@@ -68,11 +68,10 @@ pub fn one_owner<'a>(placed: Vec<Placed<'a>>, out: &mut Diagnostics) -> Vec<Plac
                     item.owner.describe()
                 ),
             );
-            out.push(
-                item.owner
-                    .label(earlier.owner.label(diagnostic, "first"), "again")
-                    .help("every Terraform address needs one owner: name provisioners' blocks after `resource.name`, and declare a shared variable with the same body everywhere"),
-            );
+            out.push(item.owner.label(earlier.owner.label(diagnostic, "first"), "again").help(
+                "every Terraform address needs one owner: name provisioners' blocks after `resource.name`, \
+                and declare a shared variable with the same body everywhere",
+            ));
         }
     }
     kept
@@ -91,7 +90,8 @@ fn own_variables(environment: &Environment) -> [(&'static str, &'static str, &'s
         ),
         (
             "secret_revision",
-            "Bump to write newly generated passwords to every write-only argument at once (rotation): services and Kubernetes Secrets get the same new values in one apply.",
+            "Bump to write newly generated passwords to every write-only argument at once (rotation): services and \
+            Kubernetes Secrets get the same new values in one apply.",
             "number",
             Expr::Number(1.into()),
         ),
