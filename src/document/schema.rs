@@ -180,31 +180,7 @@ fn explain(schema: &Schema, error: &ValidationError<'_>, root: &Node, out: &mut 
     let value = error.instance();
     let shown = short(value);
     match error.kind() {
-        ValidationErrorKind::AdditionalProperties { unexpected } => {
-            let allowed: Vec<&str> = at
-                .schema_object()
-                .and_then(|s| s.get("properties"))
-                .and_then(Json::as_object)
-                .map(|p| p.keys().map(String::as_str).collect())
-                .unwrap_or_default();
-            for key in unexpected {
-                let mut help = match suggest::did_you_mean(key, allowed.iter().copied()) {
-                    Some(best) => format!("did you mean `{best}`?"),
-                    None => String::new(),
-                };
-                if !allowed.is_empty() {
-                    if !help.is_empty() {
-                        help.push(' ');
-                    }
-                    help.push_str(&format!("{here} accepts: {}", list(&allowed)));
-                }
-                out.push(
-                    Diagnostic::error(Code::UnknownField, format!("unknown field `{key}` in {here}"))
-                        .label(at.key_span(key), format!("not a {} field here", dialect.field_word()))
-                        .help(help),
-                );
-            }
-        }
+        ValidationErrorKind::AdditionalProperties { unexpected } => unknown_fields(&at, unexpected, &here, out),
         ValidationErrorKind::Required { property } => {
             let property = property.as_str().unwrap_or_default();
             out.push(
@@ -213,30 +189,7 @@ fn explain(schema: &Schema, error: &ValidationError<'_>, root: &Node, out: &mut 
                     .help(dialect.required_help(property, &at.path)),
             );
         }
-        ValidationErrorKind::Type { .. } => {
-            let expected =
-                at.schema_object().and_then(|s| s.get("type")).map_or("another type".to_string(), |t| match t {
-                    Json::String(s) => article(s),
-                    Json::Array(items) => {
-                        items.iter().filter_map(Json::as_str).map(article).collect::<Vec<_>>().join(" or ")
-                    }
-                    _ => "another type".to_string(),
-                });
-            let found = at.place.map_or("another type", |p| p.node.kind_name());
-            let (message, help) = if at.path.is_empty() {
-                let title = schema.document.get("title").and_then(Json::as_str).unwrap_or("this file");
-                (format!("a {title} must be a map, found {found}"), dialect.root_help())
-            } else if expected == "a string" && matches!(value.as_ref(), Json::Number(_) | Json::Bool(_)) {
-                (format!("{here} must be a string, found {found}"), format!("quote it: `\"{shown}\"`"))
-            } else {
-                (format!("{here} must be {expected}, found {found}"), format!("write {here} as {expected}"))
-            };
-            out.push(
-                Diagnostic::error(Code::WrongType, message)
-                    .label(at.value_span(), format!("this is {found}"))
-                    .help(help),
-            );
-        }
+        ValidationErrorKind::Type { .. } => out.push(wrong_type(&at, value.as_ref(), &shown, &here)),
         ValidationErrorKind::PropertyNames { error: inner } => {
             let key = inner.instance().as_str().unwrap_or_default().to_string();
             let (what, help) = dialect.key_rule(at.field(), &key);
@@ -252,19 +205,7 @@ fn explain(schema: &Schema, error: &ValidationError<'_>, root: &Node, out: &mut 
             let (message, help) = dialect.value_rule(&at, &shown, &here);
             out.push(Diagnostic::error(Code::InvalidValue, message).label(at.value_span(), "invalid value").help(help));
         }
-        ValidationErrorKind::Enum { options } => {
-            let options: Vec<&str> =
-                options.as_array().map(|o| o.iter().filter_map(Json::as_str).collect()).unwrap_or_default();
-            let help = match suggest::did_you_mean(&shown, options.iter().copied()) {
-                Some(best) => format!("did you mean `{best}`? (values are case-sensitive)"),
-                None => format!("use one of {}", list(&options)),
-            };
-            out.push(
-                Diagnostic::error(Code::InvalidValue, format!("`{shown}` is not one of {} in {here}", list(&options)))
-                    .label(at.value_span(), "not an allowed value")
-                    .help(help),
-            );
-        }
+        ValidationErrorKind::Enum { options } => out.push(not_one_of(&at, options, &shown, &here)),
         ValidationErrorKind::Minimum { .. } | ValidationErrorKind::Maximum { .. } => {
             out.push(
                 Diagnostic::error(Code::InvalidValue, format!("{here} is out of range: {error}"))
@@ -287,6 +228,67 @@ fn explain(schema: &Schema, error: &ValidationError<'_>, root: &Node, out: &mut 
             );
         }
     }
+}
+
+/// `unknown field` for each key the schema does not define, with a did-you-mean and what the
+/// place accepts.
+fn unknown_fields(at: &Located<'_>, unexpected: &[String], here: &str, out: &mut Diagnostics) {
+    let allowed: Vec<&str> = at
+        .schema_object()
+        .and_then(|s| s.get("properties"))
+        .and_then(Json::as_object)
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    for key in unexpected {
+        let mut help = match suggest::did_you_mean(key, allowed.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => String::new(),
+        };
+        if !allowed.is_empty() {
+            if !help.is_empty() {
+                help.push(' ');
+            }
+            help.push_str(&format!("{here} accepts: {}", list(&allowed)));
+        }
+        out.push(
+            Diagnostic::error(Code::UnknownField, format!("unknown field `{key}` in {here}"))
+                .label(at.key_span(key), format!("not a {} field here", at.schema.dialect.field_word()))
+                .help(help),
+        );
+    }
+}
+
+/// A value of the wrong type: what was expected and found (a whole document that is not a map,
+/// a number or boolean where a string belongs: quote it).
+fn wrong_type(at: &Located<'_>, value: &Json, shown: &str, here: &str) -> Diagnostic {
+    let expected = at.schema_object().and_then(|s| s.get("type")).map_or("another type".to_string(), |t| match t {
+        Json::String(s) => article(s),
+        Json::Array(items) => items.iter().filter_map(Json::as_str).map(article).collect::<Vec<_>>().join(" or "),
+        _ => "another type".to_string(),
+    });
+    let found = at.place.map_or("another type", |p| p.node.kind_name());
+    let (message, help) = if at.path.is_empty() {
+        let title = at.schema.document.get("title").and_then(Json::as_str).unwrap_or("this file");
+        (format!("a {title} must be a map, found {found}"), at.schema.dialect.root_help())
+    } else if expected == "a string" && matches!(value, Json::Number(_) | Json::Bool(_)) {
+        (format!("{here} must be a string, found {found}"), format!("quote it: `\"{shown}\"`"))
+    } else {
+        (format!("{here} must be {expected}, found {found}"), format!("write {here} as {expected}"))
+    };
+    Diagnostic::error(Code::WrongType, message).label(at.value_span(), format!("this is {found}")).help(help)
+}
+
+/// A value outside an `enum`, with a did-you-mean (values are case-sensitive).
+fn not_one_of(at: &Located<'_>, options: &Json, shown: &str, here: &str) -> Diagnostic {
+    let options: Vec<&str> =
+        options.as_array().map(|o| o.iter().filter_map(Json::as_str).collect()).unwrap_or_default();
+    let help = match suggest::did_you_mean(shown, options.iter().copied()) {
+        Some(best) => format!("did you mean `{best}`? (values are case-sensitive)"),
+        None => format!("use one of {}", list(&options)),
+    };
+    Diagnostic::error(Code::InvalidValue, format!("`{shown}` is not one of {} in {here}", list(&options)))
+        .label(at.value_span(), "not an allowed value")
+        .help(help)
 }
 
 /// Of the alternatives of a oneOf/anyOf, the one the author most likely meant: the branch whose

@@ -4,22 +4,21 @@
 //! resource params); `image: "."` takes the `--image` value; file `source`s are read (and refused
 //! outside the workload's directory unless allowed). Spans come from the node tree.
 
+mod container;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use base64::Engine;
 
 use super::expansion::Meter;
-use super::input::{ContainerInput, FileInput, ProbeInput, QuantitiesInput, WorkloadInput};
+use super::input::{FileInput, WorkloadInput};
 use super::placeholder::{self, Scope};
 use super::{LoadOptions, before};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::read;
 use crate::document::yaml::{Node, place_at};
-use crate::ir::{
-    Compute, Container, File, FileContent, HttpGet, HttpHeader, Param, Probe, Protocol, Readiness, ResourceRequest,
-    ServicePort, Template, Volume, Workload,
-};
+use crate::ir::{Container, File, FileContent, Param, Protocol, ResourceRequest, ServicePort, Template, Workload};
 use crate::sorted::SortedMap;
 use crate::source::{SourceId, Sources, Span};
 
@@ -138,114 +137,6 @@ pub fn lower(
 }
 
 impl Lowering<'_> {
-    fn container(&mut self, workload: &str, name: &str, input: &ContainerInput, scope: &Scope<'_>) -> Container {
-        let at = |field: &'static str| ["containers", name, field];
-        let image_span = self.span(&at("image"));
-        let image = if input.image == "." {
-            match self.options.image_for(workload, name) {
-                Some(image) => image.to_string(),
-                None => {
-                    self.out.push(
-                        Diagnostic::error(
-                            Code::ImageRequired,
-                            format!("container `{name}` has `image: \".\"` but no image was given"),
-                        )
-                        .label(image_span, "the image is to be given at compile time")
-                        .help(format!(
-                            "pass `--image <image>` (or `--image {workload}.{name}=<image>` for this container only)"
-                        )),
-                    );
-                    input.image.clone()
-                }
-            }
-        } else {
-            input.image.clone()
-        };
-        for (field, list) in [("command", &input.command), ("args", &input.args)] {
-            for (index, item) in list.iter().flatten().enumerate() {
-                if let Some(offset) = placeholder::looks_like_placeholder(item) {
-                    let index = index.to_string();
-                    let span = self.span(&["containers", name, field, &index]);
-                    let raw = self.sources.slice(span);
-                    let start = raw.find("${").unwrap_or(offset.min(raw.len()));
-                    let end = raw[start..].find('}').map_or(raw.len(), |e| start + e + 1);
-                    self.out.push(
-                        Diagnostic::warning(
-                            Code::PlaceholderNotExpanded,
-                            format!(
-                                "placeholders are not expanded in \
-                                `{field}`, so this is passed as written"
-                            ),
-                        )
-                        .label(span.sub(start, end), "kept literally")
-                        .help(
-                            "put the value in `variables` and refer to it as `$(NAME)` in the command, which \
-                            Kubernetes expands",
-                        ),
-                    );
-                }
-            }
-        }
-        let variables = input
-            .variables
-            .iter()
-            .map(|(key, value)| {
-                let span = self.span(&["containers", name, "variables", key]);
-                (key.clone(), placeholder::parse(value, span, scope, self.sources, self.out))
-            })
-            .collect();
-        let files = input
-            .files
-            .iter()
-            .filter_map(|(target, file)| Some((target.clone(), self.file(name, target, file, scope)?)))
-            .collect();
-        let volumes = input
-            .volumes
-            .iter()
-            .map(|(target, volume)| {
-                let span = self.span(&["containers", name, "volumes", target, "source"]);
-                let source = placeholder::parse(&volume.source, span, scope, self.sources, self.out);
-                let path_span = self.span(&["containers", name, "volumes", target, "path"]);
-                let path = volume.path.as_deref().and_then(|p| self.sub_path(p, path_span));
-                (target.clone(), Volume { source, path, read_only: volume.read_only })
-            })
-            .collect();
-        let compute = |q: &Option<QuantitiesInput>, which: &'static str| {
-            q.as_ref().map(|q| Compute {
-                cpu: q.cpu.clone(),
-                memory: q.memory.clone(),
-                cpu_span: q.cpu.as_ref().map(|_| self.span(&["containers", name, "resources", which, "cpu"])),
-                memory_span: q.memory.as_ref().map(|_| self.span(&["containers", name, "resources", which, "memory"])),
-            })
-        };
-        let before = input
-            .before
-            .iter()
-            .map(|(other, b)| {
-                let ready = match b.ready.as_str() {
-                    "started" => Readiness::Started,
-                    "healthy" => Readiness::Healthy,
-                    _ => Readiness::Complete,
-                };
-                (other.clone(), ready)
-            })
-            .collect();
-        Container {
-            image,
-            image_span,
-            command: input.command.clone(),
-            args: input.args.clone(),
-            variables,
-            files,
-            volumes,
-            requests: input.resources.as_ref().and_then(|r| compute(&r.requests, "requests")),
-            limits: input.resources.as_ref().and_then(|r| compute(&r.limits, "limits")),
-            liveness_probe: input.liveness_probe.as_ref().map(|p| probe(p, self.key_span(&at("livenessProbe")))),
-            readiness_probe: input.readiness_probe.as_ref().map(|p| probe(p, self.key_span(&at("readinessProbe")))),
-            before,
-        }
-    }
-
     fn file(&mut self, container: &str, target: &str, input: &FileInput, scope: &Scope<'_>) -> Option<File> {
         let field_span = |cx: &Self, field: &str| cx.span(&["containers", container, "files", target, field]);
         let span = self.key_span(&["containers", container, "files", target]);
@@ -435,22 +326,4 @@ impl Lowering<'_> {
 fn display_dir(dir: &Path) -> String {
     let shown = dir.display().to_string();
     if shown.is_empty() { ".".to_string() } else { shown }
-}
-
-fn probe(input: &ProbeInput, span: Span) -> Probe {
-    Probe {
-        span,
-        http_get: input.http_get.as_ref().map(|h| HttpGet {
-            path: h.path.clone(),
-            port: h.port,
-            host: h.host.clone(),
-            scheme: h.scheme.clone().unwrap_or_else(|| "HTTP".to_string()),
-            headers: h
-                .http_headers
-                .iter()
-                .map(|x| HttpHeader { name: x.name.clone(), value: x.value.clone() })
-                .collect(),
-        }),
-        exec: input.exec.as_ref().map(|e| e.command.clone()),
-    }
 }
