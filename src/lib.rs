@@ -11,6 +11,10 @@
 //! [`pipeline::run`] runs the phases in order. Problems are [`diagnostics::Diagnostic`] values
 //! with stable codes, positions and help.
 //!
+//! **The API is [`api`]**: a [`api::Request`], then [`api::check`], [`api::compile`] and
+//! [`api::render`]. The other modules are internal: public so that this project's tests,
+//! benchmarks and fuzz targets can reach them, and free to change in any release.
+//!
 //! ```
 //! use stave::builtins::Target;
 //! use stave::pipeline::{self, Request, Stage};
@@ -44,6 +48,7 @@
 //! assert!(names.iter().any(|n| n.ends_with("-deployment-hello.yaml")));
 //! ```
 
+pub mod api;
 pub mod backstage;
 pub mod builtins;
 pub mod cli;

@@ -6,9 +6,7 @@ use clap::Args;
 
 use super::report::Reporter;
 use super::{InputArgs, Outcome, PlatformArgs, TargetArgs, inputs};
-use crate::pipeline::{self, Stage};
-use crate::source::Sources;
-use crate::targets::{self, Options};
+use crate::api;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -34,30 +32,19 @@ pub fn run(args: CheckArgs, reporter: &Reporter) -> Outcome {
     if let Err(message) = args.target.apply(&mut request) {
         return reporter.usage_error(&message);
     }
-    let mut sources = Sources::new();
-    let stage = if args.provision { Stage::Provision } else { Stage::Load };
     // Every environment (or the one `--env` names), each with its own overrides and provisioners.
-    let (compiled, mut diagnostics) = pipeline::run_all(&request, stage, &mut sources);
-    let inputs: Option<Vec<_>> = compiled.iter().map(pipeline::Compiled::target_input).collect();
-    if args.provision
-        && !diagnostics.has_errors()
-        && let (Some(inputs), Some(first)) = (inputs, compiled.first())
-    {
-        match targets::emit(first.target, &inputs, &Options::default()) {
-            Ok(emitted) => diagnostics.extend(emitted.warnings),
-            Err(found) => diagnostics.extend(found),
-        }
-    }
-    let diagnostics = diagnostics.sorted();
-    let outcome = reporter.emit(&diagnostics, &sources);
+    let checked = api::check(&request, args.provision);
+    let (diagnostics, sources) = (&checked.diagnostics, &checked.sources);
+    let outcome = reporter.emit(diagnostics, sources);
+    let environments = checked.environments.len();
     let mut what = match request.inputs.len() {
         1 => "checked 1 workload file".to_string(),
         n => format!("checked {n} workload files"),
     };
-    if compiled.len() > 1 {
-        what.push_str(&format!(" in {} environments", compiled.len()));
+    if environments > 1 {
+        what.push_str(&format!(" in {environments} environments"));
     }
     what.push_str(&format!(" ({})", super::platform_used(request.platform.as_deref())));
-    reporter.summary(&diagnostics, &what);
+    reporter.summary(diagnostics, &what);
     outcome
 }

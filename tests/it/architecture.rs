@@ -19,6 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["provision", "backstage"],
     &["targets"],
     &["pipeline"],
+    &["api"],
     &["cli"],
 ];
 
