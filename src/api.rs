@@ -1,6 +1,6 @@
 //! The library's API: what a program needs to embed Stave. Describe what to compile (a
 //! [`Request`]: workload files or texts, the platform file, the environment, the target, the
-//! seed), then [`check`] it or [`compile`] it, and [`render`] the diagnostics in any of the
+//! seed), then [`check`] it or [`compile`] it, and [`render()`] the diagnostics in any of the
 //! formats the command line prints. Every other module is internal: public only so that this
 //! project's own tests, benchmarks and fuzz targets can reach it, and free to change.
 //!

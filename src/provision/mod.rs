@@ -155,7 +155,7 @@ pub fn choose(graph: &Graph, registry: &Registry, target: Target) -> Choices {
     Choices { candidates }
 }
 
-/// Provisions every resource in graph order: in levels ([`levels`]) whose resources run in
+/// Provisions every resource in graph order: in levels (`levels.rs`) whose resources run in
 /// parallel, each after every resource it reads. Results are recorded in graph order, so the
 /// output does not depend on the number of threads.
 pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagnostics) {

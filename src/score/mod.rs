@@ -130,7 +130,7 @@ pub fn read(inputs: &[Input], options: &LoadOptions, sources: &mut Sources) -> (
 /// few enough that the decoded trees waiting to be lowered stay small.
 const DECODE_BATCH: usize = 64;
 
-/// Lowers what [`read`] read, with `options`' platform overrides. Each file is parsed,
+/// Lowers what [`read()`] read, with `options`' platform overrides. Each file is parsed,
 /// overridden, validated and decoded on its own, in parallel, a batch at a time; lowering (which
 /// reads the files that workloads name as sources, under one budget) follows in input order.
 pub fn lower_read(read: &Read, options: &LoadOptions, sources: &mut Sources) -> Loaded {

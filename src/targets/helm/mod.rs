@@ -1,7 +1,7 @@
 //! The Helm target: one chart for every environment compiled, rendering exactly the objects of
 //! the Kubernetes target. Each environment's objects come from the Kubernetes target's lowering;
-//! the values a user may override become template expressions ([`knobs`]); an object's trees are
-//! merged across environments ([`node::merge`]), what differs going into each environment's
+//! the values a user may override become template expressions (`knobs.rs`); an object's trees are
+//! merged across environments (`node.rs`), what differs going into each environment's
 //! values file, and an object only some environments have is enabled by theirs. Generated values
 //! are derived at install time from `global.seed`, so no secret is written into the chart.
 

@@ -4,7 +4,7 @@
 //! StatefulSet and a headless Service), a Service when it has ports, ConfigMaps and Secrets for
 //! its files, and a NetworkPolicy; objects are typed (k8s-openapi) and then serialized. Order:
 //! the Namespace, the resources' objects in graph order, then each workload's objects. Every
-//! object has one owner ([`objects::Ledger`]); provisioners' objects are checked before they are
+//! object has one owner (`objects.rs`, the ledger); provisioners' objects are checked before they are
 //! emitted. Secure defaults apply unless the environment or the workload switches them off.
 
 mod admission;

@@ -6,9 +6,9 @@
 //! serializations), converted into the hashicorp/kubernetes provider's typed resources by the
 //! schema-driven [`convert`]er (`kubernetes_manifest` for custom resources). Resources are what
 //! their provisioners return: Kubernetes objects (the in-cluster library) and Terraform blocks
-//! ([`blocks`], the `builtin:aws` library). Outputs that are Terraform expressions travel through
+//! (`blocks.rs`, the `builtin:aws` library). Outputs that are Terraform expressions travel through
 //! the lowering as markers and come out as references; generated values become `random_password`
-//! results ([`values`]), ephemeral wherever every use is write-only. Checks: labels Terraform can
+//! results (`values.rs`), ephemeral wherever every use is write-only. Checks: labels Terraform can
 //! use, one owner per address, providers it knows, references to blocks the module declares.
 
 mod assemble;
