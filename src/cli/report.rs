@@ -8,7 +8,7 @@ use std::io::{IsTerminal, Write};
 use super::{DiagnosticsFormat, Outcome};
 use crate::diagnostics::ci::{self, Finding};
 use crate::diagnostics::render::{self, Style};
-use crate::diagnostics::{Code, Diagnostics, Severity};
+use crate::diagnostics::{Code, Diagnostics};
 use crate::pipeline::{self, Compiled, Request, Stage};
 use crate::source::Sources;
 
@@ -83,16 +83,7 @@ impl Reporter {
         if self.format != DiagnosticsFormat::Human {
             return;
         }
-        let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
-        let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
-        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-        let line = match (errors, warnings) {
-            (0, 0) => format!("{what}: no problems found"),
-            (0, w) => format!("{what}: {}", plural(w, "warning")),
-            (e, 0) => format!("{what}: {}", plural(e, "error")),
-            (e, w) => format!("{what}: {}, {}", plural(e, "error"), plural(w, "warning")),
-        };
-        self.print_for_people(&format!("{line}\n"));
+        self.print_for_people(&render::summary(diagnostics, what));
     }
 
     /// A line for people on standard error (none in the machine formats).

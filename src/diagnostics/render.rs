@@ -6,7 +6,7 @@ use std::fmt;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 
-use super::{Diagnostic, Severity};
+use super::{Diagnostic, Diagnostics, Severity};
 use crate::source::Sources;
 
 /// How the rendered report looks.
@@ -120,4 +120,19 @@ pub fn human(diagnostic: &Diagnostic, sources: &Sources, style: Style) -> String
         out = format!("{}: {} [{}]\n", diagnostic.severity.as_str(), diagnostic.message, diagnostic.code.name());
     }
     out
+}
+
+/// The closing line for people, newline included: `WHAT: no problems found`, or how many errors
+/// and warnings there were (`WHAT: 1 error, 2 warnings`).
+pub fn summary(diagnostics: &Diagnostics, what: &str) -> String {
+    let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let line = match (errors, warnings) {
+        (0, 0) => format!("{what}: no problems found"),
+        (0, w) => format!("{what}: {}", plural(w, "warning")),
+        (e, 0) => format!("{what}: {}", plural(e, "error")),
+        (e, w) => format!("{what}: {}, {}", plural(e, "error"), plural(w, "warning")),
+    };
+    format!("{line}\n")
 }

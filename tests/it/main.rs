@@ -13,6 +13,7 @@ mod docs;
 mod drift;
 mod environments;
 mod external;
+mod fast_yaml;
 mod fixtures;
 mod helm;
 mod hostile;

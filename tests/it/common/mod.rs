@@ -226,4 +226,5 @@ pub fn compile_corpus_file(path: &Path, extra: &[&str]) -> Output {
     stave_with_env(work.path(), &args, None, &[("STAVE_SEED", Some(FIXTURE_SEED))])
 }
 
+pub mod library;
 pub mod validators;
