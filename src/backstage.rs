@@ -21,31 +21,31 @@ use crate::graph::{self, Graph, Resource};
 use crate::ir::Workload;
 
 /// The annotation naming a workload's owner (a Backstage entity reference, e.g. `group:payments`).
-pub const OWNER: &str = "stave.dev/owner";
+pub(crate) const OWNER: &str = "stave.dev/owner";
 /// The annotation naming a workload's lifecycle (`experimental`, `production`, `deprecated`, …).
-pub const LIFECYCLE: &str = "stave.dev/lifecycle";
+pub(crate) const LIFECYCLE: &str = "stave.dev/lifecycle";
 /// The annotation each resource entity carries its UID in.
-pub const UID: &str = "stave.dev/uid";
+pub(crate) const UID: &str = "stave.dev/uid";
 /// The owner of a workload that names none, when the caller gives no other.
-pub const DEFAULT_OWNER: &str = "unknown";
+pub(crate) const DEFAULT_OWNER: &str = "unknown";
 /// The lifecycle of a workload that names none.
-pub const DEFAULT_LIFECYCLE: &str = "experimental";
+pub(crate) const DEFAULT_LIFECYCLE: &str = "experimental";
 
 const API_VERSION: &str = "backstage.io/v1alpha1";
 
 /// What the caller decides for the whole set.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     /// The System's name (a valid entity name, see [`is_entity_name`]).
-    pub system: String,
+    pub(crate) system: String,
     /// The System's owner and the owner of every workload that names none; with it, a missing
     /// owner is no warning.
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
 }
 
 /// The entities, System first; or the errors (an owner that can name no entity). Warnings
 /// are returned beside the entities.
-pub fn entities(
+pub(crate) fn entities(
     workloads: &[Workload],
     graph: &Graph,
     options: &Options,
@@ -105,7 +105,7 @@ pub fn entities(
 }
 
 /// The entities as one YAML stream, each document opened by `---`.
-pub fn to_yaml(entities: &[Value]) -> String {
+pub(crate) fn to_yaml(entities: &[Value]) -> String {
     entities.iter().map(|e| format!("---\n{}", serde_saphyr::to_string(e).unwrap_or_default())).collect()
 }
 
@@ -189,7 +189,7 @@ fn lifecycle(workload: &Workload) -> String {
 }
 
 /// A Backstage entity name: at most 63 characters, `[A-Za-z0-9]` runs joined by `-`, `_` or `.`.
-pub fn is_entity_name(text: &str) -> bool {
+pub(crate) fn is_entity_name(text: &str) -> bool {
     let bytes = text.as_bytes();
     let separator = |b: &u8| matches!(b, b'-' | b'_' | b'.');
     !bytes.is_empty()
@@ -201,7 +201,7 @@ pub fn is_entity_name(text: &str) -> bool {
 }
 
 /// `[kind:][namespace/]name`, each part a valid entity name (the kind letters only).
-pub fn is_entity_ref(text: &str) -> bool {
+pub(crate) fn is_entity_ref(text: &str) -> bool {
     let (kind, rest) = text.split_once(':').map_or((None, text), |(k, r)| (Some(k), r));
     let (namespace, name) = rest.split_once('/').map_or((None, rest), |(n, r)| (Some(n), r));
     kind.is_none_or(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphabetic()))
@@ -211,7 +211,7 @@ pub fn is_entity_ref(text: &str) -> bool {
 
 /// An entity name made from free text (a directory's name): other characters become `-`, at
 /// most 63 characters; `None` when nothing usable is left.
-pub fn entity_name(text: &str) -> Option<String> {
+pub(crate) fn entity_name(text: &str) -> Option<String> {
     let name = crate::naming::dns_label(text);
     is_entity_name(&name).then_some(name)
 }

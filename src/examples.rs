@@ -2,13 +2,13 @@
 //! --example`, the README) and what `stave init` writes.
 
 /// The bundled example's display name.
-pub const EXAMPLE_NAME: &str = "example/shop.yaml";
+pub(crate) const EXAMPLE_NAME: &str = "example/shop.yaml";
 
 /// A small web shop with a database, a cache, a DNS name and a route.
 pub const EXAMPLE_WORKLOAD: &str = include_str!("../fixtures/valid/example/workload.yaml");
 
 /// What `stave init` writes as `workload.yaml`: a web service with a database, commented.
-pub const INIT_WORKLOAD: &str = include_str!("../fixtures/valid/init/workload.yaml");
+pub(crate) const INIT_WORKLOAD: &str = include_str!("../fixtures/valid/init/workload.yaml");
 
 /// What `stave init` writes as `stave.yaml`: `dev` (Kubernetes) and `prod` (Helm).
-pub const INIT_PLATFORM: &str = include_str!("../fixtures/valid/init/stave.yaml");
+pub(crate) const INIT_PLATFORM: &str = include_str!("../fixtures/valid/init/stave.yaml");

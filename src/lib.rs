@@ -1,70 +1,55 @@
 //! Stave: a workload compiler. Score workload files in; Kubernetes manifests, a Helm chart or
 //! Terraform out.
 //!
-//! The data flows `score -> ir -> graph -> provision -> targets` (see `ARCHITECTURE.md`):
-//! - [`score`] reads Score files into the typed [`ir`], reporting every mistake at its place;
-//! - [`graph`] settles resource identity and orders workloads and resources;
-//! - [`provision`] meets each resource with a provisioner of the [`platform`]'s environment and
-//!   binds every placeholder to the output it reads;
-//! - [`targets`] lower all of it through one entry point, [`targets::emit`], into files.
+//! **The API is [`api`]**: describe what to compile in an [`api::Request`], then [`api::check`]
+//! or [`api::compile`] it, and [`api::render`] the diagnostics in any format the command line
+//! prints.
 //!
-//! [`pipeline::run`] runs the phases in order. Problems are [`diagnostics::Diagnostic`] values
-//! with stable codes, positions and help.
-//!
-//! **The API is [`api`]**: a [`api::Request`], then [`api::check`], [`api::compile`] and
-//! [`api::render`]. The other modules are internal: public so that this project's tests,
-//! benchmarks and fuzz targets can reach them, and free to change in any release.
-//!
-//! ```
-//! use stave::builtins::Target;
-//! use stave::pipeline::{self, Request, Stage};
-//! use stave::provision::seed::Seed;
-//! use stave::source::Sources;
-//! use stave::score::Input;
-//! use stave::targets::{self, Options};
-//!
-//! let workload = "
-//! apiVersion: score.dev/v1b1
-//! metadata: {name: hello}
-//! containers:
-//!   main:
-//!     image: nginx:1.27
-//!     variables: {DB_HOST: '${resources.db.host}'}
-//! resources:
-//!   db: {type: postgres}
-//! ";
-//! let request = Request {
-//!     inputs: vec![Input::Text { name: "hello.yaml".into(), bytes: workload.into() }],
-//!     seed: Some(Seed::from_text("example")),
-//!     ..Request::default()
-//! };
-//! let mut sources = Sources::new();
-//! let (compiled, diagnostics) = pipeline::run(&request, Stage::Provision, &mut sources);
-//! assert!(!diagnostics.has_errors());
-//! let compiled = compiled.unwrap();
-//! let emitted = targets::emit(Target::Kubernetes, &[compiled.target_input().unwrap()], &Options::default()).unwrap();
-//! let names: Vec<&str> = emitted.files.iter().map(|f| f.path.as_str()).collect();
-//! assert!(names.iter().any(|n| n.contains("-statefulset-hello-db-")));
-//! assert!(names.iter().any(|n| n.ends_with("-deployment-hello.yaml")));
-//! ```
+//! Inside, the data flows `score -> ir -> graph -> provision -> targets` (`ARCHITECTURE.md` is
+//! the map): the Score front end reads workload files into a typed IR, reporting every mistake
+//! at its place; the graph settles resource identity and order; provisioning meets each resource
+//! with a provisioner of the platform file's environment and binds every placeholder; the
+//! targets lower all of it, through one entry point, into files. Those modules are internal:
+//! hidden from these docs, `pub(crate)` wherever nothing outside the crate needs them, and public
+//! only where this project's own binary, tests, benchmarks or fuzz targets reach in. They are
+//! free to change in any release.
 
 pub mod api;
+#[doc(hidden)]
 pub mod backstage;
+#[doc(hidden)]
 pub mod builtins;
+#[doc(hidden)]
 pub mod cli;
+#[doc(hidden)]
 pub mod diagnostics;
+#[doc(hidden)]
 pub mod document;
+#[doc(hidden)]
 pub mod examples;
+#[doc(hidden)]
 pub mod graph;
+#[doc(hidden)]
 pub mod ir;
+#[doc(hidden)]
 pub mod limits;
+#[doc(hidden)]
 pub mod naming;
+#[doc(hidden)]
 pub mod pipeline;
+#[doc(hidden)]
 pub mod platform;
+#[doc(hidden)]
 pub mod provision;
+#[doc(hidden)]
 pub mod score;
+#[doc(hidden)]
 pub mod sorted;
+#[doc(hidden)]
 pub mod source;
+#[doc(hidden)]
 pub mod spool;
+#[doc(hidden)]
 pub mod suggest;
+#[doc(hidden)]
 pub mod targets;

@@ -16,13 +16,13 @@ pub struct Limits {
     /// The largest one string value may be once its placeholders are expanded (Kubernetes keeps
     /// a whole object, and a ConfigMap's data, under about 1 MiB).
     #[serde(default = "default_value_size", deserialize_with = "quantity")]
-    pub value_size: u64,
+    pub(crate) value_size: u64,
     /// What placeholders may add to one workload, over all its values.
     #[serde(default = "default_workload_expansion", deserialize_with = "quantity")]
-    pub workload_expansion: u64,
+    pub(crate) workload_expansion: u64,
     /// The total size of the files one compile emits.
     #[serde(default = "default_output_size", deserialize_with = "quantity")]
-    pub output_size: u64,
+    pub(crate) output_size: u64,
 }
 
 fn default_value_size() -> u64 {
@@ -48,9 +48,9 @@ impl Default for Limits {
 }
 
 /// The names of the settings, as the platform file writes them.
-pub const VALUE_SIZE: &str = "limits.valueSize";
-pub const WORKLOAD_EXPANSION: &str = "limits.workloadExpansion";
-pub const OUTPUT_SIZE: &str = "limits.outputSize";
+pub(crate) const VALUE_SIZE: &str = "limits.valueSize";
+pub(crate) const WORKLOAD_EXPANSION: &str = "limits.workloadExpansion";
+pub(crate) const OUTPUT_SIZE: &str = "limits.outputSize";
 
 /// A size as the platform file writes it: a number of bytes, or a string with a binary suffix
 /// (`512Ki`, `1Mi`, `2Gi`), as Kubernetes quantities are written.
@@ -70,7 +70,7 @@ fn quantity<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error>
 }
 
 /// `1Mi` as 1,048,576; `None` when it is not a size.
-pub fn parse_quantity(text: &str) -> Option<u64> {
+pub(crate) fn parse_quantity(text: &str) -> Option<u64> {
     let (digits, unit) = match text.len().checked_sub(2).map(|at| text.split_at(at)) {
         Some((digits, "Ki")) => (digits, 1 << 10),
         Some((digits, "Mi")) => (digits, 1 << 20),
@@ -84,7 +84,7 @@ pub fn parse_quantity(text: &str) -> Option<u64> {
 }
 
 /// A size for people: `1 MiB`, `512 KiB`, `1,000 bytes`.
-pub fn describe(bytes: u64) -> String {
+pub(crate) fn describe(bytes: u64) -> String {
     for (unit, name) in [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")] {
         if bytes >= unit && bytes.is_multiple_of(unit) {
             return format!("{} {name}", bytes / unit);

@@ -5,7 +5,7 @@
 use sha2::{Digest, Sha256};
 
 /// Lowercase letters, digits and `-`, at most 63 characters, starting and ending alphanumeric.
-pub fn dns_label(text: &str) -> String {
+pub(crate) fn dns_label(text: &str) -> String {
     let lowered: String =
         text.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     let trimmed: String = lowered.trim_matches('-').chars().take(63).collect();
@@ -13,14 +13,14 @@ pub fn dns_label(text: &str) -> String {
 }
 
 /// The first `length` hex digits of the SHA-256 of `text`.
-pub fn short_hash(text: &str, length: usize) -> String {
+pub(crate) fn short_hash(text: &str, length: usize) -> String {
     let hex: String = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
     hex[..length.min(64)].to_string()
 }
 
 /// `name` if it has at most `max` characters; else its start and an 8-digit hash of all of it,
 /// `max` characters in all. The same name always gives the same result.
-pub fn fit(name: &str, max: usize) -> String {
+pub(crate) fn fit(name: &str, max: usize) -> String {
     if name.chars().count() <= max || max < 10 {
         return name.to_string();
     }

@@ -44,14 +44,14 @@ pub enum Stage {
 /// Everything the phases produced.
 #[derive(Debug)]
 pub struct Compiled {
-    pub workloads: Vec<Workload>,
-    pub environment: Environment,
-    pub target: Target,
-    pub registry: Registry,
-    pub graph: Option<Graph>,
+    pub(crate) workloads: Vec<Workload>,
+    pub(crate) environment: Environment,
+    pub(crate) target: Target,
+    pub(crate) registry: Registry,
+    pub(crate) graph: Option<Graph>,
     /// The provisioners that serve each resource, best first: matched once, read by
     /// provisioning, `graph` and `explain`.
-    pub choices: Choices,
+    pub(crate) choices: Choices,
     pub provisioned: Option<Provisioned>,
 }
 

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct SortedMap<K, V> {
+pub(crate) struct SortedMap<K, V> {
     entries: Box<[(K, V)]>,
 }
 
@@ -20,7 +20,7 @@ impl<K, V> Default for SortedMap<K, V> {
 }
 
 impl<K: Ord, V> SortedMap<K, V> {
-    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    pub(crate) fn get<Q>(&self, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,
         Q: Ord + ?Sized,
@@ -28,35 +28,19 @@ impl<K: Ord, V> SortedMap<K, V> {
         let index = self.entries.binary_search_by(|(k, _)| k.borrow().cmp(key)).ok()?;
         Some(&self.entries[index].1)
     }
-
-    pub fn contains_key<Q>(&self, key: &Q) -> bool
-    where
-        K: Borrow<Q>,
-        Q: Ord + ?Sized,
-    {
-        self.get(key).is_some()
-    }
 }
 
 impl<K, V> SortedMap<K, V> {
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// The entries in key order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&K, &V)> + DoubleEndedIterator {
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = (&K, &V)> + DoubleEndedIterator {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
-    pub fn keys(&self) -> impl ExactSizeIterator<Item = &K> + DoubleEndedIterator {
+    pub(crate) fn keys(&self) -> impl ExactSizeIterator<Item = &K> + DoubleEndedIterator {
         self.entries.iter().map(|(k, _)| k)
     }
 
-    pub fn values(&self) -> impl ExactSizeIterator<Item = &V> + DoubleEndedIterator {
+    pub(crate) fn values(&self) -> impl ExactSizeIterator<Item = &V> + DoubleEndedIterator {
         self.entries.iter().map(|(_, v)| v)
     }
 }
@@ -113,8 +97,6 @@ mod tests {
         assert_eq!(map.keys().map(String::as_str).collect::<Vec<_>>(), ["a", "b", "c"]);
         assert_eq!(map.get("a"), Some(&4));
         assert_eq!(map.get("d"), None);
-        assert!(map.contains_key("c"));
-        assert_eq!(map.len(), 3);
         assert_eq!(serde_json::to_string(&map).unwrap(), r#"{"a":4,"b":1,"c":3}"#);
     }
 }

@@ -13,9 +13,9 @@ pub struct SourceId(u32);
 /// A byte range in one source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Span {
-    pub source: SourceId,
-    pub start: u32,
-    pub end: u32,
+    pub(crate) source: SourceId,
+    pub(crate) start: u32,
+    pub(crate) end: u32,
 }
 
 impl Span {
@@ -25,17 +25,13 @@ impl Span {
     }
 
     /// A sub-range of this span, given as offsets relative to its start.
-    pub fn sub(self, from: usize, to: usize) -> Self {
+    pub(crate) fn sub(self, from: usize, to: usize) -> Self {
         let start = self.start as usize + from;
         Span::new(self.source, start, (self.start as usize + to).max(start))
     }
 
-    pub fn len(self) -> usize {
+    pub(crate) fn len(self) -> usize {
         (self.end - self.start) as usize
-    }
-
-    pub fn is_empty(self) -> bool {
-        self.end == self.start
     }
 }
 
@@ -43,16 +39,16 @@ impl Span {
 #[derive(Debug)]
 pub struct SourceFile {
     /// The name shown to users (the path as given, `<stdin>`, or `--override-property`).
-    pub name: String,
-    pub text: Arc<str>,
+    pub(crate) name: String,
+    pub(crate) text: Arc<str>,
     /// The directory that relative file `source`s resolve against.
-    pub base_dir: PathBuf,
+    pub(crate) base_dir: PathBuf,
     line_starts: Vec<usize>,
 }
 
 impl SourceFile {
     /// 1-based line and column (in characters) of a byte offset.
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
         let line_start = self.line_starts[line];
@@ -61,7 +57,7 @@ impl SourceFile {
     }
 
     /// Byte offset of a 1-based line and character column, clamped to the text.
-    pub fn offset_of(&self, line: usize, column: usize) -> usize {
+    pub(crate) fn offset_of(&self, line: usize, column: usize) -> usize {
         let Some(&line_start) = self.line_starts.get(line.saturating_sub(1)) else {
             return self.text.len();
         };
@@ -69,7 +65,7 @@ impl SourceFile {
         rest.char_indices().nth(column.saturating_sub(1)).map_or(self.text.len(), |(i, _)| line_start + i)
     }
 
-    pub fn slice(&self, span: Span) -> &str {
+    pub(crate) fn slice(&self, span: Span) -> &str {
         self.text.get(span.start as usize..span.end as usize).unwrap_or("")
     }
 }
@@ -82,7 +78,7 @@ impl SourceFile {
     }
 
     /// A file that is not registered: for parsing a fragment whose spans are shifted afterwards.
-    pub fn detached(text: &str) -> Self {
+    pub(crate) fn detached(text: &str) -> Self {
         SourceFile::new(String::new(), text.into(), PathBuf::new())
     }
 }
@@ -108,14 +104,7 @@ impl Sources {
         &self.files[id.0 as usize]
     }
 
-    pub fn slice(&self, span: Span) -> &str {
+    pub(crate) fn slice(&self, span: Span) -> &str {
         self.get(span.source).slice(span)
-    }
-
-    /// `file:line:col` of the start of a span.
-    pub fn location(&self, span: Span) -> String {
-        let file = self.get(span.source);
-        let (line, col) = file.line_col(span.start as usize);
-        format!("{}:{line}:{col}", file.name)
     }
 }

@@ -161,7 +161,7 @@ enum Kept {
 
 impl Blob {
     /// `bytes`, in memory while the process's blobs stay within the budget, else spooled.
-    pub fn new(bytes: &[u8]) -> Blob {
+    pub(crate) fn new(bytes: &[u8]) -> Blob {
         if Blob::within_budget(bytes.len()) {
             return Blob(Kept::Memory(bytes.into()));
         }
@@ -169,7 +169,7 @@ impl Blob {
     }
 
     /// The same, taking a buffer it keeps (at its exact size) when the bytes stay in memory.
-    pub fn from_vec(bytes: Vec<u8>) -> Blob {
+    pub(crate) fn from_vec(bytes: Vec<u8>) -> Blob {
         if Blob::within_budget(bytes.len()) {
             return Blob(Kept::Memory(bytes.into_boxed_slice()));
         }
@@ -236,7 +236,7 @@ impl Blob {
     }
 
     /// Calls `f` with the bytes, read (when spooled) into a buffer each thread reuses.
-    pub fn with<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         thread_local! {
             static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
@@ -254,7 +254,7 @@ impl Blob {
     }
 
     /// Writes the bytes to `out`.
-    pub fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+    pub(crate) fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
         self.with(|bytes| out.write_all(bytes))
     }
 

@@ -13,7 +13,7 @@ use stave::score::{self, Input, LoadOptions};
 fuzz_target!(|data: &[u8]| {
     let mut sources = Sources::new();
     let Ok(source) = read::decode(data.to_vec(), "stave.yaml", Path::new("."), &mut sources) else { return };
-    let Ok((platform, _)) = Platform::from_source(source, None, PathBuf::from("."), &sources) else { return };
+    let Ok((platform, _)) = Platform::from_source(source, PathBuf::from("."), &sources) else { return };
     let input = [Input::Text { name: "shop.yaml".into(), bytes: stave::examples::EXAMPLE_WORKLOAD.into() }];
     for environment in platform.environments.values() {
         let options = LoadOptions { platform_overrides: environment.overrides.clone(), ..LoadOptions::default() };

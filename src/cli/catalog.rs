@@ -16,7 +16,7 @@ use crate::backstage::{self, Options};
 use crate::pipeline::Stage;
 
 #[derive(Debug, Args)]
-pub struct CatalogArgs {
+pub(crate) struct CatalogArgs {
     #[command(flatten)]
     input: InputArgs,
     #[command(flatten)]
@@ -33,7 +33,7 @@ pub struct CatalogArgs {
     owner: Option<String>,
 }
 
-pub fn run(args: CatalogArgs, reporter: &Reporter) -> Outcome {
+pub(crate) fn run(args: CatalogArgs, reporter: &Reporter) -> Outcome {
     let request = match inputs::request(&args.input, &args.platform, false) {
         Ok(request) => request,
         Err(message) => return reporter.usage_error(&message),

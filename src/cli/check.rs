@@ -9,7 +9,7 @@ use super::{InputArgs, Outcome, PlatformArgs, TargetArgs, inputs};
 use crate::api;
 
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     #[command(flatten)]
     input: InputArgs,
     #[command(flatten)]
@@ -24,7 +24,7 @@ pub struct CheckArgs {
     target: TargetArgs,
 }
 
-pub fn run(args: CheckArgs, reporter: &Reporter) -> Outcome {
+pub(crate) fn run(args: CheckArgs, reporter: &Reporter) -> Outcome {
     let mut request = match inputs::request(&args.input, &args.platform, false) {
         Ok(request) => request,
         Err(message) => return reporter.usage_error(&message),

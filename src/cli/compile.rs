@@ -19,7 +19,7 @@ use crate::source::Sources;
 use crate::targets::{self, Emitted, File, Layout, Options};
 
 #[derive(Debug, Args)]
-pub struct CompileArgs {
+pub(crate) struct CompileArgs {
     #[command(flatten)]
     input: InputArgs,
     #[command(flatten)]
@@ -52,7 +52,7 @@ pub struct CompileArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Emit {
+pub(crate) enum Emit {
     /// The target's output.
     Manifests,
     /// The typed intermediate representation, as YAML.
@@ -61,7 +61,7 @@ pub enum Emit {
     Resources,
 }
 
-pub fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
+pub(crate) fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
     let mut request = match inputs::request(&args.input, &args.platform, args.example) {
         Ok(request) => request,
         Err(message) => return reporter.usage_error(&message),

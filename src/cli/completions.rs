@@ -11,7 +11,7 @@ use super::report::Reporter;
 use super::{Cli, Outcome};
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
     shell: Shell,
@@ -26,12 +26,12 @@ enum Shell {
 }
 
 #[derive(Debug, Args)]
-pub struct ManArgs {
+pub(crate) struct ManArgs {
     /// A subcommand's page (such as `stave-check(1)`) instead of `stave(1)`.
     subcommand: Option<String>,
 }
 
-pub fn completions(args: &CompletionsArgs) -> Outcome {
+pub(crate) fn completions(args: &CompletionsArgs) -> Outcome {
     let generator = match args.shell {
         Shell::Bash => Generator::Bash,
         Shell::Zsh => Generator::Zsh,
@@ -44,7 +44,7 @@ pub fn completions(args: &CompletionsArgs) -> Outcome {
     Outcome::Success
 }
 
-pub fn man(args: &ManArgs, reporter: &Reporter) -> Outcome {
+pub(crate) fn man(args: &ManArgs, reporter: &Reporter) -> Outcome {
     let mut command = Cli::command();
     command.build();
     let page = match &args.subcommand {

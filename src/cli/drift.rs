@@ -18,19 +18,19 @@ use crate::targets::{Emitted, File};
 
 /// What differs, file by file.
 #[derive(Debug, Default)]
-pub struct Drift {
+pub(crate) struct Drift {
     /// The unified diff of every file that would change, in path order.
-    pub diff: String,
+    pub(crate) diff: String,
     /// The files that would be added, changed or deleted, or that are in the way.
-    pub changed: Vec<String>,
+    pub(crate) changed: Vec<String>,
     /// Lines of `.stave-output` that were ignored.
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// Compares `emitted` with what `-o path` holds (standard output has nothing to compare with).
 /// What is read back must be a regular file reached without following a link below what `-o`
 /// names; anything else is drift ("not a regular file"), and never read.
-pub fn check(emitted: &Emitted, path: Option<&Path>) -> Result<Drift, String> {
+pub(crate) fn check(emitted: &Emitted, path: Option<&Path>) -> Result<Drift, String> {
     let mut drift = Drift::default();
     match output::destination(path, emitted.layout, &emitted.what)? {
         Destination::Stdout => {
@@ -154,14 +154,14 @@ fn compare(drift: &mut Drift, name: &str, old: Option<String>, new: Option<Strin
 /// (GitHub Actions): between `::stop-commands::TOKEN` and `::TOKEN::`, with `token` drawn for
 /// this run (so nothing in the files can end the pause), and with every line neutralised besides
 /// ([`neutralise`]).
-pub fn for_ci_log(diff: &str, token: &str) -> String {
+pub(crate) fn for_ci_log(diff: &str, token: &str) -> String {
     format!("::stop-commands::{token}\n{}::{token}::\n", neutralise(diff))
 }
 
 /// Text for people, as it may go to a CI log that reads workflow commands: no line starts with
 /// `::` after leading whitespace (a `\\` is inserted), none holds `##[` (written `##\\[`), and a
 /// carriage return (where the runner starts a new line) is written `\\r`. Ends with a line break.
-pub fn neutralise(text: &str) -> String {
+pub(crate) fn neutralise(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     for line in text.split_inclusive('\n') {
         let (body, end) = match line.strip_suffix("\r\n") {
@@ -196,7 +196,7 @@ fn run_key() -> &'static [u8; 16] {
 
 /// The text with every value of a Secret's top-level `data:` and `stringData:` replaced by
 /// `<secret sha256:…>` (a value on several lines, a block scalar, counts as one).
-pub fn redact(text: &str) -> String {
+pub(crate) fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let bare = |line: &str| line.trim_end_matches(['\n', '\r']).to_string();

@@ -13,7 +13,7 @@ use crate::suggest;
 use crate::targets::kubernetes::{self, OwnerRef};
 
 #[derive(Debug, Args)]
-pub struct ExplainArgs {
+pub(crate) struct ExplainArgs {
     /// The resource, by UID (`type.class#id` or `type.class#workload.name`), or an emitted
     /// object as `Kind/name` (`Deployment/api`).
     uid: String,
@@ -23,7 +23,7 @@ pub struct ExplainArgs {
     platform: PlatformArgs,
 }
 
-pub fn run(args: ExplainArgs, reporter: &Reporter) -> Outcome {
+pub(crate) fn run(args: ExplainArgs, reporter: &Reporter) -> Outcome {
     if args.uid.contains('/') && !args.uid.contains('#') {
         return object(&args, reporter);
     }

@@ -1,4 +1,4 @@
-//! A fuzzing harness for the writers, [`output::write`] and [`drift::check`], against a hostile
+//! A fuzzing harness for the writers, `output::write` and `drift::check`, against a hostile
 //! output directory: bytes choose a tree of files, links (inside and out), folders, FIFOs and
 //! `.stave-output` lines (valid, `..`, absolute, with wrong hashes, listing user files); then
 //! the gate and a compile of a fixed output run, and every invariant is asserted (a panic is a

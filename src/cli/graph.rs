@@ -10,7 +10,7 @@ use crate::graph;
 use crate::pipeline::Stage;
 
 #[derive(Debug, Args)]
-pub struct GraphArgs {
+pub(crate) struct GraphArgs {
     #[command(flatten)]
     input: InputArgs,
     #[command(flatten)]
@@ -28,7 +28,7 @@ enum GraphFormat {
     Json,
 }
 
-pub fn run(args: GraphArgs, reporter: &Reporter) -> Outcome {
+pub(crate) fn run(args: GraphArgs, reporter: &Reporter) -> Outcome {
     let compiled = match reporter.run_flags(&args.input, &args.platform, Stage::Graph) {
         Ok((compiled, _)) => compiled,
         Err(outcome) => return outcome,

@@ -23,7 +23,7 @@ use crate::examples::{INIT_PLATFORM, INIT_WORKLOAD};
 const IGNORE: &str = ".stave/";
 
 #[derive(Debug, Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// The directory to start the project in (it must exist).
     #[arg(default_value = ".")]
     dir: PathBuf,
@@ -39,7 +39,7 @@ enum Done {
     LeftAlone(String),
 }
 
-pub fn run(args: &InitArgs, reporter: &Reporter) -> Outcome {
+pub(crate) fn run(args: &InitArgs, reporter: &Reporter) -> Outcome {
     if !args.dir.is_dir() {
         return reporter.usage_error(&format!("`{}` is not a directory; create it first", args.dir.display()));
     }

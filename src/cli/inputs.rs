@@ -11,7 +11,7 @@ use crate::score::{ImageChoice, Input, LoadOptions};
 /// Resolves the files to read: the paths given (a directory stands for the workload files beneath
 /// it, see [`is_workload_file`]), those listed by `--files-from`, `-` for standard input, or the
 /// default names.
-pub fn resolve(args: &InputArgs, example: bool) -> Result<Vec<Input>, String> {
+pub(crate) fn resolve(args: &InputArgs, example: bool) -> Result<Vec<Input>, String> {
     if example {
         if !args.files.is_empty() || args.files_from.is_some() {
             return Err("`--example` compiles the bundled example; do not name files with it".into());
@@ -89,7 +89,7 @@ fn files_from(list: &Path) -> Result<Vec<PathBuf>, String> {
 
 /// Whether a file found in a directory is a workload file: `score.yaml`, `workload.yaml`, or a
 /// name ending in `.score.yaml` (each also with `.yml`).
-pub fn is_workload_file(name: &str) -> bool {
+pub(crate) fn is_workload_file(name: &str) -> bool {
     ["score", "workload"].iter().any(|base| ["yaml", "yml"].iter().any(|ext| name == format!("{base}.{ext}")))
         || name.ends_with(".score.yaml")
         || name.ends_with(".score.yml")
@@ -119,7 +119,7 @@ fn search(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-pub fn options(args: &InputArgs, inputs: usize) -> Result<LoadOptions, String> {
+pub(crate) fn options(args: &InputArgs, inputs: usize) -> Result<LoadOptions, String> {
     let has_overrides = args.overrides_file.is_some() || !args.override_property.is_empty();
     if has_overrides && inputs != 1 {
         return Err(
@@ -143,7 +143,7 @@ pub fn options(args: &InputArgs, inputs: usize) -> Result<LoadOptions, String> {
 }
 
 /// A pipeline request from the shared flags.
-pub fn request(input: &InputArgs, platform: &PlatformArgs, example: bool) -> Result<Request, String> {
+pub(crate) fn request(input: &InputArgs, platform: &PlatformArgs, example: bool) -> Result<Request, String> {
     let inputs = resolve(input, example)?;
     let load = options(input, inputs.len())?;
     Ok(Request { inputs, load, platform: platform.file(), environment: platform.env.clone(), ..Request::default() })

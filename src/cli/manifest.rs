@@ -12,11 +12,11 @@ use rustix::fs::FileType;
 use super::safe_fs::{self, Dir, Found};
 
 /// The list's name in the output directory.
-pub const MANIFEST: &str = ".stave-output";
+pub(crate) const MANIFEST: &str = ".stave-output";
 /// The lock that serializes compiles into one directory.
-pub const LOCK: &str = ".stave-lock";
+pub(crate) const LOCK: &str = ".stave-lock";
 /// The prefix of the staging folders a compile writes in before moving files into place.
-pub const STAGING: &str = ".stave-staging-";
+pub(crate) const STAGING: &str = ".stave-staging-";
 
 const TITLE: &str = "# The files Stave wrote here: a recompile replaces these, and only these.\n";
 const FORMAT: &str = "# Each line: the SHA-256 of the file as Stave wrote it, two spaces, its path.\n";
@@ -24,16 +24,16 @@ const FORMAT: &str = "# Each line: the SHA-256 of the file as Stave wrote it, tw
 /// What `.stave-output` lists: each path with the hash it records (`None`: a line of an earlier
 /// Stave, which records none).
 #[derive(Debug, Default)]
-pub struct Previous {
-    pub listed: BTreeMap<String, Option<[u8; 32]>>,
+pub(crate) struct Previous {
+    pub(crate) listed: BTreeMap<String, Option<[u8; 32]>>,
     /// The lines that name no path inside the directory (absolute, `..`), as warnings.
-    pub ignored: Vec<String>,
+    pub(crate) ignored: Vec<String>,
 }
 
 impl Previous {
     /// Whether a file listed here whose content has `actual` may be replaced by content that
     /// has `new` (`None` to delete it): its content is what Stave wrote, or what it writes now.
-    pub fn proves(&self, path: &str, actual: &[u8; 32], new: Option<&[u8; 32]>) -> bool {
+    pub(crate) fn proves(&self, path: &str, actual: &[u8; 32], new: Option<&[u8; 32]>) -> bool {
         match self.listed.get(path) {
             None => false,
             Some(Some(recorded)) if recorded == actual => true,
@@ -42,7 +42,7 @@ impl Previous {
     }
 
     /// Why a file there is not provably Stave's.
-    pub fn why_unproven(&self, path: &str) -> &'static str {
+    pub(crate) fn why_unproven(&self, path: &str) -> &'static str {
         match self.listed.get(path) {
             Some(Some(_)) => "its content is not what `.stave-output` records (it was edited, or listed by hand)",
             Some(None) => "an earlier Stave's `.stave-output` lists it without a hash",
@@ -54,7 +54,7 @@ impl Previous {
 /// Reads the list in `root` (`shown`: the directory as messages name it). A directory without
 /// one must hold nothing but the lock (and staging folders a killed run left): anything else is
 /// refused, since it is not Stave's.
-pub fn read(root: &Dir, shown: &Path) -> Result<Previous, String> {
+pub(crate) fn read(root: &Dir, shown: &Path) -> Result<Previous, String> {
     let unreadable = |e: std::io::Error| format!("cannot read `{}`: {e}", shown.join(MANIFEST).display());
     match root.open_here(MANIFEST).map_err(unreadable)? {
         Found::Present(mut file) => {
@@ -90,7 +90,7 @@ pub fn read(root: &Dir, shown: &Path) -> Result<Previous, String> {
 }
 
 /// The paths and hashes of a list's text.
-pub fn parse(text: &str) -> Previous {
+pub(crate) fn parse(text: &str) -> Previous {
     let mut previous = Previous::default();
     for (number, line) in text.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
@@ -116,12 +116,12 @@ pub fn parse(text: &str) -> Previous {
 
 /// Whether a name at the top of an output directory is one of Stave's own (the list, the lock,
 /// a staging folder): never an output file, so a line naming one is ignored.
-pub fn is_bookkeeping(name: &str) -> bool {
+pub(crate) fn is_bookkeeping(name: &str) -> bool {
     name == MANIFEST || name == LOCK || name.starts_with(STAGING)
 }
 
 /// The text of the list of `written` files.
-pub fn render(written: &BTreeMap<&str, [u8; 32]>) -> String {
+pub(crate) fn render(written: &BTreeMap<&str, [u8; 32]>) -> String {
     let mut text = String::from(TITLE);
     text.push_str(FORMAT);
     for (path, hash) in written {
@@ -133,7 +133,7 @@ pub fn render(written: &BTreeMap<&str, [u8; 32]>) -> String {
     text
 }
 
-pub fn to_hex(hash: &[u8; 32]) -> String {
+pub(crate) fn to_hex(hash: &[u8; 32]) -> String {
     hash.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -8,7 +8,7 @@ mod catalog;
 mod check;
 mod compile;
 mod completions;
-pub mod drift;
+pub(crate) mod drift;
 mod explain;
 #[doc(hidden)]
 pub mod fuzz_writers;
@@ -16,7 +16,7 @@ mod graph;
 mod init;
 mod inputs;
 mod manifest;
-pub mod output;
+pub(crate) mod output;
 mod provisioners;
 #[doc(hidden)]
 pub mod reference;
@@ -52,7 +52,7 @@ Examples:
 
 #[derive(Debug, Parser)]
 #[command(name = "stave", version, about = "Compile Score workloads into deployable manifests.", after_help = EXAMPLES)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 
@@ -66,7 +66,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DiagnosticsFormat {
+pub(crate) enum DiagnosticsFormat {
     /// For people: the message, the source lines with labels, help.
     Human,
     /// One JSON object per line: code, severity, message, file, line, column, help.
@@ -109,7 +109,7 @@ enum Command {
 
 /// The input flags that `check` and `compile` share.
 #[derive(Debug, Args)]
-pub struct InputArgs {
+pub(crate) struct InputArgs {
     /// Score workload files, or directories to search for them; `-` reads standard input.
     /// Default: `workload.yaml`, else `score.yaml`.
     files: Vec<PathBuf>,
@@ -141,7 +141,7 @@ pub struct InputArgs {
 
 /// Which environment, from which platform file.
 #[derive(Debug, Args)]
-pub struct PlatformArgs {
+pub(crate) struct PlatformArgs {
     /// The environment of the platform file (needed when it declares several).
     #[arg(long, value_name = "ENV")]
     env: Option<String>,
@@ -170,7 +170,7 @@ fn platform_used(file: Option<&std::path::Path>) -> String {
 
 /// The target flags that `check` and `compile` share.
 #[derive(Debug, Args)]
-pub struct TargetArgs {
+pub(crate) struct TargetArgs {
     /// The target to emit (overrides the environment's).
     #[arg(long, value_parser = target_name())]
     target: Option<crate::builtins::Target>,
@@ -206,7 +206,7 @@ impl TargetArgs {
 
 /// What a subcommand ends with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Success,
     InvalidInput,
     Usage,
@@ -253,7 +253,7 @@ pub fn main() -> ExitCode {
 
 /// Whether what Stave prints goes to a CI log whose runner reads workflow commands: under
 /// `--diagnostics github`, and when `GITHUB_ACTIONS` is `true` (as on every GitHub runner).
-pub fn ci_log() -> bool {
+pub(crate) fn ci_log() -> bool {
     requested_format() == Some(DiagnosticsFormat::Github)
         || std::env::var_os("GITHUB_ACTIONS").is_some_and(|value| value == "true")
 }

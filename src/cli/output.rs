@@ -38,14 +38,14 @@ use super::manifest::{self, LOCK, Previous, STAGING};
 use super::safe_fs::{self, Dir, Found, Refusal};
 use crate::targets::{Emitted, File, Layout};
 
-pub use super::manifest::MANIFEST;
+pub(crate) use super::manifest::MANIFEST;
 
 /// The first line of every file `-o FILE` writes: what marks it as Stave's to replace.
-pub const HEADER: &str = "# Written by Stave: a recompile replaces this file; edit the workloads.\n";
+pub(crate) const HEADER: &str = "# Written by Stave: a recompile replaces this file; edit the workloads.\n";
 
 /// Where `-o` sends an output.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Destination {
+pub(crate) enum Destination {
     Stdout,
     File(PathBuf),
     Directory(PathBuf),
@@ -53,7 +53,7 @@ pub enum Destination {
 
 /// Where `-o PATH` sends an output of `layout` (see the module's contract); `what` says why an
 /// output needs a directory.
-pub fn destination(path: Option<&Path>, layout: Layout, what: &str) -> Result<Destination, String> {
+pub(crate) fn destination(path: Option<&Path>, layout: Layout, what: &str) -> Result<Destination, String> {
     let Some(path) = path.filter(|p| p.as_os_str() != "-") else {
         return match layout {
             Layout::Stream => Ok(Destination::Stdout),
@@ -78,7 +78,7 @@ pub fn destination(path: Option<&Path>, layout: Layout, what: &str) -> Result<De
 
 /// Writes `emitted` where `-o` says (`None`: standard output). Returns the warnings: files of a
 /// previous output left in place because nothing proves they are Stave's.
-pub fn write(emitted: &Emitted, path: Option<&Path>) -> Result<Vec<String>, String> {
+pub(crate) fn write(emitted: &Emitted, path: Option<&Path>) -> Result<Vec<String>, String> {
     match destination(path, emitted.layout, &emitted.what)? {
         Destination::Stdout => {
             // Buffered: standard output would flush at every line break.
@@ -97,7 +97,7 @@ pub fn write(emitted: &Emitted, path: Option<&Path>) -> Result<Vec<String>, Stri
 }
 
 /// The folder and the name of the file `-o path` names.
-pub fn split_file_path(path: &Path) -> Result<(PathBuf, String), String> {
+pub(crate) fn split_file_path(path: &Path) -> Result<(PathBuf, String), String> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
     let Some(name) = name else { return Err(format!("cannot write `{}`: it names no file", path.display())) };
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -106,7 +106,7 @@ pub fn split_file_path(path: &Path) -> Result<(PathBuf, String), String> {
 
 /// Writes `files`, concatenated behind [`HEADER`], to the file `path`: through a temporary file
 /// beside it and a rename, and only over a regular file that Stave wrote (or an empty one).
-pub fn write_stream(path: &Path, files: &[File]) -> Result<(), String> {
+pub(crate) fn write_stream(path: &Path, files: &[File]) -> Result<(), String> {
     let shown = safe_fs::shown(&path.display().to_string());
     let failed = |e: std::io::Error| format!("cannot write `{shown}`: {e}");
     let (folder, name) = split_file_path(path)?;
@@ -160,7 +160,7 @@ fn starts_with_header(file: std::fs::File) -> std::io::Result<bool> {
 
 /// Writes `files` into `dir`, replacing only files that provably are Stave's; returns the
 /// warnings about files left in place.
-pub fn write_directory(dir: &Path, files: &[File]) -> Result<Vec<String>, String> {
+pub(crate) fn write_directory(dir: &Path, files: &[File]) -> Result<Vec<String>, String> {
     let failed = |e: std::io::Error| format!("cannot write into `{}`: {e}", dir.display());
     let root = Dir::create(dir).map_err(failed)?;
     // A directory that is not Stave's is refused before anything is made in it (even the lock),
@@ -210,7 +210,7 @@ pub fn write_directory(dir: &Path, files: &[File]) -> Result<Vec<String>, String
 }
 
 /// `dir/relative` as messages name it.
-pub fn at(dir: &Path, relative: &str) -> String {
+pub(crate) fn at(dir: &Path, relative: &str) -> String {
     safe_fs::shown(&dir.join(relative).display().to_string())
 }
 

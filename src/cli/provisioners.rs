@@ -10,13 +10,13 @@ use crate::pipeline::{Request, Stage};
 use crate::provision::registry::Origin;
 
 #[derive(Debug, Subcommand)]
-pub enum ProvisionersCommand {
+pub(crate) enum ProvisionersCommand {
     /// List the provisioners of an environment, in the order they are searched.
     List(ListArgs),
 }
 
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     #[command(flatten)]
     platform: PlatformArgs,
 
@@ -31,7 +31,7 @@ enum ListFormat {
     Json,
 }
 
-pub fn run(command: ProvisionersCommand, reporter: &Reporter) -> Outcome {
+pub(crate) fn run(command: ProvisionersCommand, reporter: &Reporter) -> Outcome {
     let ProvisionersCommand::List(args) = command;
     let request =
         Request { platform: args.platform.file(), environment: args.platform.env.clone(), ..Request::default() };

@@ -13,7 +13,7 @@ use crate::pipeline::{self, Compiled, Request, Stage};
 use crate::source::Sources;
 
 #[derive(Debug)]
-pub struct Reporter {
+pub(crate) struct Reporter {
     format: DiagnosticsFormat,
     deny_warnings: bool,
     style: Style,
@@ -25,7 +25,7 @@ pub struct Reporter {
 }
 
 impl Reporter {
-    pub fn new(format: DiagnosticsFormat, deny_warnings: bool) -> Self {
+    pub(crate) fn new(format: DiagnosticsFormat, deny_warnings: bool) -> Self {
         let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         Reporter {
             format,
@@ -37,7 +37,7 @@ impl Reporter {
     }
 
     /// Prints every diagnostic; says whether the run must fail because of them.
-    pub fn emit(&self, diagnostics: &Diagnostics, sources: &Sources) -> Outcome {
+    pub(crate) fn emit(&self, diagnostics: &Diagnostics, sources: &Sources) -> Outcome {
         for diagnostic in diagnostics.iter() {
             match self.format {
                 DiagnosticsFormat::Human => self.print_for_people(&render::human(diagnostic, sources, self.style)),
@@ -69,7 +69,7 @@ impl Reporter {
 
     /// Writes the whole-run document of SARIF and GitLab reports (empty when all is well, so
     /// that a CI upload step always finds one); nothing for the other formats.
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         let findings = self.gathered.borrow();
         match self.format {
             DiagnosticsFormat::Sarif => self.print(&ci::sarif(&findings)),
@@ -79,7 +79,7 @@ impl Reporter {
     }
 
     /// A closing line for people: how many errors and warnings, or that all is well.
-    pub fn summary(&self, diagnostics: &Diagnostics, what: &str) {
+    pub(crate) fn summary(&self, diagnostics: &Diagnostics, what: &str) {
         if self.format != DiagnosticsFormat::Human {
             return;
         }
@@ -87,14 +87,14 @@ impl Reporter {
     }
 
     /// A line for people on standard error (none in the machine formats).
-    pub fn note(&self, text: &str) {
+    pub(crate) fn note(&self, text: &str) {
         if self.format == DiagnosticsFormat::Human {
             self.print_for_people(&format!("{text}\n"));
         }
     }
 
     /// A usage or I/O error (exit 2), in the format `--diagnostics` names.
-    pub fn usage_error(&self, message: &str) -> Outcome {
+    pub(crate) fn usage_error(&self, message: &str) -> Outcome {
         match self.format {
             DiagnosticsFormat::Human => {
                 let diagnostic = crate::diagnostics::Diagnostic::error(Code::Usage, message);
@@ -107,13 +107,13 @@ impl Reporter {
 }
 
 /// The summary of a failed run, with the platform file it read.
-pub fn failed(request: &Request) -> String {
+pub(crate) fn failed(request: &Request) -> String {
     format!("failed; nothing was written ({})", super::platform_used(request.platform.as_deref()))
 }
 
 impl Reporter {
     /// Builds the request from the shared flags, then runs it up to `stage` (see [`Self::run`]).
-    pub fn run_flags(
+    pub(crate) fn run_flags(
         &self,
         input: &super::InputArgs,
         platform: &super::PlatformArgs,
@@ -125,7 +125,7 @@ impl Reporter {
 
     /// Runs the pipeline up to `stage` for `--env` or every environment, and prints its
     /// diagnostics. Returns what it built, or the outcome to exit with when it failed.
-    pub fn run_all(&self, request: &Request, stage: Stage) -> Result<(Vec<Compiled>, Sources), Outcome> {
+    pub(crate) fn run_all(&self, request: &Request, stage: Stage) -> Result<(Vec<Compiled>, Sources), Outcome> {
         let mut sources = Sources::new();
         let (compiled, diagnostics) = pipeline::run_all(request, stage, &mut sources);
         let outcome = self.emit(&diagnostics, &sources);
@@ -138,7 +138,7 @@ impl Reporter {
 
     /// Runs the pipeline up to `stage` and prints its diagnostics. Returns what it built, or
     /// the outcome to exit with when it failed.
-    pub fn run(&self, request: &Request, stage: Stage) -> Result<(Compiled, Sources), Outcome> {
+    pub(crate) fn run(&self, request: &Request, stage: Stage) -> Result<(Compiled, Sources), Outcome> {
         let mut sources = Sources::new();
         let (compiled, diagnostics) = pipeline::run(request, stage, &mut sources);
         let outcome = self.emit(&diagnostics, &sources);

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 /// Why something at a path is not a regular file Stave may read, replace or delete.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// The path itself is a symbolic link.
     Link,
     /// The path is a directory.
@@ -43,7 +43,7 @@ impl std::fmt::Display for Refusal {
 
 /// What is at a path, seen without following links.
 #[derive(Debug)]
-pub enum Found<T> {
+pub(crate) enum Found<T> {
     Missing,
     Present(T),
     Refused(Refusal),
@@ -51,7 +51,7 @@ pub enum Found<T> {
 
 /// An open directory, the root of no-follow paths.
 #[derive(Debug)]
-pub struct Dir {
+pub(crate) struct Dir {
     fd: OwnedFd,
 }
 
@@ -60,7 +60,7 @@ const NO_FOLLOW: OFlags = OFlags::NOFOLLOW.union(OFlags::NONBLOCK).union(OFlags:
 
 /// The parts of a relative path (`a/b/c.yaml`), or `None` when it is not a plain relative path
 /// (absolute, empty, or with an empty, `.` or `..` part).
-pub fn parts(relative: &str) -> Option<Vec<&str>> {
+pub(crate) fn parts(relative: &str) -> Option<Vec<&str>> {
     let parts: Vec<&str> = relative.split('/').collect();
     let plain = |p: &&str| !p.is_empty() && *p != "." && *p != ".." && !p.contains('\0');
     parts.iter().all(plain).then_some(parts)
@@ -69,7 +69,7 @@ pub fn parts(relative: &str) -> Option<Vec<&str>> {
 /// A name as it may be printed: control characters escaped (a carriage return or a line break
 /// in a name cannot start a line of its own), and `##[` (a workflow command of the GitHub runner
 /// anywhere in a line) broken as `##\[`.
-pub fn shown(name: &str) -> String {
+pub(crate) fn shown(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for c in name.chars() {
         if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
@@ -83,13 +83,13 @@ pub fn shown(name: &str) -> String {
 
 impl Dir {
     /// Opens the directory at `path` (links on the way followed: the path is the user's).
-    pub fn open(path: &Path) -> std::io::Result<Dir> {
+    pub(crate) fn open(path: &Path) -> std::io::Result<Dir> {
         let path = if path.as_os_str().is_empty() { Path::new(".") } else { path };
         Ok(Dir { fd: rustix::fs::open(path, DIRECTORY, Mode::empty())? })
     }
 
     /// Creates the directory at `path` and its parents when missing, then opens it.
-    pub fn create(path: &Path) -> std::io::Result<Dir> {
+    pub(crate) fn create(path: &Path) -> std::io::Result<Dir> {
         if !path.as_os_str().is_empty() {
             std::fs::create_dir_all(path)?;
         }
@@ -108,7 +108,7 @@ impl Dir {
 
     /// The directory at the relative path `folder` (`""` is this one), walked without following
     /// links; with `create`, missing folders are made.
-    pub fn folder(&self, folder: &[&str], create: bool) -> std::io::Result<Found<Dir>> {
+    pub(crate) fn folder(&self, folder: &[&str], create: bool) -> std::io::Result<Found<Dir>> {
         let mut current = Dir { fd: self.fd.try_clone()? };
         for (depth, name) in folder.iter().enumerate() {
             let mut found = current.child(name)?;
@@ -129,7 +129,7 @@ impl Dir {
 
     /// The regular file at the relative path, open for reading; anything else is not opened
     /// beyond what telling it apart needs (a FIFO is opened without blocking, never read).
-    pub fn open_file(&self, relative: &str) -> std::io::Result<Found<std::fs::File>> {
+    pub(crate) fn open_file(&self, relative: &str) -> std::io::Result<Found<std::fs::File>> {
         let Some(parts) = parts(relative) else {
             return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a relative path"));
         };
@@ -143,7 +143,7 @@ impl Dir {
     }
 
     /// The regular file `name` right in this directory, open for reading.
-    pub fn open_here(&self, name: &str) -> std::io::Result<Found<std::fs::File>> {
+    pub(crate) fn open_here(&self, name: &str) -> std::io::Result<Found<std::fs::File>> {
         let fd = match rustix::fs::openat(&self.fd, name, OFlags::RDONLY | NO_FOLLOW, Mode::empty()) {
             Ok(fd) => fd,
             Err(Errno::NOENT) => return Ok(Found::Missing),
@@ -158,7 +158,7 @@ impl Dir {
     }
 
     /// The bytes of the regular file at the relative path.
-    pub fn read(&self, relative: &str) -> std::io::Result<Found<Vec<u8>>> {
+    pub(crate) fn read(&self, relative: &str) -> std::io::Result<Found<Vec<u8>>> {
         Ok(match self.open_file(relative)? {
             Found::Present(mut file) => {
                 let mut bytes = Vec::new();
@@ -171,7 +171,7 @@ impl Dir {
     }
 
     /// The SHA-256 of the regular file at the relative path.
-    pub fn hash(&self, relative: &str) -> std::io::Result<Found<[u8; 32]>> {
+    pub(crate) fn hash(&self, relative: &str) -> std::io::Result<Found<[u8; 32]>> {
         Ok(match self.open_file(relative)? {
             Found::Present(file) => Found::Present(sha256_of(file)?),
             Found::Missing => Found::Missing,
@@ -181,7 +181,7 @@ impl Dir {
 
     /// Creates the file `name` here (it must not exist), readable as `mode` says from the start
     /// (so a secret is never readable by others, whatever the umask).
-    pub fn create_file(&self, name: &str, mode: u32) -> std::io::Result<std::fs::File> {
+    pub(crate) fn create_file(&self, name: &str, mode: u32) -> std::io::Result<std::fs::File> {
         let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | NO_FOLLOW;
         let fd = rustix::fs::openat(&self.fd, name, flags, Mode::from_raw_mode(mode & 0o600))?;
         rustix::fs::fchmod(&fd, Mode::from_raw_mode(mode & 0o7777))?;
@@ -189,7 +189,7 @@ impl Dir {
     }
 
     /// Opens (creating it) the regular file `name` here for writing, without truncating it.
-    pub fn open_for_lock(&self, name: &str) -> std::io::Result<std::fs::File> {
+    pub(crate) fn open_for_lock(&self, name: &str) -> std::io::Result<std::fs::File> {
         let flags = OFlags::WRONLY | OFlags::CREATE | NO_FOLLOW;
         let fd = match rustix::fs::openat(&self.fd, name, flags, Mode::from_raw_mode(0o644)) {
             Ok(fd) => fd,
@@ -204,27 +204,27 @@ impl Dir {
     }
 
     /// Whether anything (a link too) is at `name` here.
-    pub fn holds(&self, name: &str) -> bool {
+    pub(crate) fn holds(&self, name: &str) -> bool {
         rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW).is_ok()
     }
 
     /// Moves `name` from here to `to` in `into` (replacing what is there, never through a link).
-    pub fn rename(&self, name: &str, into: &Dir, to: &str) -> std::io::Result<()> {
+    pub(crate) fn rename(&self, name: &str, into: &Dir, to: &str) -> std::io::Result<()> {
         Ok(rustix::fs::renameat(&self.fd, name, &into.fd, to)?)
     }
 
     /// Deletes the entry `name` here (a link itself, never what it points to).
-    pub fn unlink(&self, name: &str) -> std::io::Result<()> {
+    pub(crate) fn unlink(&self, name: &str) -> std::io::Result<()> {
         Ok(rustix::fs::unlinkat(&self.fd, name, AtFlags::empty())?)
     }
 
     /// Deletes the folder `name` here when it is empty; whether it did.
-    pub fn remove_if_empty(&self, name: &str) -> bool {
+    pub(crate) fn remove_if_empty(&self, name: &str) -> bool {
         rustix::fs::unlinkat(&self.fd, name, AtFlags::REMOVEDIR).is_ok()
     }
 
     /// The names in this directory, with what each is (links not followed).
-    pub fn entries(&self) -> std::io::Result<Vec<(OsString, FileType)>> {
+    pub(crate) fn entries(&self) -> std::io::Result<Vec<(OsString, FileType)>> {
         let mut entries = Vec::new();
         for entry in rustix::fs::Dir::read_from(&self.fd)? {
             let entry = entry?;
@@ -244,7 +244,7 @@ impl Dir {
     }
 
     /// Deletes the folder `name` here and everything in it, following no link.
-    pub fn remove_tree(&self, name: &str) -> std::io::Result<()> {
+    pub(crate) fn remove_tree(&self, name: &str) -> std::io::Result<()> {
         if let Found::Present(folder) = self.child(name)? {
             for (entry, kind) in folder.entries()? {
                 let entry = entry.to_string_lossy();
@@ -262,7 +262,7 @@ impl Dir {
     }
 
     /// Makes a new folder here named `prefix` and random characters, and opens it.
-    pub fn create_unique(&self, prefix: &str) -> std::io::Result<(String, Dir)> {
+    pub(crate) fn create_unique(&self, prefix: &str) -> std::io::Result<(String, Dir)> {
         loop {
             let name = format!("{prefix}{}", random_hex(6)?);
             match rustix::fs::mkdirat(&self.fd, name.as_str(), Mode::from_raw_mode(0o700)) {
@@ -293,7 +293,7 @@ fn refused(name: &str, refusal: &Refusal) -> std::io::Error {
 }
 
 /// The SHA-256 of everything `reader` holds.
-pub fn sha256_of(mut reader: impl Read) -> std::io::Result<[u8; 32]> {
+pub(crate) fn sha256_of(mut reader: impl Read) -> std::io::Result<[u8; 32]> {
     let mut hasher = Sha256::new();
     let mut buffer = vec![0; 64 * 1024];
     loop {
@@ -308,7 +308,7 @@ pub fn sha256_of(mut reader: impl Read) -> std::io::Result<[u8; 32]> {
 }
 
 /// `bytes` random bytes from the operating system, in hexadecimal.
-pub fn random_hex(bytes: usize) -> std::io::Result<String> {
+pub(crate) fn random_hex(bytes: usize) -> std::io::Result<String> {
     let mut buffer = vec![0; bytes];
     let mut filled = 0;
     while filled < bytes {

@@ -8,7 +8,7 @@ use super::Outcome;
 use crate::builtins::{PLATFORM_SCHEMA, PROVISIONERS_SCHEMA, WORKLOAD_SCHEMA};
 
 #[derive(Debug, Args)]
-pub struct SchemaArgs {
+pub(crate) struct SchemaArgs {
     /// Which schema.
     #[arg(value_enum)]
     which: Which,
@@ -24,7 +24,7 @@ enum Which {
     Provisioners,
 }
 
-pub fn run(args: &SchemaArgs) -> Outcome {
+pub(crate) fn run(args: &SchemaArgs) -> Outcome {
     let text = match args.which {
         Which::Workload => WORKLOAD_SCHEMA,
         Which::Platform => PLATFORM_SCHEMA,

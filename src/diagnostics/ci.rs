@@ -12,22 +12,22 @@ use crate::source::{Sources, Span};
 
 /// A place in a file: 1-based line and column of the start and of the end (exclusive).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Place {
-    pub file: String,
-    pub start: Option<(usize, usize)>,
-    pub end: Option<(usize, usize)>,
-    pub text: String,
+pub(crate) struct Place {
+    pub(crate) file: String,
+    pub(crate) start: Option<(usize, usize)>,
+    pub(crate) end: Option<(usize, usize)>,
+    pub(crate) text: String,
 }
 
 /// One diagnostic, resolved against its sources.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    pub code: Code,
-    pub severity: Severity,
-    pub message: String,
-    pub help: Option<String>,
+    pub(crate) code: Code,
+    pub(crate) severity: Severity,
+    pub(crate) message: String,
+    pub(crate) help: Option<String>,
     /// The primary place first, then the other labels.
-    pub places: Vec<Place>,
+    pub(crate) places: Vec<Place>,
 }
 
 fn place(sources: &Sources, span: Span, text: &str) -> Place {
@@ -58,7 +58,7 @@ impl Finding {
     }
 
     /// A finding with no place: a usage or I/O error.
-    pub fn unplaced(code: Code, message: impl Into<String>, help: Option<String>) -> Finding {
+    pub(crate) fn unplaced(code: Code, message: impl Into<String>, help: Option<String>) -> Finding {
         Finding { code, severity: Severity::Error, message: message.into(), help, places: Vec::new() }
     }
 

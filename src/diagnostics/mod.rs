@@ -20,7 +20,7 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::Warning => "warning",
             Severity::Error => "error",
@@ -31,7 +31,7 @@ impl Severity {
 /// A labelled place in a source file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
-    pub span: Span,
+    pub(crate) span: Span,
     pub text: String,
 }
 
@@ -46,15 +46,15 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     pub help: Option<String>,
     /// For problems with no position inside a file (an unreadable path): the file's name.
-    pub path: Option<String>,
+    pub(crate) path: Option<String>,
 }
 
 impl Diagnostic {
-    pub fn error(code: Code, message: impl Into<String>) -> Self {
+    pub(crate) fn error(code: Code, message: impl Into<String>) -> Self {
         Self::new(code, Severity::Error, message)
     }
 
-    pub fn warning(code: Code, message: impl Into<String>) -> Self {
+    pub(crate) fn warning(code: Code, message: impl Into<String>) -> Self {
         Self::new(code, Severity::Warning, message)
     }
 
@@ -62,27 +62,27 @@ impl Diagnostic {
         Diagnostic { code, severity, message: message.into(), labels: Vec::new(), help: None, path: None }
     }
 
-    pub fn label(mut self, span: Span, text: impl Into<String>) -> Self {
+    pub(crate) fn label(mut self, span: Span, text: impl Into<String>) -> Self {
         self.labels.push(Label { span, text: text.into() });
         self
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
-    pub fn with_path(mut self, path: impl Into<String>) -> Self {
+    pub(crate) fn with_path(mut self, path: impl Into<String>) -> Self {
         self.path = Some(path.into());
         self
     }
 
-    pub fn primary_span(&self) -> Option<Span> {
+    pub(crate) fn primary_span(&self) -> Option<Span> {
         self.labels.first().map(|label| label.span)
     }
 }
 
-/// The problems found so far, in the order they were found until [`Diagnostics::sorted`].
+/// The problems found so far, in the order they were found until `Diagnostics::sorted`.
 #[derive(Debug, Default, Clone)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
@@ -93,11 +93,11 @@ impl Diagnostics {
         Self::default()
     }
 
-    pub fn push(&mut self, diagnostic: Diagnostic) {
+    pub(crate) fn push(&mut self, diagnostic: Diagnostic) {
         self.items.push(diagnostic);
     }
 
-    pub fn extend(&mut self, other: Diagnostics) {
+    pub(crate) fn extend(&mut self, other: Diagnostics) {
         self.items.extend(other.items);
     }
 
@@ -119,7 +119,7 @@ impl Diagnostics {
 
     /// By position (file, then offset), then code; exact duplicates removed. Output order must not
     /// depend on the order in which checks happened to run.
-    pub fn sorted(mut self) -> Self {
+    pub(crate) fn sorted(mut self) -> Self {
         self.items.sort_by(|a, b| {
             (a.primary_span(), &a.path, a.code, &a.message).cmp(&(b.primary_span(), &b.path, b.code, &b.message))
         });

@@ -2,7 +2,7 @@
 
 /// Splits on dots; `\.` is a literal dot. With `backslash_escapes` (override paths), `\\` is a
 /// literal backslash too; placeholders keep `\\` as written, as score-go does.
-pub fn split(text: &str, backslash_escapes: bool) -> Vec<String> {
+pub(crate) fn split(text: &str, backslash_escapes: bool) -> Vec<String> {
     let mut parts = Vec::new();
     let mut current = String::new();
     let mut chars = text.chars().peekable();

@@ -5,26 +5,26 @@
 use serde_json::{Map, Value as Json};
 
 /// The map of `entries`, its capacity exactly their number; `None` when a key repeats.
-pub fn map(entries: Vec<(String, Json)>) -> Option<Json> {
+pub(crate) fn map(entries: Vec<(String, Json)>) -> Option<Json> {
     let count = entries.len();
     let map: Map<String, Json> = entries.into_iter().collect();
     (map.len() == count).then_some(Json::Object(map))
 }
 
 /// `items` as an array without spare capacity.
-pub fn array(mut items: Vec<Json>) -> Json {
+pub(crate) fn array(mut items: Vec<Json>) -> Json {
     items.shrink_to_fit();
     Json::Array(items)
 }
 
 /// JSON text as a tree built at its exact size.
-pub fn parse(text: &str) -> serde_json::Result<Json> {
+pub(crate) fn parse(text: &str) -> serde_json::Result<Json> {
     parse_with(text, Exact { strict: false })
 }
 
 /// The same for JSON that must read the same as YAML: no fractional numbers and no integers
 /// beyond `i64`; `None` for those, a repeated key, or anything that is not one JSON value.
-pub fn parse_strict(text: &str) -> Option<Json> {
+pub(crate) fn parse_strict(text: &str) -> Option<Json> {
     parse_with(text, Exact { strict: true }).ok()
 }
 

@@ -3,10 +3,10 @@
 //! validation whose errors point into the tree, JSON trees at their exact size. Nothing here
 //! knows what a document means.
 
-pub mod dotted;
-pub mod exact;
+pub(crate) mod dotted;
+pub(crate) mod exact;
 pub mod fast_yaml;
 pub mod read;
 mod scan;
-pub mod schema;
+pub(crate) mod schema;
 pub mod yaml;

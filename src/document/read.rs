@@ -7,10 +7,10 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::source::{SourceId, Sources, Span};
 
 /// The largest workload, overrides or `source` file Stave reads: 8 MiB.
-pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Reads at most [`MAX_FILE_BYTES`] (plus one byte, to tell that there is more) from `reader`.
-pub fn read_limited(reader: impl Read, name: &str) -> Result<Vec<u8>, Diagnostic> {
+pub(crate) fn read_limited(reader: impl Read, name: &str) -> Result<Vec<u8>, Diagnostic> {
     let mut bytes = Vec::new();
     reader.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| unreadable(name, &e))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
@@ -26,10 +26,10 @@ pub fn read_limited(reader: impl Read, name: &str) -> Result<Vec<u8>, Diagnostic
 
 /// Characters Stave reserves for the markers of generated values (Unicode private use: U+E000
 /// to U+E002). No input may hold them, so that no input can forge a marker.
-pub const RESERVED: [char; 3] = ['\u{E000}', '\u{E001}', '\u{E002}'];
+pub(crate) const RESERVED: [char; 3] = ['\u{E000}', '\u{E001}', '\u{E002}'];
 
 /// The error for a reserved character at byte `at` of source `id`.
-pub fn reserved_character(name: &str, id: SourceId, at: usize) -> Diagnostic {
+pub(crate) fn reserved_character(name: &str, id: SourceId, at: usize) -> Diagnostic {
     Diagnostic::error(
         Code::ReservedCharacter,
         format!("`{name}` holds a character that Stave reserves (U+E000 to U+E002)"),
@@ -38,7 +38,7 @@ pub fn reserved_character(name: &str, id: SourceId, at: usize) -> Diagnostic {
     .help("remove it: Stave uses these private-use characters to mark generated values")
 }
 
-pub fn read_file(path: &Path) -> Result<Vec<u8>, Diagnostic> {
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| unreadable(&name, &e))?;
     if file.metadata().is_ok_and(|m| m.is_dir()) {

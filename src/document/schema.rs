@@ -12,7 +12,7 @@ use crate::source::Span;
 use crate::suggest;
 
 /// How one kind of document words its validation errors. Every method has a plain default.
-pub trait Dialect: Sync + std::fmt::Debug {
+pub(crate) trait Dialect: Sync + std::fmt::Debug {
     /// What a field of this document is called in "not a … field here" labels.
     fn field_word(&self) -> &'static str;
     /// The command that prints the schema, for "see … for what this field accepts".
@@ -45,9 +45,9 @@ pub trait Dialect: Sync + std::fmt::Debug {
 
 /// The plain dialect: platform files, provisioner files.
 #[derive(Debug)]
-pub struct Plain {
-    pub field_word: &'static str,
-    pub schema_command: &'static str,
+pub(crate) struct Plain {
+    pub(crate) field_word: &'static str,
+    pub(crate) schema_command: &'static str,
 }
 
 impl Dialect for Plain {
@@ -62,7 +62,7 @@ impl Dialect for Plain {
 /// A compiled JSON Schema, its document (for did-you-mean candidates and expected types) and
 /// the dialect its errors are said in.
 #[derive(Debug)]
-pub struct Schema {
+pub(crate) struct Schema {
     document: Json,
     validator: jsonschema::Validator,
     dialect: &'static dyn Dialect,
@@ -70,14 +70,14 @@ pub struct Schema {
 
 impl Schema {
     /// Compiles an embedded schema; a broken one is a bug that every test run catches.
-    pub fn compile(text: &str, dialect: &'static dyn Dialect) -> Self {
+    pub(crate) fn compile(text: &str, dialect: &'static dyn Dialect) -> Self {
         let document: Json = serde_json::from_str(text).expect("an embedded schema is valid JSON");
         let validator = jsonschema::validator_for(&document).expect("an embedded schema compiles");
         Schema { document, validator, dialect }
     }
 
     /// Validates a document; returns one diagnostic per problem, each at its place.
-    pub fn validate(&self, root: &Node, document: &Json) -> Diagnostics {
+    pub(crate) fn validate(&self, root: &Node, document: &Json) -> Diagnostics {
         let mut diagnostics = Diagnostics::new();
         for error in self.validator.iter_errors(document) {
             explain(self, &error, root, &mut diagnostics);
@@ -86,7 +86,7 @@ impl Schema {
     }
 
     /// Whether a document is valid (no diagnostics built).
-    pub fn is_valid(&self, document: &Json) -> bool {
+    pub(crate) fn is_valid(&self, document: &Json) -> bool {
         self.validator.is_valid(document)
     }
 }
@@ -96,7 +96,7 @@ fn decode_pointer(pointer: &str) -> Vec<String> {
 }
 
 /// A path in words: `containers.main.files["/etc/app.conf"].mode`.
-pub fn describe(path: &[String]) -> String {
+pub(crate) fn describe(path: &[String]) -> String {
     let mut out = String::new();
     for segment in path {
         if segment.parse::<usize>().is_ok() {
@@ -134,35 +134,35 @@ fn schema_at<'s>(schema: &'s Schema, keyword_path: &[String]) -> Option<&'s Json
 
 /// One validation error, placed in the document and in the schema.
 #[derive(Debug)]
-pub struct Located<'a> {
+pub(crate) struct Located<'a> {
     schema: &'a Schema,
     /// The path of the failing value in the document.
-    pub path: Vec<String>,
+    pub(crate) path: Vec<String>,
     keyword_path: Vec<String>,
     /// The failing value in the document, when it is there.
-    pub place: Option<Place<'a>>,
+    pub(crate) place: Option<Place<'a>>,
     fallback: Span,
 }
 
 impl<'a> Located<'a> {
     /// The span of the failing entry (its key, where it has one).
-    pub fn span(&self) -> Span {
+    pub(crate) fn span(&self) -> Span {
         self.place.map_or(self.fallback, |p| p.span())
     }
     /// The span of the failing value.
-    pub fn value_span(&self) -> Span {
+    pub(crate) fn value_span(&self) -> Span {
         self.place.map_or(self.fallback, |p| p.node.span)
     }
     /// The name of the field this error is about (the last path segment).
-    pub fn field(&self) -> &str {
+    pub(crate) fn field(&self) -> &str {
         self.path.last().map_or("", String::as_str)
     }
     /// The schema object holding the failing keyword.
-    pub fn schema_object(&self) -> Option<&'a Json> {
+    pub(crate) fn schema_object(&self) -> Option<&'a Json> {
         schema_at(self.schema, &self.keyword_path[..self.keyword_path.len().saturating_sub(1)])
     }
     /// The span of the key `key` inside the failing map (else the failing entry's span).
-    pub fn key_span(&self, key: &str) -> Span {
+    pub(crate) fn key_span(&self, key: &str) -> Span {
         self.place.and_then(|p| p.node.as_map()).and_then(|m| m.get(key)).map_or(self.span(), |entry| entry.key_span)
     }
 }
@@ -315,12 +315,12 @@ fn article(kind: &str) -> String {
 }
 
 /// `` `a`, `b`, `c` ``.
-pub fn list(items: &[&str]) -> String {
+pub(crate) fn list(items: &[&str]) -> String {
     items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
 }
 
 /// A value as shown in a message: strings bare, the rest as JSON, at most 60 characters.
-pub fn short(value: &Json) -> String {
+pub(crate) fn short(value: &Json) -> String {
     let text = match value {
         Json::String(s) => s.clone(),
         other => other.to_string(),

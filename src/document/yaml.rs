@@ -21,12 +21,12 @@ use crate::source::{SourceFile, SourceId, Span};
 /// A YAML value with the span it was read from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
-    pub value: Value,
-    pub span: Span,
+    pub(crate) value: Value,
+    pub(crate) span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Null,
     Bool(bool),
     Number(serde_json::Number),
@@ -37,44 +37,44 @@ pub enum Value {
 
 /// A map entry: the key's own span, and the value.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    pub key_span: Span,
-    pub node: Node,
+pub(crate) struct Entry {
+    pub(crate) key_span: Span,
+    pub(crate) node: Node,
 }
 
 impl Node {
-    pub fn new(value: Value, span: Span) -> Self {
+    pub(crate) fn new(value: Value, span: Span) -> Self {
         Node { value, span }
     }
 
-    pub fn as_map(&self) -> Option<&IndexMap<String, Entry>> {
+    pub(crate) fn as_map(&self) -> Option<&IndexMap<String, Entry>> {
         match &self.value {
             Value::Map(map) => Some(map),
             _ => None,
         }
     }
 
-    pub fn as_map_mut(&mut self) -> Option<&mut IndexMap<String, Entry>> {
+    pub(crate) fn as_map_mut(&mut self) -> Option<&mut IndexMap<String, Entry>> {
         match &mut self.value {
             Value::Map(map) => Some(map),
             _ => None,
         }
     }
 
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::String(s) => Some(s),
             _ => None,
         }
     }
 
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         self.as_map()?.get(key).map(|entry| &entry.node)
     }
 
     /// What kind of value this is, in words for messages.
     /// How deeply the tree nests (a scalar is 1).
-    pub fn depth(&self) -> usize {
+    pub(crate) fn depth(&self) -> usize {
         1 + match &self.value {
             Value::Seq(items) => items.iter().map(Node::depth).max().unwrap_or(0),
             Value::Map(map) => map.values().map(|e| e.node.depth()).max().unwrap_or(0),
@@ -82,7 +82,7 @@ impl Node {
         }
     }
 
-    pub fn kind_name(&self) -> &'static str {
+    pub(crate) fn kind_name(&self) -> &'static str {
         match &self.value {
             Value::Null => "nothing (null)",
             Value::Bool(_) => "a boolean",
@@ -111,13 +111,13 @@ impl Node {
 /// Where a node sits in its document: the span to label when a message is about the whole node.
 /// A map or list is best shown by its key (`main:`), a scalar by its value.
 #[derive(Debug, Clone, Copy)]
-pub struct Place<'a> {
-    pub node: &'a Node,
-    pub key_span: Option<Span>,
+pub(crate) struct Place<'a> {
+    pub(crate) node: &'a Node,
+    pub(crate) key_span: Option<Span>,
 }
 
 impl Place<'_> {
-    pub fn span(&self) -> Span {
+    pub(crate) fn span(&self) -> Span {
         match (&self.node.value, self.key_span) {
             (Value::Map(_) | Value::Seq(_), Some(key)) => key,
             _ => self.node.span,
@@ -126,7 +126,7 @@ impl Place<'_> {
 }
 
 /// Walks a path of map keys and list indices (a decoded JSON pointer) from `root`.
-pub fn place_at<'a>(root: &'a Node, path: &[String]) -> Option<Place<'a>> {
+pub(crate) fn place_at<'a>(root: &'a Node, path: &[String]) -> Option<Place<'a>> {
     let mut place = Place { node: root, key_span: None };
     for segment in path {
         place = match &place.node.value {
@@ -145,7 +145,7 @@ pub fn place_at<'a>(root: &'a Node, path: &[String]) -> Option<Place<'a>> {
 }
 
 /// The deepest nesting Stave reads, also after overrides.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// The most `---` documents (empty ones included) a file may hold.
 const MAX_DOCUMENTS: usize = 64;

@@ -14,35 +14,35 @@ use crate::source::Span;
 
 /// Where a workload declares a resource.
 #[derive(Debug, Clone)]
-pub struct Declaration {
-    pub workload: String,
+pub(crate) struct Declaration {
+    pub(crate) workload: String,
     /// The resource's key in that workload's `resources`.
-    pub name: String,
-    pub span: Span,
+    pub(crate) name: String,
+    pub(crate) span: Span,
 }
 
 /// One resource after identity is settled: what the provisioners see.
 #[derive(Debug, Clone)]
-pub struct Resource {
-    pub uid: String,
-    pub kind: String,
-    pub class: String,
-    pub id: Option<String>,
-    pub params: BTreeMap<String, Param>,
+pub(crate) struct Resource {
+    pub(crate) uid: String,
+    pub(crate) kind: String,
+    pub(crate) class: String,
+    pub(crate) id: Option<String>,
+    pub(crate) params: BTreeMap<String, Param>,
     /// Spans of the params' values, by JSON pointer, in the declaration that carries them.
-    pub param_spans: BTreeMap<String, Span>,
-    pub metadata: serde_json::Map<String, serde_json::Value>,
+    pub(crate) param_spans: BTreeMap<String, Span>,
+    pub(crate) metadata: serde_json::Map<String, serde_json::Value>,
     /// The workload whose declaration carries the params (else the first by name): placeholders
     /// in params resolve in its scope.
-    pub source_workload: String,
-    pub declarations: Vec<Declaration>,
+    pub(crate) source_workload: String,
+    pub(crate) declarations: Vec<Declaration>,
 }
 
 impl Resource {
     /// A DNS label unique to this resource, for naming the objects a provisioner creates:
     /// `<id or workload-name>-<12 hex digits of the UID's hash>`. 48 bits put a chosen collision
     /// out of reach; the one-owner rule of the targets is the backstop.
-    pub fn dns_name(&self) -> String {
+    pub(crate) fn dns_name(&self) -> String {
         use sha2::{Digest, Sha256};
         let base = match &self.id {
             Some(id) => id.replace('.', "-"),
@@ -58,7 +58,7 @@ impl Resource {
     }
 }
 
-pub fn uid(workload: &str, name: &str, request: &ResourceRequest) -> String {
+pub(crate) fn uid(workload: &str, name: &str, request: &ResourceRequest) -> String {
     let class = request.class.as_deref().unwrap_or("default");
     match &request.id {
         Some(id) => format!("{}.{class}#shared:{id}", request.kind),
@@ -69,10 +69,10 @@ pub fn uid(workload: &str, name: &str, request: &ResourceRequest) -> String {
 /// Groups every declaration by UID; reports shared resources whose params or metadata differ.
 /// Every resource by UID, each in a box of its own (a map node then holds pointers, not
 /// resources, so a half-full node wastes little).
-pub type Resources = BTreeMap<String, Box<Resource>>;
+pub(crate) type Resources = BTreeMap<String, Box<Resource>>;
 
 /// Also returns the UID of each `(workload, local name)`.
-pub fn settle(workloads: &[Workload], out: &mut Diagnostics) -> (Resources, BTreeMap<(String, String), String>) {
+pub(crate) fn settle(workloads: &[Workload], out: &mut Diagnostics) -> (Resources, BTreeMap<(String, String), String>) {
     let mut resources = Resources::new();
     let mut local = BTreeMap::new();
     for workload in workloads {

@@ -8,16 +8,16 @@ use crate::ir::Workload;
 use crate::source::Span;
 
 /// The annotation a workload lists its allowed callers in.
-pub const ALLOWED_CALLERS: &str = "stave.dev/allowed-callers";
+pub(crate) const ALLOWED_CALLERS: &str = "stave.dev/allowed-callers";
 
 /// The callers `workload` accepts, if it says.
-pub fn allowed_callers(workload: &Workload) -> Option<Vec<&str>> {
+pub(crate) fn allowed_callers(workload: &Workload) -> Option<Vec<&str>> {
     let listed = workload.annotations.get(ALLOWED_CALLERS)?;
     Some(listed.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).collect())
 }
 
 /// Reports each declaring workload of a link that `callee` does not accept.
-pub fn check(callee: &Workload, callers: &[(&str, Span)], out: &mut Diagnostics) {
+pub(crate) fn check(callee: &Workload, callers: &[(&str, Span)], out: &mut Diagnostics) {
     let Some(allowed) = allowed_callers(callee) else { return };
     for (caller, span) in callers {
         if *caller == callee.name || allowed.contains(caller) {

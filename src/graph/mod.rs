@@ -7,8 +7,8 @@
 //! Param edges must form no cycle. The order is topological (dependencies first, ties broken by kind then UID or name)
 //! and ignores links, since two workloads may well call each other.
 
-pub mod identity;
-pub mod links;
+pub(crate) mod identity;
+pub(crate) mod links;
 mod render;
 
 use std::cmp::Reverse;
@@ -18,8 +18,8 @@ use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
-pub use identity::Resource;
-pub use render::{Format, render};
+pub(crate) use identity::Resource;
+pub(crate) use render::{Format, render};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Param, Workload};
@@ -28,7 +28,7 @@ use crate::source::Span;
 use crate::suggest;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Node {
+pub(crate) enum Node {
     Resource(String),
     Workload(String),
     /// A workload deployed elsewhere that a link names (`externalWorkloads`).
@@ -36,7 +36,7 @@ pub enum Node {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Edge {
+pub(crate) enum Edge {
     /// A workload declares the resource.
     Uses(Span),
     /// A resource's params use the other resource's outputs (the placeholder).
@@ -46,7 +46,7 @@ pub enum Edge {
 }
 
 impl Edge {
-    pub fn span(self) -> Span {
+    pub(crate) fn span(self) -> Span {
         match self {
             Edge::Uses(s) | Edge::Param(s) | Edge::Link(s) => s,
         }
@@ -55,22 +55,22 @@ impl Edge {
 
 /// The application's graph and everything settled while building it.
 #[derive(Debug)]
-pub struct Graph {
-    pub graph: DiGraph<Node, Edge>,
-    pub resources: BTreeMap<String, Box<Resource>>,
+pub(crate) struct Graph {
+    pub(crate) graph: DiGraph<Node, Edge>,
+    pub(crate) resources: BTreeMap<String, Box<Resource>>,
     /// The UID of each `(workload, resource name)`.
-    pub local: BTreeMap<(String, String), String>,
+    pub(crate) local: BTreeMap<(String, String), String>,
     /// Every node, dependencies first.
-    pub order: Vec<NodeIndex>,
+    pub(crate) order: Vec<NodeIndex>,
 }
 
 impl Graph {
-    pub fn node(&self, node: &Node) -> Option<NodeIndex> {
+    pub(crate) fn node(&self, node: &Node) -> Option<NodeIndex> {
         find(&self.graph, node)
     }
 
     /// Resources in provisioning order.
-    pub fn resources_in_order(&self) -> impl Iterator<Item = &Resource> {
+    pub(crate) fn resources_in_order(&self) -> impl Iterator<Item = &Resource> {
         self.order.iter().filter_map(|&i| match &self.graph[i] {
             Node::Resource(uid) => self.resources.get(uid).map(|r| &**r),
             Node::Workload(_) | Node::External(_) => None,
@@ -78,7 +78,7 @@ impl Graph {
     }
 
     /// The UIDs a resource's params depend on.
-    pub fn param_dependencies(&self, uid: &str) -> Vec<&str> {
+    pub(crate) fn param_dependencies(&self, uid: &str) -> Vec<&str> {
         let Some(index) = self.node(&Node::Resource(uid.to_string())) else { return Vec::new() };
         let mut deps: Vec<&str> = self
             .graph
@@ -96,7 +96,7 @@ impl Graph {
 }
 
 /// The workload a resource links to, if its type is a link, and where that is said.
-pub fn link_target(resource: &Resource) -> Option<(String, Span)> {
+pub(crate) fn link_target(resource: &Resource) -> Option<(String, Span)> {
     match resource.kind.as_str() {
         "service-port" => match resource.params.get("workload") {
             Some(Param::String(t)) => t.as_literal().map(|w| (w, t.span)),
@@ -121,7 +121,10 @@ fn find(graph: &DiGraph<Node, Edge>, node: &Node) -> Option<NodeIndex> {
 
 /// Builds the graph of `workloads`; a link may also name a workload of `external` (deployed
 /// elsewhere) that is not among them.
-pub fn build(workloads: &[Workload], external: &BTreeMap<String, ExternalWorkload>) -> Result<Graph, Diagnostics> {
+pub(crate) fn build(
+    workloads: &[Workload],
+    external: &BTreeMap<String, ExternalWorkload>,
+) -> Result<Graph, Diagnostics> {
     let mut out = Diagnostics::new();
     let (resources, local) = identity::settle(workloads, &mut out);
     let mut graph = DiGraph::new();

@@ -9,7 +9,7 @@ use petgraph::visit::EdgeRef;
 use super::{Edge, Graph, Node};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Dot,
     Mermaid,
     Json,
@@ -64,7 +64,7 @@ fn edge_label(edge: Edge) -> &'static str {
 }
 
 /// Renders the graph; `provisioners` names the provisioner chosen for each resource UID.
-pub fn render(graph: &Graph, format: Format, provisioners: &BTreeMap<String, String>) -> String {
+pub(crate) fn render(graph: &Graph, format: Format, provisioners: &BTreeMap<String, String>) -> String {
     let mut nodes: Vec<(NodeView, petgraph::graph::NodeIndex)> =
         graph.graph.node_indices().map(|i| (view(graph, &graph.graph[i], provisioners), i)).collect();
     nodes.sort_by(|a, b| a.0.id.cmp(&b.0.id));

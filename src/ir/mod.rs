@@ -2,8 +2,8 @@
 //!
 //! Built only by `score::lower` from validated input, so its invariants hold: names are valid,
 //! placeholders are parsed, metadata placeholders are already resolved, `image: "."` has been
-//! replaced, file sources are read. Resource outputs stay symbolic ([`ResourceRef`] inside a
-//! [`Template`]): each target lowers them its own way (a Service name, a `secretKeyRef`, a
+//! replaced, file sources are read. Resource outputs stay symbolic (`ResourceRef` inside a
+//! `Template`): each target lowers them its own way (a Service name, a `secretKeyRef`, a
 //! Terraform attribute, a Helm values reference). Maps are ordered, so everything downstream is
 //! deterministic.
 
@@ -13,13 +13,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use template::{Part, ResourceRef, Template};
+pub(crate) use template::{Part, ResourceRef, Template};
 
 use crate::sorted::SortedMap;
 use crate::source::Span;
 
 /// The workload named `name` in a list sorted by name (as the loader returns them).
-pub fn find_workload<'w>(workloads: &'w [Workload], name: &str) -> Option<&'w Workload> {
+pub(crate) fn find_workload<'w>(workloads: &'w [Workload], name: &str) -> Option<&'w Workload> {
     workloads.binary_search_by(|w| w.name.as_str().cmp(name)).ok().map(|i| &workloads[i])
 }
 
@@ -27,26 +27,26 @@ pub fn find_workload<'w>(workloads: &'w [Workload], name: &str) -> Option<&'w Wo
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Workload {
-    pub name: String,
+    pub(crate) name: String,
     #[serde(skip)]
-    pub name_span: Span,
+    pub(crate) name_span: Span,
     /// The file it came from, as the user named it.
-    pub file: String,
+    pub(crate) file: String,
     /// All of `metadata`, as written (after overrides); `${metadata.…}` read from it.
-    pub metadata: serde_json::Map<String, serde_json::Value>,
-    pub annotations: BTreeMap<String, String>,
-    pub service_ports: BTreeMap<String, ServicePort>,
+    pub(crate) metadata: serde_json::Map<String, serde_json::Value>,
+    pub(crate) annotations: BTreeMap<String, String>,
+    pub(crate) service_ports: BTreeMap<String, ServicePort>,
     /// Boxed, as are the resources: a map keeps room for eleven values in its first node.
-    pub containers: SortedMap<String, Container>,
-    pub resources: SortedMap<String, ResourceRequest>,
+    pub(crate) containers: SortedMap<String, Container>,
+    pub(crate) resources: SortedMap<String, ResourceRequest>,
     /// The bytes its `${metadata.…}` placeholders added, counted against the platform's limits
     /// (provisioning adds what resource outputs add).
     #[serde(skip)]
-    pub expanded: u64,
+    pub(crate) expanded: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Protocol {
+pub(crate) enum Protocol {
     #[serde(rename = "TCP")]
     Tcp,
     #[serde(rename = "UDP")]
@@ -55,43 +55,43 @@ pub enum Protocol {
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServicePort {
-    pub port: u16,
+pub(crate) struct ServicePort {
+    pub(crate) port: u16,
     /// Already defaulted to `port` when the file leaves it out.
-    pub target_port: u16,
-    pub protocol: Protocol,
+    pub(crate) target_port: u16,
+    pub(crate) protocol: Protocol,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Container {
-    pub image: String,
+pub(crate) struct Container {
+    pub(crate) image: String,
     #[serde(skip)]
-    pub image_span: Span,
+    pub(crate) image_span: Span,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub command: Option<Vec<String>>,
+    pub(crate) command: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub args: Option<Vec<String>>,
-    pub variables: SortedMap<String, Template>,
+    pub(crate) args: Option<Vec<String>>,
+    pub(crate) variables: SortedMap<String, Template>,
     /// Keyed by the path in the container.
-    pub files: BTreeMap<String, File>,
+    pub(crate) files: BTreeMap<String, File>,
     /// Keyed by the path in the container.
-    pub volumes: BTreeMap<String, Volume>,
+    pub(crate) volumes: BTreeMap<String, Volume>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub requests: Option<Compute>,
+    pub(crate) requests: Option<Compute>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub limits: Option<Compute>,
+    pub(crate) limits: Option<Compute>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub liveness_probe: Option<Probe>,
+    pub(crate) liveness_probe: Option<Probe>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub readiness_probe: Option<Probe>,
+    pub(crate) readiness_probe: Option<Probe>,
     /// Containers that start only after this one reaches the given state (Score's `before`).
-    pub before: BTreeMap<String, Readiness>,
+    pub(crate) before: BTreeMap<String, Readiness>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Readiness {
+pub(crate) enum Readiness {
     Started,
     Healthy,
     Complete,
@@ -99,60 +99,58 @@ pub enum Readiness {
 
 /// CPU and memory as Kubernetes quantity strings (validated by the schema).
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Compute {
+pub(crate) struct Compute {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cpu: Option<String>,
+    pub(crate) cpu: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub memory: Option<String>,
+    pub(crate) memory: Option<String>,
     /// Where `cpu` and `memory` are written.
     #[serde(skip)]
-    pub cpu_span: Option<Span>,
+    pub(crate) cpu_span: Option<Span>,
     #[serde(skip)]
-    pub memory_span: Option<Span>,
+    pub(crate) memory_span: Option<Span>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Probe {
+pub(crate) struct Probe {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub http_get: Option<HttpGet>,
+    pub(crate) http_get: Option<HttpGet>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub exec: Option<Vec<String>>,
+    pub(crate) exec: Option<Vec<String>>,
     /// The probe's key in the file.
     #[serde(skip)]
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct HttpGet {
-    pub path: String,
-    pub port: u16,
+pub(crate) struct HttpGet {
+    pub(crate) path: String,
+    pub(crate) port: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
-    pub scheme: String,
-    pub headers: Vec<HttpHeader>,
+    pub(crate) host: Option<String>,
+    pub(crate) scheme: String,
+    pub(crate) headers: Vec<HttpHeader>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct HttpHeader {
-    pub name: String,
-    pub value: String,
+pub(crate) struct HttpHeader {
+    pub(crate) name: String,
+    pub(crate) value: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct File {
+pub(crate) struct File {
     /// The file mode, e.g. 0o644.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "as_octal")]
-    pub mode: Option<u32>,
-    pub content: FileContent,
-    #[serde(skip)]
-    pub span: Span,
+    pub(crate) mode: Option<u32>,
+    pub(crate) content: FileContent,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub enum FileContent {
+pub(crate) enum FileContent {
     /// UTF-8 text with placeholders (none when `noExpand` is set).
     Text(Template),
     /// Raw bytes, never expanded, shown as base64.
@@ -173,37 +171,37 @@ fn as_base64<S: serde::Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok,
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Volume {
+pub(crate) struct Volume {
     /// Usually a single `${resources.<name>}` reference: [`Template::as_whole_resource`].
-    pub source: Template,
+    pub(crate) source: Template,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    pub read_only: bool,
+    pub(crate) path: Option<String>,
+    pub(crate) read_only: bool,
 }
 
 /// A resource a workload asks for. Identity (the UID) and provisioning come later.
 #[derive(Debug, Clone, Serialize)]
-pub struct ResourceRequest {
+pub(crate) struct ResourceRequest {
     #[serde(rename = "type")]
-    pub kind: String,
+    pub(crate) kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub class: Option<String>,
+    pub(crate) class: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub metadata: serde_json::Map<String, serde_json::Value>,
-    pub params: BTreeMap<String, Param>,
+    pub(crate) id: Option<String>,
+    pub(crate) metadata: serde_json::Map<String, serde_json::Value>,
+    pub(crate) params: BTreeMap<String, Param>,
     /// The span of every value inside `params`, by JSON pointer (`/port`, `/nested/list/0`).
     #[serde(skip)]
-    pub param_spans: BTreeMap<String, Span>,
+    pub(crate) param_spans: BTreeMap<String, Span>,
     /// The resource's key in the workload file.
     #[serde(skip)]
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 /// A resource parameter: any YAML value, with placeholders parsed in its strings.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
-pub enum Param {
+pub(crate) enum Param {
     Null,
     Bool(bool),
     Number(serde_json::Number),
@@ -215,7 +213,7 @@ pub enum Param {
 impl Param {
     /// The parameter as JSON, placeholders written back in Score syntax: for comparing the
     /// params of a resource declared in several workloads.
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         match self {
             Param::Null => serde_json::Value::Null,
             Param::Bool(b) => serde_json::Value::Bool(*b),
@@ -227,7 +225,7 @@ impl Param {
     }
 
     /// Every resource reference in the parameter, depth first.
-    pub fn references(&self) -> Vec<&ResourceRef> {
+    pub(crate) fn references(&self) -> Vec<&ResourceRef> {
         match self {
             Param::String(t) => t.references().collect(),
             Param::List(items) => items.iter().flat_map(Param::references).collect(),

@@ -9,16 +9,16 @@ use crate::source::Span;
 /// An empty `path` (`${resources.db}`) means the resource itself: in a volume `source` the
 /// volume to mount, elsewhere all its outputs as JSON (as score-go does).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResourceRef {
-    pub resource: String,
-    pub path: Vec<String>,
+pub(crate) struct ResourceRef {
+    pub(crate) resource: String,
+    pub(crate) path: Vec<String>,
     /// The placeholder in the source file, `${` to `}`.
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 impl ResourceRef {
     /// The placeholder as it would be written, with dots in keys escaped.
-    pub fn to_placeholder(&self) -> String {
+    pub(crate) fn to_placeholder(&self) -> String {
         let mut out = format!("${{resources.{}", self.resource);
         for key in &self.path {
             out.push('.');
@@ -30,28 +30,28 @@ impl ResourceRef {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Part {
+pub(crate) enum Part {
     Text(String),
     Resource(ResourceRef),
 }
 
 /// A string whose placeholders have been parsed; metadata placeholders are already text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Template {
-    pub parts: Vec<Part>,
+pub(crate) struct Template {
+    pub(crate) parts: Vec<Part>,
     /// The whole string value in the source file.
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 impl Template {
-    pub fn literal(text: impl Into<String>, span: Span) -> Self {
+    pub(crate) fn literal(text: impl Into<String>, span: Span) -> Self {
         let text = text.into();
         let parts = if text.is_empty() { Vec::new() } else { vec![Part::Text(text)] };
         Template { parts, span }
     }
 
     /// The text, when the template holds no resource reference.
-    pub fn as_literal(&self) -> Option<String> {
+    pub(crate) fn as_literal(&self) -> Option<String> {
         let mut out = String::new();
         for part in &self.parts {
             match part {
@@ -63,14 +63,14 @@ impl Template {
     }
 
     /// The resource, when the template is exactly `${resources.<name>}`.
-    pub fn as_whole_resource(&self) -> Option<&ResourceRef> {
+    pub(crate) fn as_whole_resource(&self) -> Option<&ResourceRef> {
         match self.parts.as_slice() {
             [Part::Resource(r)] if r.path.is_empty() => Some(r),
             _ => None,
         }
     }
 
-    pub fn references(&self) -> impl Iterator<Item = &ResourceRef> {
+    pub(crate) fn references(&self) -> impl Iterator<Item = &ResourceRef> {
         self.parts.iter().filter_map(|part| match part {
             Part::Resource(r) => Some(r),
             Part::Text(_) => None,
@@ -78,7 +78,7 @@ impl Template {
     }
 
     /// The template written back in Score syntax: `$` escaped as `$$`, references as `${…}`.
-    pub fn to_score(&self) -> String {
+    pub(crate) fn to_score(&self) -> String {
         let mut out = String::new();
         for part in &self.parts {
             match part {

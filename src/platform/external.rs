@@ -8,27 +8,23 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::ir::{Protocol, ServicePort};
-use crate::source::Span;
 
 /// A workload that another pipeline deploys.
 #[derive(Debug, Clone)]
-pub struct ExternalWorkload {
-    pub name: String,
+pub(crate) struct ExternalWorkload {
     /// Its namespace, when it is not the environment's.
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     /// Its Service's name.
-    pub service: String,
-    pub ports: BTreeMap<String, ServicePort>,
+    pub(crate) service: String,
+    pub(crate) ports: BTreeMap<String, ServicePort>,
     /// The labels of its pods, when callers' egress should go to those pods only.
-    pub pod_labels: Option<BTreeMap<String, String>>,
-    /// Its key in the platform file.
-    pub span: Span,
+    pub(crate) pod_labels: Option<BTreeMap<String, String>>,
 }
 
 impl ExternalWorkload {
     /// The host name that reaches it from `namespace` (the environment's): its Service's name,
     /// qualified (`<service>.<namespace>.svc`) when it runs in another namespace.
-    pub fn hostname(&self, namespace: Option<&str>) -> String {
+    pub(crate) fn hostname(&self, namespace: Option<&str>) -> String {
         match &self.namespace {
             Some(theirs) if Some(theirs.as_str()) != namespace => format!("{}.{theirs}.svc", self.service),
             _ => self.service.clone(),
@@ -58,7 +54,7 @@ struct PortInput {
 }
 
 impl ExternalInput {
-    pub(super) fn lower(self, name: &str, span: Span) -> ExternalWorkload {
+    pub(super) fn lower(self, name: &str) -> ExternalWorkload {
         let ports = self
             .ports
             .into_iter()
@@ -72,12 +68,10 @@ impl ExternalInput {
             })
             .collect();
         ExternalWorkload {
-            name: name.to_string(),
             namespace: self.namespace,
             service: self.service.unwrap_or_else(|| name.to_string()),
             ports,
             pod_labels: self.pod_labels,
-            span,
         }
     }
 }

@@ -10,7 +10,7 @@
 //! applies: one environment, `local`, target kubernetes.
 
 mod external;
-pub mod patches;
+pub(crate) mod patches;
 mod settings;
 
 use std::collections::BTreeMap;
@@ -20,10 +20,10 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-pub use external::ExternalWorkload;
-pub use settings::{
-    Allowance, Egress, HelmSettings, KubernetesSettings, ProviderRequirement, PullPolicy, RouteKind, Security,
-    TerraformSettings, WorkloadKubernetes, WorkloadSettings,
+pub(crate) use external::ExternalWorkload;
+pub(crate) use settings::{
+    Allowance, Egress, HelmSettings, KubernetesSettings, RouteKind, Security, TerraformSettings, WorkloadKubernetes,
+    WorkloadSettings,
 };
 
 use crate::builtins::{DEFAULT_PLATFORM, PLATFORM_SCHEMA, Target};
@@ -37,7 +37,7 @@ use crate::source::{SourceId, Sources, Span};
 use crate::suggest;
 
 /// The default platform file name, looked for in the current directory.
-pub const DEFAULT_PLATFORM_FILE: &str = "stave.yaml";
+pub(crate) const DEFAULT_PLATFORM_FILE: &str = "stave.yaml";
 
 fn schema() -> &'static Schema {
     static SCHEMA: OnceLock<Schema> = OnceLock::new();
@@ -58,6 +58,7 @@ struct PlatformInput {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EnvironmentInput {
+    #[allow(dead_code, reason = "documentation for the platform team")]
     description: Option<String>,
     target: Target,
     #[serde(default)]
@@ -106,40 +107,37 @@ struct OverrideInput {
 
 #[derive(Debug, Clone)]
 pub struct Environment {
-    pub name: String,
-    pub description: Option<String>,
-    pub target: Target,
+    pub(crate) name: String,
+    pub(crate) target: Target,
     /// The `target:` value in the platform file.
-    pub target_span: Span,
-    pub provisioner_files: Vec<(PathBuf, Span)>,
-    pub variables: BTreeMap<String, Json>,
+    pub(crate) target_span: Span,
+    pub(crate) provisioner_files: Vec<(PathBuf, Span)>,
+    pub(crate) variables: BTreeMap<String, Json>,
     pub overrides: Vec<PlatformOverride>,
     /// Changes to emitted objects, in order.
-    pub patches: Vec<patches::Patch>,
-    pub workloads: BTreeMap<String, WorkloadSettings>,
+    pub(crate) patches: Vec<patches::Patch>,
+    pub(crate) workloads: BTreeMap<String, WorkloadSettings>,
     /// Spans of the `workloads` entries, for "not being compiled" warnings.
-    pub workload_spans: BTreeMap<String, Span>,
+    pub(crate) workload_spans: BTreeMap<String, Span>,
     /// Workloads deployed elsewhere that links may name (`externalWorkloads`).
-    pub external: BTreeMap<String, ExternalWorkload>,
+    pub(crate) external: BTreeMap<String, ExternalWorkload>,
     /// The environment's key in the platform file.
-    pub span: Span,
-    pub kubernetes: KubernetesSettings,
+    pub(crate) span: Span,
+    pub(crate) kubernetes: KubernetesSettings,
     /// The platform file's `helm:` section (one chart for every environment).
-    pub helm: HelmSettings,
-    pub terraform: TerraformSettings,
+    pub(crate) helm: HelmSettings,
+    pub(crate) terraform: TerraformSettings,
     /// The platform file's `limits:` (the same for every environment).
-    pub limits: Limits,
+    pub(crate) limits: Limits,
     /// Where they are set: `limits:`, else the environment's key.
-    pub limits_span: Span,
+    pub(crate) limits_span: Span,
 }
 
 #[derive(Debug)]
 pub struct Platform {
-    /// The file, or `None` for the embedded default.
-    pub path: Option<PathBuf>,
     /// The directory that provisioner files and the seed file are relative to.
-    pub base_dir: PathBuf,
-    pub source: SourceId,
+    pub(crate) base_dir: PathBuf,
+    pub(crate) source: SourceId,
     pub environments: BTreeMap<String, Environment>,
 }
 
@@ -159,18 +157,16 @@ impl Platform {
                 PathBuf::from("."),
             ),
         };
-        Platform::from_source(source, chosen, base_dir, sources)
+        Platform::from_source(source, base_dir, sources)
     }
 
     /// Reads a platform file already in `sources` (the fuzz target's way in).
     pub fn from_source(
         source: SourceId,
-        path: Option<PathBuf>,
         base_dir: PathBuf,
         sources: &Sources,
     ) -> Result<(Platform, Diagnostics), Diagnostics> {
         let mut out = Diagnostics::new();
-        let chosen = path;
         let root = yaml::parse(sources.get(source), source).map_err(single)?;
         let document = root.to_json();
         out.extend(schema().validate(&root, &document));
@@ -199,11 +195,11 @@ impl Platform {
         if out.has_errors() {
             return Err(out.sorted());
         }
-        Ok((Platform { path: chosen, base_dir, source, environments }, out))
+        Ok((Platform { base_dir, source, environments }, out))
     }
 
     /// The environment to compile for: the one named, or the only one.
-    pub fn select(&self, name: Option<&str>, sources: &Sources) -> Result<&Environment, Diagnostic> {
+    pub(crate) fn select(&self, name: Option<&str>, sources: &Sources) -> Result<&Environment, Diagnostic> {
         let names: Vec<&str> = self.environments.keys().map(String::as_str).collect();
         let listing = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
         let file = sources.get(self.source).name.clone();
@@ -233,7 +229,7 @@ impl Platform {
 /// directory holding `.git`), as a path relative to the current directory (`../../stave.yaml`).
 /// Outside a repository only the current directory counts: a file higher up belongs to
 /// someone else.
-pub fn find_platform_file() -> Option<PathBuf> {
+pub(crate) fn find_platform_file() -> Option<PathBuf> {
     let here = std::env::current_dir().ok()?;
     let root = here.ancestors().find(|dir| dir.join(".git").exists());
     let mut relative = PathBuf::new();
@@ -251,7 +247,7 @@ pub fn find_platform_file() -> Option<PathBuf> {
 }
 
 /// Whether `cidr` is `address/prefix` with the prefix within the address family's length.
-pub fn check_cidr(cidr: &str) -> Result<(), String> {
+pub(crate) fn check_cidr(cidr: &str) -> Result<(), String> {
     let (address, prefix) = cidr.split_once('/').ok_or("it has no `/prefix`")?;
     let address: std::net::IpAddr = address.parse().map_err(|_| format!("`{address}` is not an IP address"))?;
     let bits = if address.is_ipv4() { 32 } else { 128 };
@@ -392,14 +388,12 @@ fn lower_environment(root: &Node, name: &str, input: EnvironmentInput, out: &mut
         .external_workloads
         .into_iter()
         .map(|(workload, declared)| {
-            let key = at(&["environments", name, "externalWorkloads", &workload]).and_then(|p| p.key_span);
-            let external = declared.lower(&workload, key.unwrap_or(span));
+            let external = declared.lower(&workload);
             (workload, external)
         })
         .collect();
     Environment {
         name: name.to_string(),
-        description: input.description,
         target: input.target,
         target_span,
         provisioner_files,

@@ -14,37 +14,37 @@ use crate::source::Span;
 /// Which objects a patch applies to: every condition given must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Select {
-    pub api_version: Option<String>,
-    pub kind: Option<String>,
+pub(crate) struct Select {
+    pub(crate) api_version: Option<String>,
+    pub(crate) kind: Option<String>,
     /// Exact, or with `*` standing for any run of characters.
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     #[serde(default)]
-    pub labels: BTreeMap<String, String>,
+    pub(crate) labels: BTreeMap<String, String>,
     /// The objects of these workloads and of the resources they declare.
     #[serde(default)]
-    pub workloads: Vec<String>,
+    pub(crate) workloads: Vec<String>,
 }
 
 /// What a patch does.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Change {
+pub(crate) enum Change {
     Json(json_patch::Patch),
     Merge(Json),
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Patch {
+pub(crate) struct Patch {
     /// Its `name`, else `patches[N]`.
-    pub name: String,
-    pub select: Select,
-    pub change: Change,
+    pub(crate) name: String,
+    pub(crate) select: Select,
+    pub(crate) change: Change,
     /// Its `select` in the platform file.
-    pub select_span: Span,
+    pub(crate) select_span: Span,
     /// Its `json` or `merge`.
-    pub change_span: Span,
+    pub(crate) change_span: Span,
     /// Each operation of a JSON patch.
-    pub operation_spans: Vec<Span>,
+    pub(crate) operation_spans: Vec<Span>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -98,7 +98,7 @@ pub(super) fn lower(root: &Node, environment: &str, inputs: Vec<PatchInput>, out
 }
 
 /// Whether `text` matches `pattern`, where `*` matches any run of characters (linear time).
-pub fn glob(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob(pattern: &str, text: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
     if parts.len() == 1 {
         return pattern == text;

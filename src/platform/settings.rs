@@ -10,62 +10,62 @@ use serde::{Deserialize, Serialize};
 
 /// Settings a deployment needs that Score does not have.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct WorkloadSettings {
-    pub replicas: Option<u32>,
-    pub kubernetes: WorkloadKubernetes,
+pub(crate) struct WorkloadSettings {
+    pub(crate) replicas: Option<u32>,
+    pub(crate) kubernetes: WorkloadKubernetes,
 }
 
 /// A workload's own Kubernetes settings, over the environment's.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct WorkloadKubernetes {
+pub(crate) struct WorkloadKubernetes {
     #[serde(default)]
-    pub security: Security,
+    pub(crate) security: Security,
     /// Egress this workload's NetworkPolicy allows besides the environment's.
     #[serde(default)]
-    pub egress: Vec<Egress>,
+    pub(crate) egress: Vec<Egress>,
 }
 
 /// The `kubernetes:` section of an environment.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct KubernetesSettings {
+pub(crate) struct KubernetesSettings {
     /// The namespace of everything compiled for the environment.
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     #[serde(default)]
-    pub routes: RouteKind,
+    pub(crate) routes: RouteKind,
     #[serde(default)]
-    pub security: Security,
+    pub(crate) security: Security,
     /// What each provisioner (by name) may create beyond the environment's namespace.
     #[serde(default)]
-    pub allow: std::collections::BTreeMap<String, Allowance>,
+    pub(crate) allow: std::collections::BTreeMap<String, Allowance>,
     /// Every container's `imagePullPolicy`; absent leaves Kubernetes' default.
-    pub image_pull_policy: Option<PullPolicy>,
+    pub(crate) image_pull_policy: Option<PullPolicy>,
     /// Egress every workload's NetworkPolicy allows besides what the graph knows.
     #[serde(default)]
-    pub egress: Vec<Egress>,
+    pub(crate) egress: Vec<Egress>,
 }
 
 /// Egress to addresses outside what the graph knows (an external API): a CIDR and ports (none
 /// means every port). NetworkPolicies cannot name hosts, so a host is reached by its addresses.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Egress {
-    pub cidr: String,
+pub(crate) struct Egress {
+    pub(crate) cidr: String,
     #[serde(default)]
-    pub ports: Vec<u16>,
+    pub(crate) ports: Vec<u16>,
 }
 
 /// When a node pulls an image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-pub enum PullPolicy {
+pub(crate) enum PullPolicy {
     Always,
     IfNotPresent,
     Never,
 }
 
 impl PullPolicy {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             PullPolicy::Always => "Always",
             PullPolicy::IfNotPresent => "IfNotPresent",
@@ -77,41 +77,41 @@ impl PullPolicy {
 /// What one provisioner may create beyond the environment's namespace.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Allowance {
+pub(crate) struct Allowance {
     /// Cluster-scoped kinds (ClusterRole, StorageClass, …).
     #[serde(default)]
-    pub cluster_scoped: bool,
+    pub(crate) cluster_scoped: bool,
     /// These other namespaces.
     #[serde(default)]
-    pub namespaces: Vec<String>,
+    pub(crate) namespaces: Vec<String>,
 }
 
 /// The platform file's `helm:` section: the chart's metadata (one chart for all environments).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct HelmSettings {
+pub(crate) struct HelmSettings {
     /// The chart's name (default: the output directory's name).
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// The chart's version (default `0.1.0`).
-    pub version: Option<String>,
-    pub app_version: Option<String>,
-    pub description: Option<String>,
+    pub(crate) version: Option<String>,
+    pub(crate) app_version: Option<String>,
+    pub(crate) description: Option<String>,
 }
 
 /// The secure defaults of the Kubernetes objects, each of which can be switched off; `None`
 /// means "as the environment (or the default) says".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Security {
-    pub network_policy: Option<bool>,
-    pub read_only_root_filesystem: Option<bool>,
-    pub run_as_non_root: Option<bool>,
+pub(crate) struct Security {
+    pub(crate) network_policy: Option<bool>,
+    pub(crate) read_only_root_filesystem: Option<bool>,
+    pub(crate) run_as_non_root: Option<bool>,
     #[serde(default, deserialize_with = "explicit_null")]
-    pub run_as_user: Option<Option<i64>>,
-    pub seccomp: Option<bool>,
-    pub drop_capabilities: Option<bool>,
-    pub automount_service_account_token: Option<bool>,
-    pub default_resources: Option<bool>,
+    pub(crate) run_as_user: Option<Option<i64>>,
+    pub(crate) seccomp: Option<bool>,
+    pub(crate) drop_capabilities: Option<bool>,
+    pub(crate) automount_service_account_token: Option<bool>,
+    pub(crate) default_resources: Option<bool>,
 }
 
 /// Tells `runAsUser: null` (keep the image's user) from an absent `runAsUser`.
@@ -121,7 +121,7 @@ fn explicit_null<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Op
 
 impl Security {
     /// This layer's settings over `base`'s.
-    pub fn over(&self, base: &Security) -> Security {
+    pub(crate) fn over(&self, base: &Security) -> Security {
         Security {
             network_policy: self.network_policy.or(base.network_policy),
             read_only_root_filesystem: self.read_only_root_filesystem.or(base.read_only_root_filesystem),
@@ -140,7 +140,7 @@ impl Security {
 /// What `route` resources become in Kubernetes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum RouteKind {
+pub(crate) enum RouteKind {
     #[default]
     Httproute,
     Ingress,
@@ -149,21 +149,21 @@ pub enum RouteKind {
 /// The `terraform:` section of an environment.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TerraformSettings {
+pub(crate) struct TerraformSettings {
     /// The default of the module's `deletion_protection` variable (default true).
-    pub deletion_protection: Option<bool>,
+    pub(crate) deletion_protection: Option<bool>,
     /// Providers beyond the built-in ones (aws, kubernetes, random), by local name, for the
     /// environment's own Terraform provisioners.
     #[serde(default)]
-    pub providers: BTreeMap<String, ProviderRequirement>,
+    pub(crate) providers: BTreeMap<String, ProviderRequirement>,
 }
 
 /// A provider's `required_providers` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct ProviderRequirement {
+pub(crate) struct ProviderRequirement {
     /// `hashicorp/google`.
-    pub source: String,
+    pub(crate) source: String,
     /// A version constraint, `~> 6.0`.
-    pub version: String,
+    pub(crate) version: String,
 }

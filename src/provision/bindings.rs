@@ -18,7 +18,7 @@ type Key = (String, Vec<String>);
 
 /// Every workload's placeholders and the outputs they read.
 #[derive(Debug, Default)]
-pub struct Bindings {
+pub(crate) struct Bindings {
     /// Each workload's table, frozen at its exact size.
     by_workload: BTreeMap<String, SortedMap<Key, Output>>,
 }
@@ -26,22 +26,13 @@ pub struct Bindings {
 impl Bindings {
     /// The output `reference` reads in `workload`; `None` when it was not bound (provisioning
     /// reported why).
-    pub fn get(&self, workload: &str, reference: &ResourceRef) -> Option<&Output> {
+    pub(crate) fn get(&self, workload: &str, reference: &ResourceRef) -> Option<&Output> {
         self.by_workload.get(workload)?.get(&(reference.resource.clone(), reference.path.clone()))
-    }
-
-    /// How many distinct placeholders are bound, over all workloads.
-    pub fn len(&self) -> usize {
-        self.by_workload.values().map(SortedMap::len).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// The same table with every output passed through `f`: for a target that lowers some
     /// outputs its own way (into markers) before reusing another target's lowering.
-    pub fn map(&self, f: &mut dyn FnMut(&Output) -> Output) -> Bindings {
+    pub(crate) fn map(&self, f: &mut dyn FnMut(&Output) -> Output) -> Bindings {
         let by_workload = self
             .by_workload
             .iter()
@@ -52,7 +43,7 @@ impl Bindings {
 }
 
 /// Every resource placeholder a target lowers: in variables, file contents and volume sources.
-pub fn references(workload: &Workload) -> impl Iterator<Item = &ResourceRef> {
+pub(crate) fn references(workload: &Workload) -> impl Iterator<Item = &ResourceRef> {
     templates(workload).flat_map(Template::references)
 }
 

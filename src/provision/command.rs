@@ -30,7 +30,7 @@ struct Reply {
 }
 
 /// The result of a command: outputs and objects.
-pub type Provided = (BTreeMap<String, Output>, Vec<Json>);
+pub(crate) type Provided = (BTreeMap<String, Output>, Vec<Json>);
 
 /// The most stdout Stave reads from a command.
 const STDOUT_CAP: usize = 16 * 1024 * 1024;
@@ -79,7 +79,7 @@ fn secrets_of(input: &Json) -> Vec<String> {
 }
 
 /// Runs `argv` (a program on PATH, or a path relative to `base_dir`) with `input` on stdin.
-pub fn run(argv: &[String], base_dir: &Path, timeout: Duration, input: &Json) -> Result<Provided, String> {
+pub(crate) fn run(argv: &[String], base_dir: &Path, timeout: Duration, input: &Json) -> Result<Provided, String> {
     use std::os::unix::process::CommandExt;
     let program = &argv[0];
     let program_path =

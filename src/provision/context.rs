@@ -61,7 +61,7 @@ impl Object for WorkloadsView {
 }
 
 impl Shared {
-    pub fn new(inputs: &Inputs<'_>) -> Shared {
+    pub(crate) fn new(inputs: &Inputs<'_>) -> Shared {
         let namespace = inputs.environment.kubernetes.namespace.as_deref();
         let compact = |view: &Json| view.to_string().into_boxed_str();
         let mut workloads: Workloads = inputs
@@ -110,13 +110,13 @@ impl Shared {
     }
 
     /// Every workload's view as JSON, for a command.
-    pub fn json(&self) -> Json {
+    pub(crate) fn json(&self) -> Json {
         Json::Object(self.workloads.iter().map(|(name, text)| (name.clone(), read_back(text))).collect())
     }
 
     /// A template context: `context` with the shared `workloads`, the declaring workload's
     /// `outputs` and the collector of the values `generate()` hands out.
-    pub fn with(&self, context: &Json, outputs: Value, generated: Value) -> Value {
+    pub(crate) fn with(&self, context: &Json, outputs: Value, generated: Value) -> Value {
         minijinja::context! {
             workloads => self.value.clone(),
             outputs => outputs,
@@ -137,7 +137,7 @@ type Table = (u64, BTreeMap<String, (u64, Value)>);
 
 impl Siblings {
     /// Records the outputs of the workload's resource `name` (from [`outputs_value`]).
-    pub fn add(&self, name: &str, value: Value) {
+    pub(crate) fn add(&self, name: &str, value: Value) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let sequence = entries.0;
         entries.0 += 1;
@@ -145,7 +145,7 @@ impl Siblings {
     }
 
     /// What a resource rendering now sees: the resources recorded so far.
-    pub fn view(self: &Arc<Self>) -> Value {
+    pub(crate) fn view(self: &Arc<Self>) -> Value {
         let visible = self.entries.lock().unwrap_or_else(PoisonError::into_inner).0;
         Value::from_object(SiblingsView { siblings: self.clone(), visible })
     }

@@ -17,42 +17,42 @@ const CLOSE: char = '\u{E002}';
 
 /// What one generated value is derived from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct GeneratedKey {
+pub(crate) struct GeneratedKey {
     /// The resource's UID, or `shared:<environment>` for a value shared by several resources.
-    pub scope: String,
+    pub(crate) scope: String,
     /// What the value is for, as the template names it (`password`).
-    pub purpose: String,
-    pub length: usize,
+    pub(crate) purpose: String,
+    pub(crate) length: usize,
 }
 
 impl GeneratedKey {
     /// The marker that stands for this value in text.
-    pub fn marker(&self) -> String {
+    pub(crate) fn marker(&self) -> String {
         format!("{OPEN}{}{SEPARATOR}{}{SEPARATOR}{}{CLOSE}", self.scope, self.purpose, self.length)
     }
 
     /// Whether a scope or purpose can be carried in a marker.
-    pub fn valid_part(text: &str) -> bool {
+    pub(crate) fn valid_part(text: &str) -> bool {
         !text.contains([OPEN, SEPARATOR, CLOSE])
     }
 }
 
 /// A piece of text: literal, or a generated value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Piece<'a> {
+pub(crate) enum Piece<'a> {
     Text(&'a str),
     Generated(GeneratedKey),
 }
 
 /// Whether `text` holds a marker (or a broken piece of one).
-pub fn has_marker(text: &str) -> bool {
+pub(crate) fn has_marker(text: &str) -> bool {
     // The three characters are EE 80 80 to EE 80 82 in UTF-8: a scan for the lead byte first is
     // far cheaper than a search for three characters, and almost every text has none.
     text.bytes().any(|b| b == 0xEE) && text.contains([OPEN, SEPARATOR, CLOSE])
 }
 
 /// Splits text into literal pieces and markers. A broken marker is `Err` with the text.
-pub fn pieces(text: &str) -> Result<Vec<Piece<'_>>, String> {
+pub(crate) fn pieces(text: &str) -> Result<Vec<Piece<'_>>, String> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find(OPEN) {
@@ -77,7 +77,7 @@ pub fn pieces(text: &str) -> Result<Vec<Piece<'_>>, String> {
 }
 
 /// Every marker in the strings (and keys) of a JSON value.
-pub fn collect(value: &Json, found: &mut BTreeSet<GeneratedKey>, broken: &mut Vec<String>) {
+pub(crate) fn collect(value: &Json, found: &mut BTreeSet<GeneratedKey>, broken: &mut Vec<String>) {
     fn text(s: &str, found: &mut BTreeSet<GeneratedKey>, broken: &mut Vec<String>) {
         if !has_marker(s) {
             return;
@@ -104,7 +104,7 @@ pub fn collect(value: &Json, found: &mut BTreeSet<GeneratedKey>, broken: &mut Ve
 }
 
 /// Replaces every marker in the strings of a JSON value, with `lower(key)`.
-pub fn replace(value: &mut Json, lower: &dyn Fn(&GeneratedKey) -> String) {
+pub(crate) fn replace(value: &mut Json, lower: &dyn Fn(&GeneratedKey) -> String) {
     match value {
         Json::String(s) if has_marker(s) => {
             if let Ok(parts) = pieces(s) {
@@ -126,12 +126,12 @@ pub fn replace(value: &mut Json, lower: &dyn Fn(&GeneratedKey) -> String) {
 /// The values derived from the seed for every generated value of a compile: what the Kubernetes
 /// target writes.
 #[derive(Debug, Default)]
-pub struct Generated {
+pub(crate) struct Generated {
     values: BTreeMap<GeneratedKey, String>,
 }
 
 impl Generated {
-    pub fn derive(keys: impl IntoIterator<Item = GeneratedKey>, seed: &Seed) -> Generated {
+    pub(crate) fn derive(keys: impl IntoIterator<Item = GeneratedKey>, seed: &Seed) -> Generated {
         use rayon::prelude::*;
         let keys: Vec<GeneratedKey> = keys.into_iter().collect();
         let values = keys
@@ -146,28 +146,19 @@ impl Generated {
         Generated { values }
     }
 
-    pub fn value(&self, key: &GeneratedKey) -> Option<&str> {
+    pub(crate) fn value(&self, key: &GeneratedKey) -> Option<&str> {
         self.values.get(key).map(String::as_str)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-
-    /// Every generated value, by what it is derived from.
-    pub fn keys(&self) -> impl Iterator<Item = &GeneratedKey> {
-        self.values.keys()
-    }
-
     /// `text` with every marker replaced by its derived value.
-    pub fn substitute(&self, value: &mut Json) {
+    pub(crate) fn substitute(&self, value: &mut Json) {
         replace(value, &|key| self.value(key).unwrap_or_default().to_string());
     }
 }
 
 /// `text` with every marker shown in words, for messages (a message never shows a value, or a
 /// marker's private-use characters).
-pub fn describe_text(text: &str) -> String {
+pub(crate) fn describe_text(text: &str) -> String {
     let mut value = Json::String(text.to_string());
     describe(&mut value);
     match value {
@@ -177,7 +168,7 @@ pub fn describe_text(text: &str) -> String {
 }
 
 /// `value` with every marker shown in words, for views that print provisioned objects.
-pub fn describe(value: &mut Json) {
+pub(crate) fn describe(value: &mut Json) {
     replace(value, &|key| format!("<generated {} of {}, {} characters>", key.purpose, key.scope, key.length));
 }
 

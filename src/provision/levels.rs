@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use crate::graph::{Graph, Resource};
 
 /// The graph's resources in levels; within a level, in graph order.
-pub fn levels(graph: &Graph) -> Vec<Vec<&Resource>> {
+pub(crate) fn levels(graph: &Graph) -> Vec<Vec<&Resource>> {
     let mut levels: Vec<Vec<&Resource>> = Vec::new();
     // The deepest level so far of a resource each workload declares.
     let mut deepest: BTreeMap<&str, usize> = BTreeMap::new();

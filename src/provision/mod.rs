@@ -1,26 +1,26 @@
 //! Provisioning: each resource, in graph order, is met by the provisioner chosen for it (once, by
-//! [`choose`]), which returns outputs (symbolic: literals, secret keys, target references) and the
+//! `choose`), which returns outputs (symbolic: literals, secret keys, target references) and the
 //! objects it adds. Then every placeholder of every workload is bound to the output it reads
-//! ([`Bindings`]), so targets never come back here.
+//! (`Bindings`), so targets never come back here.
 //!
 //! Provisioning knows no target's object shapes: objects are opaque JSON that the target checks
 //! and emits, and what it needs of the target (the name a workload is reached by) comes through
 //! [`TargetModel`], which each target implements.
 
 mod bindings;
-pub mod command;
+pub(crate) mod command;
 mod context;
 mod failures;
-pub mod generated;
+pub(crate) mod generated;
 mod levels;
-pub mod object;
-pub mod output;
+pub(crate) mod object;
+pub(crate) mod output;
 mod params;
 mod refused;
 pub mod registry;
 mod routes;
 pub mod seed;
-pub mod template;
+pub(crate) mod template;
 pub mod watchdog;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,7 +32,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-pub use bindings::Bindings;
+pub(crate) use bindings::Bindings;
 
 use crate::builtins::Target;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -52,26 +52,26 @@ use template::{Collector, RenderError, Renderer};
 /// What one resource became.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProvisionedResource {
-    pub uid: String,
+    pub(crate) uid: String,
     #[serde(rename = "type")]
-    pub kind: String,
-    pub class: String,
-    pub provisioner: String,
+    pub(crate) kind: String,
+    pub(crate) class: String,
+    pub(crate) provisioner: String,
     /// The provisioner's file and its entry there, for messages about what it returned.
     #[serde(skip)]
-    pub provisioner_file: String,
+    pub(crate) provisioner_file: String,
     #[serde(skip)]
-    pub provisioner_span: Span,
+    pub(crate) provisioner_span: Span,
     /// The params, placeholders resolved, as the provisioner saw them.
     #[serde(skip)]
-    pub params: Json,
+    pub(crate) params: Json,
     /// Shared with the view templates get of the workload's earlier resources.
-    pub outputs: Arc<Outputs>,
+    pub(crate) outputs: Arc<Outputs>,
     /// As the provisioner returned them: the target checks and emits them.
     pub objects: Vec<Object>,
     /// The egress the provisioner says its resource needs.
     #[serde(skip)]
-    pub egress: Vec<crate::platform::Egress>,
+    pub(crate) egress: Vec<crate::platform::Egress>,
 }
 
 /// Every resource's outputs and objects, every workload placeholder bound to its output, and
@@ -80,14 +80,14 @@ pub struct ProvisionedResource {
 pub struct Provisioned {
     pub resources: BTreeMap<String, Box<ProvisionedResource>>,
     #[serde(skip)]
-    pub bindings: Bindings,
+    pub(crate) bindings: Bindings,
     #[serde(skip)]
-    pub generated: Generated,
+    pub(crate) generated: Generated,
 }
 
 impl Provisioned {
     /// The provisioned resources in graph order (dependencies first).
-    pub fn in_order<'a>(&'a self, graph: &'a Graph) -> impl Iterator<Item = &'a ProvisionedResource> {
+    pub(crate) fn in_order<'a>(&'a self, graph: &'a Graph) -> impl Iterator<Item = &'a ProvisionedResource> {
         graph.resources_in_order().filter_map(|r| self.resources.get(&r.uid).map(|p| &**p))
     }
 }
@@ -107,37 +107,37 @@ pub trait TargetModel: std::fmt::Debug + Sync {
 
 /// Everything provisioning reads.
 #[derive(Debug, Clone, Copy)]
-pub struct Inputs<'a> {
-    pub workloads: &'a [Workload],
-    pub graph: &'a Graph,
-    pub environment: &'a Environment,
-    pub target: Target,
-    pub model: &'a dyn TargetModel,
-    pub registry: &'a Registry,
-    pub seed: &'a Seed,
+pub(crate) struct Inputs<'a> {
+    pub(crate) workloads: &'a [Workload],
+    pub(crate) graph: &'a Graph,
+    pub(crate) environment: &'a Environment,
+    pub(crate) target: Target,
+    pub(crate) model: &'a dyn TargetModel,
+    pub(crate) registry: &'a Registry,
+    pub(crate) seed: &'a Seed,
 }
 
 /// For each resource UID, the provisioners that serve it in the environment, best first (by
 /// their position in the registry). Matching runs once; provisioning, `graph` and `explain` all
 /// read this.
 #[derive(Debug, Default, Clone)]
-pub struct Choices {
+pub(crate) struct Choices {
     candidates: BTreeMap<String, Vec<usize>>,
 }
 
 impl Choices {
     /// The candidates for `uid`, best first.
-    pub fn candidates<'r>(&self, registry: &'r Registry, uid: &str) -> Vec<&'r Provisioner> {
+    pub(crate) fn candidates<'r>(&self, registry: &'r Registry, uid: &str) -> Vec<&'r Provisioner> {
         self.candidates.get(uid).into_iter().flatten().map(|&i| &registry.provisioners[i]).collect()
     }
 
     /// The provisioner chosen for `uid`.
-    pub fn chosen<'r>(&self, registry: &'r Registry, uid: &str) -> Option<&'r Provisioner> {
+    pub(crate) fn chosen<'r>(&self, registry: &'r Registry, uid: &str) -> Option<&'r Provisioner> {
         self.candidates.get(uid)?.first().map(|&i| &registry.provisioners[i])
     }
 
     /// The chosen provisioner's name for every resource that has one.
-    pub fn names(&self, registry: &Registry) -> BTreeMap<String, String> {
+    pub(crate) fn names(&self, registry: &Registry) -> BTreeMap<String, String> {
         self.candidates
             .iter()
             .filter_map(|(uid, c)| Some((uid.clone(), registry.provisioners[*c.first()?].name.clone())))
@@ -146,7 +146,7 @@ impl Choices {
 }
 
 /// Matches every resource of the graph with the provisioners of the registry, once.
-pub fn choose(graph: &Graph, registry: &Registry, target: Target) -> Choices {
+pub(crate) fn choose(graph: &Graph, registry: &Registry, target: Target) -> Choices {
     let candidates = graph
         .resources
         .values()
@@ -158,7 +158,7 @@ pub fn choose(graph: &Graph, registry: &Registry, target: Target) -> Choices {
 /// Provisions every resource in graph order: in levels (`levels.rs`) whose resources run in
 /// parallel, each after every resource it reads. Results are recorded in graph order, so the
 /// output does not depend on the number of threads.
-pub fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagnostics) {
+pub(crate) fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned, Diagnostics) {
     let mut out = Diagnostics::new();
     let (renderer, syntax_errors) = Renderer::new(inputs.registry);
     for (order, message) in syntax_errors {

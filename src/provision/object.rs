@@ -23,7 +23,7 @@ pub struct Object {
 }
 
 impl Object {
-    pub fn new(tree: &Json) -> Object {
+    pub(crate) fn new(tree: &Json) -> Object {
         thread_local! {
             /// Written into a buffer each thread reuses, then copied once at its exact size.
             static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -39,12 +39,12 @@ impl Object {
     }
 
     /// Its `kind` (empty when it has none), without reading the rest.
-    pub fn kind(&self) -> &str {
+    pub(crate) fn kind(&self) -> &str {
         &self.kind
     }
 
     /// The compact JSON text.
-    pub fn json(&self) -> Cow<'_, str> {
+    pub(crate) fn json(&self) -> Cow<'_, str> {
         match self.json.bytes() {
             Cow::Borrowed(bytes) => String::from_utf8_lossy(bytes),
             Cow::Owned(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
@@ -52,7 +52,7 @@ impl Object {
     }
 
     /// Whether the text holds a generated value's marker character.
-    pub fn marked(&self) -> bool {
+    pub(crate) fn marked(&self) -> bool {
         self.marked
     }
 

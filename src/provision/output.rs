@@ -15,11 +15,11 @@ use crate::builtins::Target;
 use crate::sorted::SortedMap;
 
 /// A resource's outputs by name.
-pub type Outputs = SortedMap<String, Output>;
+pub(crate) type Outputs = SortedMap<String, Output>;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
-pub enum Output {
+pub(crate) enum Output {
     Value(Json),
     Secret {
         #[serde(rename = "$secret")]
@@ -34,9 +34,9 @@ pub enum Output {
 
 /// An expression of one target, e.g. `{terraform: aws_db_instance.db.address}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TargetExpression {
-    pub target: Target,
-    pub expression: String,
+pub(crate) struct TargetExpression {
+    pub(crate) target: Target,
+    pub(crate) expression: String,
 }
 
 impl Serialize for TargetExpression {
@@ -49,14 +49,14 @@ impl Serialize for TargetExpression {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SecretKey {
-    pub name: String,
-    pub key: String,
+pub(crate) struct SecretKey {
+    pub(crate) name: String,
+    pub(crate) key: String,
 }
 
 impl Output {
     /// Reads the JSON form: `$secret` and `$ref` maps are symbolic, other maps nest.
-    pub fn from_json(value: Json) -> Result<Output, String> {
+    pub(crate) fn from_json(value: Json) -> Result<Output, String> {
         match value {
             Json::Object(mut map) if map.contains_key("$secret") => {
                 let secret = map.remove("$secret").unwrap_or_default();
@@ -94,7 +94,7 @@ impl Output {
     }
 
     /// The keys one level down, for "the resource returns …" messages.
-    pub fn keys(&self) -> Vec<String> {
+    pub(crate) fn keys(&self) -> Vec<String> {
         match self {
             Output::Map(map) => map.keys().cloned().collect(),
             Output::Value(Json::Object(map)) => map.keys().cloned().collect(),
@@ -104,7 +104,7 @@ impl Output {
 
     /// The text of a literal, as a placeholder inserts it (non-strings as JSON); `None` for a
     /// secret or a reference, which only a target can lower.
-    pub fn as_text(&self) -> Option<String> {
+    pub(crate) fn as_text(&self) -> Option<String> {
         match self {
             Output::Value(Json::String(s)) => Some(s.clone()),
             Output::Value(other) => Some(other.to_string()),
@@ -114,7 +114,7 @@ impl Output {
     }
 
     /// The JSON of a literal output (maps of literals included).
-    pub fn to_literal_json(&self) -> Option<Json> {
+    pub(crate) fn to_literal_json(&self) -> Option<Json> {
         match self {
             Output::Value(v) => Some(v.clone()),
             Output::Map(map) => map
@@ -127,14 +127,14 @@ impl Output {
     }
 
     /// The JSON form with the symbolic markers, as templates and commands see it.
-    pub fn to_json(&self) -> Json {
+    pub(crate) fn to_json(&self) -> Json {
         serde_json::to_value(self).unwrap_or(Json::Null)
     }
 }
 
 /// Walks `path` into a resource's outputs. On failure, returns how far it got and the keys
 /// available there.
-pub fn walk<'o>(outputs: &'o Outputs, path: &[String]) -> Result<Walked<'o>, (usize, Vec<String>)> {
+pub(crate) fn walk<'o>(outputs: &'o Outputs, path: &[String]) -> Result<Walked<'o>, (usize, Vec<String>)> {
     let Some((first, rest)) = path.split_first() else {
         return Ok(Walked::All(outputs));
     };
@@ -158,7 +158,7 @@ pub fn walk<'o>(outputs: &'o Outputs, path: &[String]) -> Result<Walked<'o>, (us
 
 /// Where a walk ends: an output, a JSON value inside a literal, or all outputs (no path).
 #[derive(Debug)]
-pub enum Walked<'o> {
+pub(crate) enum Walked<'o> {
     All(&'o Outputs),
     Output(&'o Output),
     Json(Json),

@@ -13,10 +13,10 @@ use crate::suggest;
 /// the params), the message after `resource `…`: `, the label and the help.
 #[derive(Debug)]
 pub(super) struct Refusal {
-    pub pointer: String,
-    pub message: String,
-    pub label: String,
-    pub help: String,
+    pub(crate) pointer: String,
+    pub(crate) message: String,
+    pub(crate) label: String,
+    pub(crate) help: String,
 }
 
 /// What the params schema `schema` of provisioner `provisioner` refuses in `params`, for

@@ -20,7 +20,7 @@ use crate::graph::Resource;
 use crate::source::{SourceId, Sources, Span};
 
 /// Compiles the provisioner file schema now (on another thread while the platform loads).
-pub fn warm() {
+pub(crate) fn warm() {
     schema();
 }
 
@@ -57,7 +57,7 @@ struct ProvisionerInput {
 
 /// What a provisioner does.
 #[derive(Debug)]
-pub enum Action {
+pub(crate) enum Action {
     /// Outputs (a map whose strings are templates, or one template rendering a YAML map) and an
     /// objects template rendering a YAML list.
     Templates { outputs: Json, objects: Option<String> },
@@ -67,36 +67,36 @@ pub enum Action {
 
 /// Where a provisioner comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Origin {
+pub(crate) enum Origin {
     Environment,
     Builtin,
 }
 
 #[derive(Debug)]
 pub struct Provisioner {
-    pub name: String,
-    pub description: Option<String>,
-    pub kind: String,
-    pub class: Option<String>,
-    pub id: Option<String>,
-    pub targets: Vec<Target>,
-    pub params: Option<jsonschema::Validator>,
-    pub params_schema: Option<Json>,
-    pub action: Action,
-    pub origin: Origin,
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) kind: String,
+    pub(crate) class: Option<String>,
+    pub(crate) id: Option<String>,
+    pub(crate) targets: Vec<Target>,
+    pub(crate) params: Option<jsonschema::Validator>,
+    pub(crate) params_schema: Option<Json>,
+    pub(crate) action: Action,
+    pub(crate) origin: Origin,
     /// The file, as shown to users (`builtin:kubernetes/databases.provisioners.yaml` for built-ins).
     pub file: String,
     /// The provisioner's entry in its file.
-    pub span: Span,
+    pub(crate) span: Span,
     /// Position across all files, for ties.
-    pub order: usize,
+    pub(crate) order: usize,
     /// Egress the workloads using its resources need (a service outside the cluster).
-    pub egress: Vec<crate::platform::Egress>,
+    pub(crate) egress: Vec<crate::platform::Egress>,
 }
 
 impl Provisioner {
     /// 2 when it names an id, 1 a class, 0 the type alone.
-    pub fn specificity(&self) -> u8 {
+    pub(crate) fn specificity(&self) -> u8 {
         if self.id.is_some() {
             2
         } else if self.class.is_some() {
@@ -106,7 +106,7 @@ impl Provisioner {
         }
     }
 
-    pub fn serves(&self, resource: &Resource, target: Target) -> bool {
+    pub(crate) fn serves(&self, resource: &Resource, target: Target) -> bool {
         self.targets.contains(&target)
             && self.kind == resource.kind
             && self.class.as_ref().is_none_or(|c| *c == resource.class)
@@ -114,7 +114,7 @@ impl Provisioner {
     }
 
     /// "type `postgres`, class `large`", for explanations.
-    pub fn selector(&self) -> String {
+    pub(crate) fn selector(&self) -> String {
         let mut out = format!("type `{}`", self.kind);
         if let Some(class) = &self.class {
             out.push_str(&format!(", class `{class}`"));
@@ -268,14 +268,14 @@ impl Registry {
     }
 
     /// Every provisioner that could serve the resource, best first.
-    pub fn candidates(&self, resource: &Resource, target: Target) -> Vec<&Provisioner> {
+    pub(crate) fn candidates(&self, resource: &Resource, target: Target) -> Vec<&Provisioner> {
         let mut found: Vec<&Provisioner> = self.provisioners.iter().filter(|p| p.serves(resource, target)).collect();
         found.sort_by_key(|p| (std::cmp::Reverse(p.specificity()), p.origin, p.order));
         found
     }
 
     /// The resource types served for a target, for "no provisioner" help.
-    pub fn types_for(&self, target: Target) -> Vec<&str> {
+    pub(crate) fn types_for(&self, target: Target) -> Vec<&str> {
         let mut types: Vec<&str> =
             self.provisioners.iter().filter(|p| p.targets.contains(&target)).map(|p| p.kind.as_str()).collect();
         types.sort_unstable();

@@ -10,7 +10,7 @@ use super::Provisioned;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::graph::{Graph, Resource};
 
-pub fn check(graph: &Graph, provisioned: &Provisioned, out: &mut Diagnostics) {
+pub(crate) fn check(graph: &Graph, provisioned: &Provisioned, out: &mut Diagnostics) {
     let mut claimed: BTreeMap<(String, String), &Resource> = BTreeMap::new();
     for resource in graph.resources_in_order().filter(|r| r.kind == "route") {
         let Some(params) = provisioned.resources.get(&resource.uid).map(|p| &p.params) else { continue };

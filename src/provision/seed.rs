@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 /// Where the seed came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SeedOrigin {
+pub(crate) enum SeedOrigin {
     Environment,
     File(PathBuf),
     Development,
@@ -28,15 +28,15 @@ pub enum SeedOrigin {
 #[derive(Debug, Clone)]
 pub struct Seed {
     secret: Vec<u8>,
-    pub origin: SeedOrigin,
+    pub(crate) origin: SeedOrigin,
 }
 
-pub const SEED_VARIABLE: &str = "STAVE_SEED";
-pub const SEED_FILE: &str = ".stave/seed";
+pub(crate) const SEED_VARIABLE: &str = "STAVE_SEED";
+pub(crate) const SEED_FILE: &str = ".stave/seed";
 
 impl Seed {
     /// The seed for a run whose platform file (or current directory) is in `base_dir`.
-    pub fn locate(base_dir: &Path) -> Seed {
+    pub(crate) fn locate(base_dir: &Path) -> Seed {
         if let Some(value) = std::env::var_os(SEED_VARIABLE).filter(|v| !v.is_empty()) {
             return Seed { secret: value.into_encoded_bytes(), origin: SeedOrigin::Environment };
         }
@@ -49,7 +49,7 @@ impl Seed {
         Seed::development()
     }
 
-    pub fn development() -> Seed {
+    pub(crate) fn development() -> Seed {
         Seed { secret: b"stave development seed: not secret".to_vec(), origin: SeedOrigin::Development }
     }
 
@@ -65,11 +65,6 @@ impl Seed {
         hasher.update(b"\n");
         hasher.update(scope.as_bytes());
         hex(&hasher.finalize())
-    }
-
-    /// The seed as text, for a Helm install that must derive the same values (`global.seed`).
-    pub fn as_text(&self) -> String {
-        String::from_utf8_lossy(&self.secret).into_owned()
     }
 }
 

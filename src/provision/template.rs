@@ -31,14 +31,14 @@ use crate::builtins::BUILTIN_TEMPLATES;
 /// cost one. So a render runs at most this many instructions and creates at most
 /// `FUEL * 64` bytes (305 MiB) of values and output. The built-in libraries use at most a few
 /// thousand.
-pub const FUEL: u64 = 5_000_000;
+pub(crate) const FUEL: u64 = 5_000_000;
 
 /// The bytes of data one fuel pays for (minijinja's rate).
-pub const BYTES_PER_FUEL: usize = 64;
+pub(crate) const BYTES_PER_FUEL: usize = 64;
 
 /// Why a render gave no text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RenderError {
+pub(crate) enum RenderError {
     /// The template failed: a type error, an undefined value printed, `fail(…)`, text that is
     /// not the YAML expected. The message says where (`in \`objects\`: …`).
     Failed(String),
@@ -76,25 +76,25 @@ fn charge(state: &State, bytes: usize) -> Result<(), Error> {
 }
 
 #[derive(Debug)]
-pub struct Renderer {
+pub(crate) struct Renderer {
     env: Environment<'static>,
 }
 
 /// The generated values one resource's renders hand out: each render's context carries one
 /// (`_generated`), so that renders on several threads keep theirs apart.
 #[derive(Debug, Default)]
-pub struct Collector(Mutex<BTreeSet<GeneratedKey>>);
+pub(crate) struct Collector(Mutex<BTreeSet<GeneratedKey>>);
 
 impl minijinja::value::Object for Collector {}
 
 impl Collector {
     /// A new collector, as a template value.
-    pub fn value() -> Value {
+    pub(crate) fn value() -> Value {
         Value::from_object(Collector::default())
     }
 
     /// What the collector in `value` was handed.
-    pub fn keys(value: &Value) -> BTreeSet<GeneratedKey> {
+    pub(crate) fn keys(value: &Value) -> BTreeSet<GeneratedKey> {
         value
             .downcast_object_ref::<Collector>()
             .map(|c| c.0.lock().unwrap_or_else(PoisonError::into_inner).clone())
@@ -108,7 +108,7 @@ fn objects_template(provisioner: &Provisioner) -> String {
 
 impl Renderer {
     /// Compiles every objects template up front; a syntax error is returned with its provisioner.
-    pub fn new(registry: &Registry) -> (Renderer, Vec<(usize, String)>) {
+    pub(crate) fn new(registry: &Registry) -> (Renderer, Vec<(usize, String)>) {
         let mut env = Environment::new();
         // Absent values can be tested (`{% if not x %}{{ fail(…) }}{% endif %}`); printing or
         // iterating one is still an error.
@@ -192,7 +192,7 @@ impl Renderer {
     }
 
     /// Renders the outputs of a template provisioner.
-    pub fn outputs(
+    pub(crate) fn outputs(
         &self,
         provisioner: &Provisioner,
         spec: &Json,
@@ -242,7 +242,7 @@ impl Renderer {
     }
 
     /// Renders the objects of a template provisioner: a YAML list of maps.
-    pub fn objects(&self, provisioner: &Provisioner, context: &Value) -> Result<Vec<Json>, RenderError> {
+    pub(crate) fn objects(&self, provisioner: &Provisioner, context: &Value) -> Result<Vec<Json>, RenderError> {
         let Action::Templates { objects: Some(_), .. } = &provisioner.action else { return Ok(Vec::new()) };
         let name = objects_template(provisioner);
         let template = self.env.get_template(&name).map_err(|e| RenderError::Failed(describe(&e)))?;
@@ -282,7 +282,7 @@ fn collect_leaves(value: &Json, name: &str, out: &mut Vec<(String, String)>) {
 /// render is read by [`crate::document::fast_yaml::read`], the rest by serde-saphyr (the same
 /// value: `tests/it/fast_yaml.rs` checks the two on what the fixtures' and corpus's templates
 /// render).
-pub fn parse_objects(text: &str) -> Result<Vec<Json>, String> {
+pub(crate) fn parse_objects(text: &str) -> Result<Vec<Json>, String> {
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }

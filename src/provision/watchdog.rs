@@ -2,7 +2,7 @@
 //! every render that runs too long or builds too much (see `template.rs`), but minijinja 3.1
 //! materializes a deeply concatenated list, and prints a value whose parts are shared, before it
 //! charges for them. While templates render, a watchdog thread reads the process's resident
-//! memory every 10 ms; when it has grown by more than [`RENDER_MEMORY`] (or the bytes in
+//! memory every 10 ms; when it has grown by more than `RENDER_MEMORY` (or the bytes in
 //! `STAVE_RENDER_MEMORY`) since a render began,
 //! the program's overrun hook gets a diagnostic naming the renders in progress.
 //!
@@ -19,7 +19,7 @@ use std::time::Duration;
 use crate::diagnostics::{Code, Diagnostic};
 
 /// How much the process may grow while a render runs: 1 GiB, or `STAVE_RENDER_MEMORY` bytes.
-pub const RENDER_MEMORY: u64 = 1 << 30;
+pub(crate) const RENDER_MEMORY: u64 = 1 << 30;
 
 fn render_memory() -> u64 {
     std::env::var("STAVE_RENDER_MEMORY").ok().and_then(|v| v.parse().ok()).unwrap_or(RENDER_MEMORY)
@@ -27,7 +27,7 @@ fn render_memory() -> u64 {
 
 /// What a program does when a render outgrows [`RENDER_MEMORY`]: it must not return to the
 /// render (which goes on growing), so it ends the process or parks the thread.
-pub type Overrun = fn(Diagnostic);
+pub(crate) type Overrun = fn(Diagnostic);
 
 static HOOK: OnceLock<Overrun> = OnceLock::new();
 
@@ -49,7 +49,7 @@ type Current = Arc<Mutex<BTreeMap<u64, (String, Option<u64>)>>>;
 
 /// The renders of one provisioning run, watched while it lasts.
 #[derive(Debug)]
-pub struct Guard {
+pub(crate) struct Guard {
     current: Current,
     tickets: AtomicU64,
     stop: Arc<AtomicBool>,
@@ -58,11 +58,11 @@ pub struct Guard {
 
 /// One render, from [`Guard::enter`] to [`Guard::leave`].
 #[derive(Debug)]
-pub struct Ticket(u64);
+pub(crate) struct Ticket(u64);
 
 impl Guard {
     /// Starts watching, when a hook is set and the memory can be read.
-    pub fn start() -> Guard {
+    pub(crate) fn start() -> Guard {
         let current: Current = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
         let watchdog = match (HOOK.get(), resident()) {
@@ -76,7 +76,7 @@ impl Guard {
     }
 
     /// Marks the start of a render of `what` (`provisioner x for resource y`).
-    pub fn enter(&self, what: impl FnOnce() -> String) -> Option<Ticket> {
+    pub(crate) fn enter(&self, what: impl FnOnce() -> String) -> Option<Ticket> {
         self.watchdog.as_ref()?;
         let ticket = self.tickets.fetch_add(1, Ordering::Relaxed);
         self.current.lock().unwrap_or_else(PoisonError::into_inner).insert(ticket, (what(), None));
@@ -84,7 +84,7 @@ impl Guard {
     }
 
     /// Marks its end.
-    pub fn leave(&self, ticket: Option<Ticket>) {
+    pub(crate) fn leave(&self, ticket: Option<Ticket>) {
         if let Some(Ticket(ticket)) = ticket {
             self.current.lock().unwrap_or_else(PoisonError::into_inner).remove(&ticket);
         }

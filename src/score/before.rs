@@ -7,7 +7,11 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::Span;
 use crate::suggest;
 
-pub fn check(containers: &BTreeMap<String, ContainerInput>, key_span: impl Fn(&[&str]) -> Span, out: &mut Diagnostics) {
+pub(crate) fn check(
+    containers: &BTreeMap<String, ContainerInput>,
+    key_span: impl Fn(&[&str]) -> Span,
+    out: &mut Diagnostics,
+) {
     let names: Vec<&str> = containers.keys().map(String::as_str).collect();
     let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (name, container) in containers {

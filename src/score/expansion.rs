@@ -14,7 +14,7 @@ use crate::source::Span;
 
 /// One workload's expansions so far.
 #[derive(Debug)]
-pub struct Meter {
+pub(crate) struct Meter {
     limits: Limits,
     workload: String,
     added: Cell<u64>,
@@ -23,7 +23,7 @@ pub struct Meter {
 
 /// Whether an expansion may be made.
 #[derive(Debug)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Fits,
     /// It crosses a limit: report this, and do not expand.
     Crossed(Box<Diagnostic>),
@@ -33,18 +33,18 @@ pub enum Verdict {
 
 impl Meter {
     /// A meter for `workload`, which placeholders have already grown by `added` bytes.
-    pub fn new(limits: Limits, workload: &str, added: u64) -> Meter {
+    pub(crate) fn new(limits: Limits, workload: &str, added: u64) -> Meter {
         Meter { limits, workload: workload.to_string(), added: Cell::new(added), stopped: Cell::new(false) }
     }
 
     /// What this workload's placeholders have added so far.
-    pub fn added(&self) -> u64 {
+    pub(crate) fn added(&self) -> u64 {
         self.added.get()
     }
 
     /// Counts the placeholder at `span` (`written` gives it as written), which adds `size` bytes
     /// to a value that holds `before` bytes so far.
-    pub fn expand(&self, written: impl Fn() -> String, span: Span, before: u64, size: u64) -> Verdict {
+    pub(crate) fn expand(&self, written: impl Fn() -> String, span: Span, before: u64, size: u64) -> Verdict {
         if self.stopped.get() {
             return Verdict::Stopped;
         }

@@ -9,135 +9,135 @@ type Object = serde_json::Map<String, serde_json::Value>;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct WorkloadInput {
+pub(crate) struct WorkloadInput {
     #[allow(dead_code, reason = "checked by the schema, kept so the type mirrors the file")]
-    pub api_version: String,
-    pub metadata: Object,
-    pub service: Option<ServiceInput>,
-    pub containers: BTreeMap<String, ContainerInput>,
+    pub(crate) api_version: String,
+    pub(crate) metadata: Object,
+    pub(crate) service: Option<ServiceInput>,
+    pub(crate) containers: BTreeMap<String, ContainerInput>,
     #[serde(default)]
-    pub resources: BTreeMap<String, ResourceInput>,
+    pub(crate) resources: BTreeMap<String, ResourceInput>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ServiceInput {
+pub(crate) struct ServiceInput {
     #[serde(default)]
-    pub ports: BTreeMap<String, PortInput>,
+    pub(crate) ports: BTreeMap<String, PortInput>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PortInput {
+pub(crate) struct PortInput {
     #[serde(deserialize_with = "port")]
-    pub port: u16,
+    pub(crate) port: u16,
     #[serde(default, deserialize_with = "optional_port")]
-    pub target_port: Option<u16>,
-    pub protocol: Option<String>,
+    pub(crate) target_port: Option<u16>,
+    pub(crate) protocol: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ContainerInput {
-    pub image: String,
-    pub command: Option<Vec<String>>,
-    pub args: Option<Vec<String>>,
+pub(crate) struct ContainerInput {
+    pub(crate) image: String,
+    pub(crate) command: Option<Vec<String>>,
+    pub(crate) args: Option<Vec<String>>,
     #[serde(default)]
-    pub variables: BTreeMap<String, String>,
+    pub(crate) variables: BTreeMap<String, String>,
     #[serde(default)]
-    pub files: BTreeMap<String, FileInput>,
+    pub(crate) files: BTreeMap<String, FileInput>,
     #[serde(default)]
-    pub volumes: BTreeMap<String, VolumeInput>,
-    pub resources: Option<ComputeInput>,
-    pub liveness_probe: Option<ProbeInput>,
-    pub readiness_probe: Option<ProbeInput>,
+    pub(crate) volumes: BTreeMap<String, VolumeInput>,
+    pub(crate) resources: Option<ComputeInput>,
+    pub(crate) liveness_probe: Option<ProbeInput>,
+    pub(crate) readiness_probe: Option<ProbeInput>,
     #[serde(default)]
-    pub before: BTreeMap<String, BeforeInput>,
+    pub(crate) before: BTreeMap<String, BeforeInput>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FileInput {
-    pub mode: Option<String>,
-    pub content: Option<String>,
-    pub binary_content: Option<String>,
-    pub source: Option<String>,
+pub(crate) struct FileInput {
+    pub(crate) mode: Option<String>,
+    pub(crate) content: Option<String>,
+    pub(crate) binary_content: Option<String>,
+    pub(crate) source: Option<String>,
     #[serde(default)]
-    pub no_expand: bool,
+    pub(crate) no_expand: bool,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct VolumeInput {
-    pub source: String,
-    pub path: Option<String>,
+pub(crate) struct VolumeInput {
+    pub(crate) source: String,
+    pub(crate) path: Option<String>,
     #[serde(default)]
-    pub read_only: bool,
+    pub(crate) read_only: bool,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ComputeInput {
-    pub requests: Option<QuantitiesInput>,
-    pub limits: Option<QuantitiesInput>,
+pub(crate) struct ComputeInput {
+    pub(crate) requests: Option<QuantitiesInput>,
+    pub(crate) limits: Option<QuantitiesInput>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct QuantitiesInput {
-    pub cpu: Option<String>,
-    pub memory: Option<String>,
+pub(crate) struct QuantitiesInput {
+    pub(crate) cpu: Option<String>,
+    pub(crate) memory: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ProbeInput {
-    pub http_get: Option<HttpGetInput>,
-    pub exec: Option<ExecInput>,
+pub(crate) struct ProbeInput {
+    pub(crate) http_get: Option<HttpGetInput>,
+    pub(crate) exec: Option<ExecInput>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct HttpGetInput {
-    pub path: String,
+pub(crate) struct HttpGetInput {
+    pub(crate) path: String,
     #[serde(deserialize_with = "port")]
-    pub port: u16,
-    pub host: Option<String>,
-    pub scheme: Option<String>,
+    pub(crate) port: u16,
+    pub(crate) host: Option<String>,
+    pub(crate) scheme: Option<String>,
     #[serde(default)]
-    pub http_headers: Vec<HeaderInput>,
+    pub(crate) http_headers: Vec<HeaderInput>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct HeaderInput {
-    pub name: String,
-    pub value: String,
+pub(crate) struct HeaderInput {
+    pub(crate) name: String,
+    pub(crate) value: String,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ExecInput {
-    pub command: Vec<String>,
+pub(crate) struct ExecInput {
+    pub(crate) command: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct BeforeInput {
-    pub ready: String,
+pub(crate) struct BeforeInput {
+    pub(crate) ready: String,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ResourceInput {
+pub(crate) struct ResourceInput {
     #[serde(rename = "type")]
-    pub kind: String,
-    pub class: Option<String>,
-    pub id: Option<String>,
+    pub(crate) kind: String,
+    pub(crate) class: Option<String>,
+    pub(crate) id: Option<String>,
     #[serde(default)]
-    pub metadata: Object,
+    pub(crate) metadata: Object,
     #[serde(default)]
-    pub params: Object,
+    pub(crate) params: Object,
 }
 
 /// A port: JSON Schema calls `80.0` an integer, so it is one here too.

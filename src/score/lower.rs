@@ -46,7 +46,7 @@ impl Lowering<'_> {
     }
 }
 
-pub fn lower(
+pub(crate) fn lower(
     input: WorkloadInput,
     root: &Node,
     source: SourceId,
@@ -139,7 +139,6 @@ pub fn lower(
 impl Lowering<'_> {
     fn file(&mut self, container: &str, target: &str, input: &FileInput, scope: &Scope<'_>) -> Option<File> {
         let field_span = |cx: &Self, field: &str| cx.span(&["containers", container, "files", target, field]);
-        let span = self.key_span(&["containers", container, "files", target]);
         let mode = input.mode.as_deref().and_then(|m| u32::from_str_radix(m, 8).ok());
         let content = if let Some(text) = &input.content {
             let value_span = field_span(self, "content");
@@ -194,7 +193,7 @@ impl Lowering<'_> {
                 Err(error) => FileContent::Binary(error.into_bytes()),
             }
         };
-        Some(File { mode, content, span })
+        Some(File { mode, content })
     }
 
     /// A volume's `path`, a path inside the volume: relative (a leading `/` is dropped, with a

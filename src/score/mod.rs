@@ -7,11 +7,11 @@
 //! across files.
 
 mod before;
-pub mod expansion;
-pub mod input;
+pub(crate) mod expansion;
+pub(crate) mod input;
 mod lower;
-pub mod overrides;
-pub mod placeholder;
+pub(crate) mod overrides;
+pub(crate) mod placeholder;
 pub mod schema;
 mod sources;
 mod upgrade;
@@ -38,9 +38,9 @@ pub enum Input {
 /// An `--image` value: for every `image: "."`, for one workload, or for one container.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageChoice {
-    pub workload: Option<String>,
-    pub container: Option<String>,
-    pub image: String,
+    pub(crate) workload: Option<String>,
+    pub(crate) container: Option<String>,
+    pub(crate) image: String,
 }
 
 impl ImageChoice {
@@ -77,7 +77,7 @@ pub struct LoadOptions {
 
 impl LoadOptions {
     /// The most specific `--image` for a container: container, then workload, then global.
-    pub fn image_for(&self, workload: &str, container: &str) -> Option<&str> {
+    pub(crate) fn image_for(&self, workload: &str, container: &str) -> Option<&str> {
         let matches = |c: &&ImageChoice| match (&c.workload, &c.container) {
             (Some(w), Some(n)) => w == workload && n == container,
             (Some(w), None) => w == workload,
@@ -110,13 +110,13 @@ pub fn load(inputs: &[Input], options: &LoadOptions, sources: &mut Sources) -> L
 /// The inputs read into sources, once, so that several environments (each with its own
 /// platform overrides) lower the same files.
 #[derive(Debug)]
-pub struct Read {
+pub(crate) struct Read {
     files: Vec<SourceId>,
     overrides: Option<Overrides>,
 }
 
 /// Reads every input and the command line's overrides.
-pub fn read(inputs: &[Input], options: &LoadOptions, sources: &mut Sources) -> (Read, Diagnostics) {
+pub(crate) fn read(inputs: &[Input], options: &LoadOptions, sources: &mut Sources) -> (Read, Diagnostics) {
     let mut out = Diagnostics::new();
     let overrides = load_overrides(options, sources, &mut out);
     // Read in parallel (a syscall or three each), registered in input order.
@@ -133,7 +133,7 @@ const DECODE_BATCH: usize = 64;
 /// Lowers what [`read()`] read, with `options`' platform overrides. Each file is parsed,
 /// overridden, validated and decoded on its own, in parallel, a batch at a time; lowering (which
 /// reads the files that workloads name as sources, under one budget) follows in input order.
-pub fn lower_read(read: &Read, options: &LoadOptions, sources: &mut Sources) -> Loaded {
+pub(crate) fn lower_read(read: &Read, options: &LoadOptions, sources: &mut Sources) -> Loaded {
     use rayon::prelude::*;
     // A workload per file at most: room for them all at once, not grown by doubling.
     let mut loaded = Loaded { workloads: Vec::with_capacity(read.files.len()), diagnostics: Diagnostics::new() };

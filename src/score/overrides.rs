@@ -14,12 +14,12 @@ use crate::source::{SourceId, Sources, Span};
 
 /// One `--override-property` argument, registered as its own source so errors can point into it.
 #[derive(Debug, Clone)]
-pub struct PropertyOverride {
-    pub source: SourceId,
+pub(crate) struct PropertyOverride {
+    pub(crate) source: SourceId,
 }
 
 /// Merges an overrides document into the workload (score-go's `OverrideMapInMap`).
-pub fn merge_file(target: &mut Node, patch: Node) -> Result<(), Diagnostic> {
+pub(crate) fn merge_file(target: &mut Node, patch: Node) -> Result<(), Diagnostic> {
     let Value::Map(patch_map) = patch.value else {
         return Err(Diagnostic::error(Code::InvalidOverride, "an overrides file must hold a map of fields to change")
             .label(patch.span, format!("this is {}", patch.kind_name()))
@@ -53,7 +53,11 @@ fn merge_maps(target: &mut Node, patch: IndexMap<String, Entry>) {
 }
 
 /// Applies one `PATH=VALUE` argument.
-pub fn apply_property(target: &mut Node, property: &PropertyOverride, sources: &Sources) -> Result<(), Diagnostic> {
+pub(crate) fn apply_property(
+    target: &mut Node,
+    property: &PropertyOverride,
+    sources: &Sources,
+) -> Result<(), Diagnostic> {
     let file = sources.get(property.source);
     let whole = Span::new(property.source, 0, file.text.len());
     let Some((path, value_text)) = file.text.split_once('=') else {
@@ -98,16 +102,16 @@ pub fn apply_property(target: &mut Node, property: &PropertyOverride, sources: &
 /// `null`) in every workload, or in the one named.
 #[derive(Debug, Clone)]
 pub struct PlatformOverride {
-    pub workload: Option<String>,
-    pub path: Vec<String>,
+    pub(crate) workload: Option<String>,
+    pub(crate) path: Vec<String>,
     /// `None` deletes the path.
-    pub value: Option<Node>,
+    pub(crate) value: Option<Node>,
     /// The path's key in the platform file.
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 /// Applies one override from the platform file.
-pub fn apply_platform(target: &mut Node, platform_override: &PlatformOverride) -> Result<(), Diagnostic> {
+pub(crate) fn apply_platform(target: &mut Node, platform_override: &PlatformOverride) -> Result<(), Diagnostic> {
     set_path(target, &platform_override.path, 0, platform_override.value.clone()).map_err(|reason| {
         Diagnostic::error(
             Code::InvalidOverride,
@@ -137,7 +141,7 @@ fn shift_node(node: &mut Node, offset: usize) {
 /// Sets (`Some`) or deletes (`None`) the value at `path[depth..]` below `node`, creating maps
 /// along the way. `path[..depth]` is where `node` sits, for messages.
 /// The most segments an override path may have (a workload nests far less deeply).
-pub const MAX_PATH_SEGMENTS: usize = 32;
+pub(crate) const MAX_PATH_SEGMENTS: usize = 32;
 
 fn set_path(node: &mut Node, path: &[String], depth: usize, value: Option<Node>) -> Result<(), String> {
     if path.len() > MAX_PATH_SEGMENTS {

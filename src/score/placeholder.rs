@@ -17,11 +17,11 @@ use crate::suggest;
 
 /// What placeholders in one workload can refer to.
 #[derive(Debug)]
-pub struct Scope<'a> {
-    pub metadata: &'a serde_json::Map<String, serde_json::Value>,
-    pub resources: &'a BTreeMap<String, crate::score::input::ResourceInput>,
+pub(crate) struct Scope<'a> {
+    pub(crate) metadata: &'a serde_json::Map<String, serde_json::Value>,
+    pub(crate) resources: &'a BTreeMap<String, crate::score::input::ResourceInput>,
     /// What the workload's placeholders have expanded to so far, against the limits.
-    pub meter: &'a Meter,
+    pub(crate) meter: &'a Meter,
 }
 
 /// Finds where a placeholder appears in the source text of its string value, so the label can
@@ -38,7 +38,7 @@ fn locate(raw: &str, needle: &str, cursor: &mut usize, value: Span) -> Span {
 }
 
 /// Parses a string that Score expands, reporting malformed or unresolvable placeholders.
-pub fn parse(text: &str, value: Span, scope: &Scope<'_>, sources: &Sources, out: &mut Diagnostics) -> Template {
+pub(crate) fn parse(text: &str, value: Span, scope: &Scope<'_>, sources: &Sources, out: &mut Diagnostics) -> Template {
     let raw = sources.slice(value);
     let mut cursor = 0;
     let mut parts = Vec::new();
@@ -228,6 +228,6 @@ fn resolve_metadata(
 
 /// Whether a string holds something that looks like a placeholder: for warning about fields
 /// where Score does not expand them.
-pub fn looks_like_placeholder(text: &str) -> Option<usize> {
+pub(crate) fn looks_like_placeholder(text: &str) -> Option<usize> {
     ["${resources.", "${metadata."].iter().filter_map(|p| text.find(p)).min()
 }

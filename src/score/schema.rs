@@ -11,13 +11,13 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::schema::{Dialect, Located, Schema, list};
 
 /// The Score workload schema, compiled once.
-pub fn workload() -> &'static Schema {
+pub(crate) fn workload() -> &'static Schema {
     static SCHEMA: OnceLock<Schema> = OnceLock::new();
     SCHEMA.get_or_init(|| Schema::compile(WORKLOAD_SCHEMA, &Score))
 }
 
 /// Validates a workload document against the Score schema.
-pub fn validate(root: &crate::document::yaml::Node, document: &serde_json::Value) -> Diagnostics {
+pub(crate) fn validate(root: &crate::document::yaml::Node, document: &serde_json::Value) -> Diagnostics {
     workload().validate(root, document)
 }
 

@@ -10,7 +10,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::source::Span;
 
 /// What all file sources of one load may hold together: 32 MiB.
-pub const TOTAL_SOURCE_BYTES: u64 = 32 * 1024 * 1024;
+pub(crate) const TOTAL_SOURCE_BYTES: u64 = 32 * 1024 * 1024;
 
 fn dot_parts(path: &Path) -> impl Iterator<Item = String> + '_ {
     path.components().filter_map(|c| match c {
@@ -25,7 +25,13 @@ fn dot_parts(path: &Path) -> impl Iterator<Item = String> + '_ {
 /// Why `source` (as written; `canonical` once resolved, inside `base` the workload's directory)
 /// may not be read, if it may not. The resolved path counts from `base`, so a link to a dotfile
 /// is refused as the dotfile is.
-pub fn refused(source: &str, canonical: &Path, base: &Path, options: &LoadOptions, span: Span) -> Option<Diagnostic> {
+pub(crate) fn refused(
+    source: &str,
+    canonical: &Path,
+    base: &Path,
+    options: &LoadOptions,
+    span: Span,
+) -> Option<Diagnostic> {
     let written = Path::new(source);
     let base = base.canonicalize().unwrap_or_else(|_| base.to_path_buf());
     let resolved = canonical.strip_prefix(&base).unwrap_or(Path::new(""));
@@ -61,7 +67,7 @@ pub fn refused(source: &str, canonical: &Path, base: &Path, options: &LoadOption
 }
 
 /// The error for a source that would take the load past [`TOTAL_SOURCE_BYTES`].
-pub fn too_large(source: &str, span: Span) -> Diagnostic {
+pub(crate) fn too_large(source: &str, span: Span) -> Diagnostic {
     Diagnostic::error(
         Code::FileSourcesTooLarge,
         format!(

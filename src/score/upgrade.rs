@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::yaml::{Entry, Node, Value};
 
-pub fn upgrade(root: &mut Node, diagnostics: &mut Diagnostics) {
+pub(crate) fn upgrade(root: &mut Node, diagnostics: &mut Diagnostics) {
     let Some(containers) = root.as_map_mut().and_then(|m| m.get_mut("containers")) else { return };
     let Some(containers) = containers.node.as_map_mut() else { return };
     for (name, container) in containers.iter_mut() {

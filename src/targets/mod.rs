@@ -7,8 +7,8 @@
 //! backend serves each target (one line each). Nothing here imports the pipeline or the command
 //! line; nothing below knows a target's object shapes.
 
-pub mod helm;
-pub mod kubernetes;
+pub(crate) mod helm;
+pub(crate) mod kubernetes;
 pub mod terraform;
 
 use crate::builtins::Target;
@@ -24,10 +24,10 @@ use crate::spool::Blob;
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
     /// Sorted by name.
-    pub workloads: &'a [Workload],
-    pub graph: &'a Graph,
-    pub environment: &'a Environment,
-    pub provisioned: &'a Provisioned,
+    pub(crate) workloads: &'a [Workload],
+    pub(crate) graph: &'a Graph,
+    pub(crate) environment: &'a Environment,
+    pub(crate) provisioned: &'a Provisioned,
 }
 
 /// What the command line asks of every target.
@@ -47,22 +47,22 @@ pub struct File {
     /// Held in the spool: in memory, or for a large output partly on disk until it is written.
     pub bytes: Blob,
     /// Unix permission bits.
-    pub mode: u32,
+    pub(crate) mode: u32,
 }
 
 impl File {
     /// A regular, world-readable file.
-    pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> File {
+    pub(crate) fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> File {
         File::spooled(path, Blob::from_vec(bytes.into()), 0o644)
     }
 
     /// A file that holds secret values: readable by its owner only.
-    pub fn secret(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> File {
+    pub(crate) fn secret(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> File {
         File::spooled(path, Blob::from_vec(bytes.into()), 0o600)
     }
 
     /// A file of bytes spooled already.
-    pub fn spooled(path: impl Into<String>, bytes: Blob, mode: u32) -> File {
+    pub(crate) fn spooled(path: impl Into<String>, bytes: Blob, mode: u32) -> File {
         File { path: path.into(), bytes, mode }
     }
 }
@@ -80,11 +80,11 @@ pub enum Layout {
 #[derive(Debug)]
 pub struct Emitted {
     pub files: Vec<File>,
-    pub layout: Layout,
+    pub(crate) layout: Layout,
     /// Why the files need a directory, when they do ("a Helm chart is a directory").
-    pub what: String,
+    pub(crate) what: String,
     /// Warnings (errors make [`emit`] fail instead).
-    pub warnings: Diagnostics,
+    pub(crate) warnings: Diagnostics,
 }
 
 /// A target. Each lives in a folder of its own under `src/targets/`, with its built-in

@@ -18,7 +18,7 @@ use crate::provision::generated;
 use crate::provision::output::Output;
 
 #[derive(Debug, Args)]
-pub struct GetOutputsArgs {
+pub(crate) struct GetOutputsArgs {
     /// The resource, by UID: `type.class#id` or `type.class#workload.name` (see `resources list`).
     uid: String,
     #[command(flatten)]
@@ -35,7 +35,7 @@ pub struct GetOutputsArgs {
 /// What stands in a template's context for an output that has no printable value.
 const HIDDEN: char = '\u{E010}';
 
-pub fn run(args: &GetOutputsArgs, reporter: &Reporter) -> Outcome {
+pub(crate) fn run(args: &GetOutputsArgs, reporter: &Reporter) -> Outcome {
     let compiled = match super::provisioned(&args.input, &args.platform, reporter) {
         Ok(compiled) => compiled,
         Err(outcome) => return outcome,

@@ -10,7 +10,7 @@ use crate::cli::report::Reporter;
 use crate::cli::{InputArgs, Outcome, PlatformArgs};
 
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     #[command(flatten)]
     input: InputArgs,
     #[command(flatten)]
@@ -27,7 +27,7 @@ enum ListFormat {
     Json,
 }
 
-pub fn run(args: &ListArgs, reporter: &Reporter) -> Outcome {
+pub(crate) fn run(args: &ListArgs, reporter: &Reporter) -> Outcome {
     let compiled = match super::provisioned(&args.input, &args.platform, reporter) {
         Ok(compiled) => compiled,
         Err(outcome) => return outcome,

@@ -17,14 +17,14 @@ use crate::provision::ProvisionedResource;
 use crate::suggest;
 
 #[derive(Debug, Subcommand)]
-pub enum ResourcesCommand {
+pub(crate) enum ResourcesCommand {
     /// List the resources of the workloads: UID, type, class, provisioner and output keys.
     List(list::ListArgs),
     /// Print one resource's outputs: as JSON, YAML, or through a template (`{{ host }}`).
     GetOutputs(get_outputs::GetOutputsArgs),
 }
 
-pub fn run(command: ResourcesCommand, reporter: &Reporter) -> Outcome {
+pub(crate) fn run(command: ResourcesCommand, reporter: &Reporter) -> Outcome {
     match command {
         ResourcesCommand::List(args) => list::run(&args, reporter),
         ResourcesCommand::GetOutputs(args) => get_outputs::run(&args, reporter),

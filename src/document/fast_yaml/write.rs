@@ -12,7 +12,7 @@ use crate::spool::Blob;
 
 /// What a string is written as, when the caller writes something else in its place (generated
 /// values, held as markers until written): `None` writes the string as it is.
-pub type Substitute<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub(crate) type Substitute<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// `start`, then the YAML of `object` (a mapping), each string passed through `substitute`;
 /// `None` when it needs serde-saphyr.

@@ -11,7 +11,7 @@ use super::node::{Node, Presence, Shape, TextPart};
 use super::text;
 
 /// Appends `node`'s YAML as the value of `key`, at `indent` spaces.
-pub fn entry(out: &mut String, indent: usize, key: &str, node: &Node) {
+pub(crate) fn entry(out: &mut String, indent: usize, key: &str, node: &Node) {
     let pad = " ".repeat(indent);
     let key = scalar_key(key);
     match node {
@@ -211,12 +211,12 @@ fn json_lines(expr: &str, indent: usize) -> String {
 
 /// The helper that [`Shape::Json`] values are rendered with (defined in `_helpers.tpl` only
 /// when a template uses it).
-pub const JSON_HELPER: &str = "stave.json";
+pub(crate) const JSON_HELPER: &str = "stave.json";
 
 /// A string scalar: plain where YAML reads it back as this string, else JSON-quoted (every
 /// character YAML refuses escaped); text with `{{` (which Helm would read as a template action)
 /// as a Go string literal, rendered on one line (see [`scalar`]).
-pub fn string(text: &str) -> String {
+pub(crate) fn string(text: &str) -> String {
     if text.contains("{{") {
         let shape = if text::raw_in_go_json(text) { Shape::Json } else { Shape::Scalar };
         return scalar(&quote(text), shape);

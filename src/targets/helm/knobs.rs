@@ -11,13 +11,13 @@ use super::node::{Node, Presence, Shape};
 use crate::targets::kubernetes::{Lowered, OwnerRef, Part};
 
 /// Go template text for a string literal (also a YAML double-quoted scalar).
-pub use super::text::quote;
+pub(crate) use super::text::quote;
 
 /// The expression of a workload's values map (`$w` is set at the top of its template file).
-pub const WORKLOAD: &str = "$w";
+pub(crate) const WORKLOAD: &str = "$w";
 
 /// The variable that holds a workload's values, for the top of its template file.
-pub fn workload_variable(name: &str) -> String {
+pub(crate) fn workload_variable(name: &str) -> String {
     format!("{{{{- {WORKLOAD} := index .Values.workloads {} }}}}", quote(name))
 }
 
@@ -36,7 +36,7 @@ fn namespaced(kind: &str) -> bool {
 
 /// The template tree of one object; adds the defaults of its knobs to `workloads` (the values of
 /// this environment's `workloads` map).
-pub fn template(lowered: &Lowered, workloads: &mut Map<String, Json>) -> Node {
+pub(crate) fn template(lowered: &Lowered, workloads: &mut Map<String, Json>) -> Node {
     let mut node = Node::from_json(&lowered.object);
     let kind = lowered.object.get("kind").and_then(Json::as_str).unwrap_or_default().to_string();
     if let Some(metadata) = node.get_mut("metadata") {
@@ -120,7 +120,7 @@ fn container_knobs(item: &mut Node, name: &str) -> Map<String, Json> {
 }
 
 /// `registry/name:tag@digest` into its repository, tag and digest.
-pub fn split_image(image: &str) -> Json {
+pub(crate) fn split_image(image: &str) -> Json {
     let (rest, digest) = image.split_once('@').unwrap_or((image, ""));
     let slash = rest.rfind('/').map_or(0, |i| i + 1);
     let (repository, tag) = match rest[slash..].rfind(':') {

@@ -29,7 +29,7 @@ use node::{Hole, Node};
 
 /// The Helm target.
 #[derive(Debug)]
-pub struct Helm;
+pub(crate) struct Helm;
 
 impl TargetModel for Helm {
     fn service_name(&self, workload: &Workload) -> String {

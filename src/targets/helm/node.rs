@@ -10,7 +10,7 @@ use crate::provision::generated::{self, Piece};
 
 /// How an expression's value is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     /// One scalar, inline (`key: {{ EXPR | toJson }}`).
     Scalar,
     /// A map or a list, as a YAML block (`key:` then `{{ toYaml EXPR | nindent N }}`).
@@ -23,7 +23,7 @@ pub enum Shape {
 
 impl Shape {
     /// [`Shape::Json`] where one of `values` holds a string that needs it, else `self`.
-    pub fn unless_raw<'j>(self, mut values: impl Iterator<Item = &'j Json>) -> Shape {
+    pub(crate) fn unless_raw<'j>(self, mut values: impl Iterator<Item = &'j Json>) -> Shape {
         if values.any(holds_raw) { Shape::Json } else { self }
     }
 }
@@ -41,7 +41,7 @@ fn holds_raw(value: &Json) -> bool {
 
 /// When a key with an expression is written at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Presence {
+pub(crate) enum Presence {
     Always,
     /// Unless the value is null (so `0` and `false` are written).
     UnlessNull,
@@ -51,7 +51,7 @@ pub enum Presence {
 
 /// A piece of a string with generated values.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TextPart {
+pub(crate) enum TextPart {
     Literal(String),
     /// `{{ include "stave.generated" … }}` for this scope, purpose and length.
     Generated {
@@ -62,7 +62,7 @@ pub enum TextPart {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Node {
+pub(crate) enum Node {
     /// JSON with no hole in it.
     Literal(Json),
     /// Keys in the Kubernetes target's order.
@@ -91,7 +91,7 @@ pub enum Node {
 
 impl Node {
     /// The tree of a JSON value: literal, except strings that hold generated values.
-    pub fn from_json(value: &Json) -> Node {
+    pub(crate) fn from_json(value: &Json) -> Node {
         match value {
             Json::String(text) if generated::has_marker(text) => match generated::pieces(text) {
                 Ok(pieces) => Node::Text(
@@ -118,7 +118,7 @@ impl Node {
     }
 
     /// A map node's entries, opening a literal map into entries.
-    pub fn entries_mut(&mut self) -> Option<&mut Vec<(String, Node)>> {
+    pub(crate) fn entries_mut(&mut self) -> Option<&mut Vec<(String, Node)>> {
         if let Node::Literal(Json::Object(map)) = self {
             *self = Node::Map(map.iter().map(|(k, v)| (k.clone(), Node::Literal(v.clone()))).collect());
         }
@@ -129,7 +129,7 @@ impl Node {
     }
 
     /// A list node's items, opening a literal list into items.
-    pub fn items_mut(&mut self) -> Option<&mut Vec<Node>> {
+    pub(crate) fn items_mut(&mut self) -> Option<&mut Vec<Node>> {
         if let Node::Literal(Json::Array(items)) = self {
             *self = Node::List(items.iter().map(|v| Node::Literal(v.clone())).collect());
         }
@@ -140,12 +140,12 @@ impl Node {
     }
 
     /// The entry `key` of a map node (opened), if there is one.
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
         self.entries_mut()?.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
     /// Sets (or adds, last) the entry `key` of a map node.
-    pub fn set(&mut self, key: &str, node: Node) {
+    pub(crate) fn set(&mut self, key: &str, node: Node) {
         if let Some(entries) = self.entries_mut() {
             match entries.iter_mut().find(|(k, _)| k == key) {
                 Some((_, old)) => *old = node,
@@ -155,14 +155,14 @@ impl Node {
     }
 
     /// Removes the entry `key` of a map node, returning it.
-    pub fn take(&mut self, key: &str) -> Option<Node> {
+    pub(crate) fn take(&mut self, key: &str) -> Option<Node> {
         let entries = self.entries_mut()?;
         let index = entries.iter().position(|(k, _)| k == key)?;
         Some(entries.remove(index).1)
     }
 
     /// The JSON of a node without holes.
-    pub fn literal(&self) -> Option<Json> {
+    pub(crate) fn literal(&self) -> Option<Json> {
         match self {
             Node::Literal(json) => Some(json.clone()),
             Node::Map(entries) => {
@@ -191,16 +191,16 @@ fn escape(segment: &str) -> String {
 /// What differs between environments at one place of an object: the pointer (list items by
 /// their `name`, where they have one) and each environment's value there (`None`: absent).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Hole {
-    pub pointer: String,
-    pub values: Vec<Option<Json>>,
+pub(crate) struct Hole {
+    pub(crate) pointer: String,
+    pub(crate) values: Vec<Option<Json>>,
 }
 
 /// Merges one object's trees (one per environment, in order) into one template. A literal that
 /// differs becomes an expression reading `lookup(pointer)` and a [`Hole`] recording each
 /// environment's value; a difference in holes themselves cannot be merged (`None`: the caller
 /// emits one variant of the object per environment instead).
-pub fn merge(trees: &[&Node], lookup: &dyn Fn(&str) -> String, holes: &mut Vec<Hole>) -> Option<Node> {
+pub(crate) fn merge(trees: &[&Node], lookup: &dyn Fn(&str) -> String, holes: &mut Vec<Hole>) -> Option<Node> {
     merge_at(trees, "", lookup, holes)
 }
 

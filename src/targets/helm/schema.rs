@@ -7,12 +7,12 @@ use serde_json::{Map, Value as Json, json};
 
 /// One value, for the README.
 #[derive(Debug, Clone)]
-pub struct Described {
-    pub path: String,
-    pub kind: &'static str,
+pub(crate) struct Described {
+    pub(crate) path: String,
+    pub(crate) kind: &'static str,
     /// JSON text, with every character YAML refuses escaped (or `per environment`).
-    pub default: String,
-    pub description: &'static str,
+    pub(crate) default: String,
+    pub(crate) description: &'static str,
 }
 
 fn strings() -> Json {
@@ -82,7 +82,7 @@ fn workload_schema(containers: &[String]) -> Json {
 }
 
 /// The schema of the chart's values; `workloads` lists each workload with its containers.
-pub fn schema(workloads: &[(String, Vec<String>)]) -> Json {
+pub(crate) fn schema(workloads: &[(String, Vec<String>)]) -> Json {
     let workloads: Map<String, Json> = workloads.iter().map(|(w, c)| (w.clone(), workload_schema(c))).collect();
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -130,7 +130,7 @@ fn shown(value: Option<&Json>) -> String {
 }
 
 /// Every value in words, with its default in `values.yaml`.
-pub fn describe(workloads: &[(String, Vec<String>)], defaults: &Json) -> Vec<Described> {
+pub(crate) fn describe(workloads: &[(String, Vec<String>)], defaults: &Json) -> Vec<Described> {
     let mut out = vec![
         Described {
             path: "global.seed".into(),

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 /// Whether `c` must be written as an escape: it is outside YAML's printable set (tab, LF, CR,
 /// U+0020-U+007E, U+0085, U+00A0-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF), or a YAML 1.1 reader
 /// takes it for a line break (NEL, LS, PS) or a byte order mark.
-pub fn must_escape(c: char) -> bool {
+pub(crate) fn must_escape(c: char) -> bool {
     !matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
         || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}')
 }
@@ -16,12 +16,12 @@ pub fn must_escape(c: char) -> bool {
 /// `value` as JSON text with every character [`must_escape`] holds written `\uXXXX` (serde_json
 /// escapes only those below U+0020; the rest, found only inside strings, are escaped here). The
 /// same text for any value without them.
-pub fn json(value: &Json) -> String {
+pub(crate) fn json(value: &Json) -> String {
     escape_json(value.to_string())
 }
 
 /// A string as a double-quoted scalar that YAML and Go templates read back as `text`.
-pub fn quote(text: &str) -> String {
+pub(crate) fn quote(text: &str) -> String {
     escape_json(serde_json::to_string(text).unwrap_or_default())
 }
 
@@ -45,7 +45,7 @@ fn escape_json(json: String) -> String {
 /// it escapes those below U+0020, LS and PS, and leaves DEL, the C1 controls, U+FEFF, U+FFFE
 /// and U+FFFF as they are. Such text is rendered with Sprig's `quote` (Go's `%q`, whose escapes
 /// are all YAML escapes) instead.
-pub fn raw_in_go_json(text: &str) -> bool {
+pub(crate) fn raw_in_go_json(text: &str) -> bool {
     text.chars().any(|c| must_escape(c) && !matches!(c, '\0'..='\u{1F}' | '\u{2028}' | '\u{2029}'))
 }
 
@@ -54,7 +54,7 @@ pub fn raw_in_go_json(text: &str) -> bool {
 /// the text starts or ends with a backtick (CommonMark strips one), and `|` escaped (GitHub's
 /// tables split cells on it even inside a code span). Inside a code span nothing is a link or
 /// HTML. Ordinary text gets `` `text` ``.
-pub fn code_cell(text: &str) -> String {
+pub(crate) fn code_cell(text: &str) -> String {
     let text = text.replace('|', "\\|");
     let mut longest = 0;
     let mut run = 0;

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value as Json};
 
 /// The part of `all` that every environment has, equal.
-pub fn common(all: &[Json]) -> Json {
+pub(crate) fn common(all: &[Json]) -> Json {
     let Some((first, rest)) = all.split_first() else { return Json::Object(Map::new()) };
     let Json::Object(first_map) = first else {
         return if rest.iter().all(|v| v == first) { first.clone() } else { Json::Null };
@@ -27,7 +27,7 @@ pub fn common(all: &[Json]) -> Json {
 
 /// What `values` has that `base` does not (or has otherwise); nulls are left out, since an
 /// absent key reads as null.
-pub fn difference(values: &Json, base: &Json) -> Json {
+pub(crate) fn difference(values: &Json, base: &Json) -> Json {
     let (Json::Object(values), Json::Object(base)) = (values, base) else { return values.clone() };
     let mut out = Map::new();
     for (key, value) in values {
@@ -49,7 +49,7 @@ pub fn difference(values: &Json, base: &Json) -> Json {
 }
 
 /// Sets `value` at `path` (creating maps on the way).
-pub fn insert(root: &mut Json, path: &[&str], value: Json) {
+pub(crate) fn insert(root: &mut Json, path: &[&str], value: Json) {
     let Some((last, parents)) = path.split_last() else { return };
     let mut node = root;
     for key in parents {
@@ -65,7 +65,7 @@ pub fn insert(root: &mut Json, path: &[&str], value: Json) {
 }
 
 /// A values file: YAML, `{}` when empty.
-pub fn yaml(values: &Json, header: &str) -> String {
+pub(crate) fn yaml(values: &Json, header: &str) -> String {
     let body = match values {
         Json::Object(map) if map.is_empty() => "{}\n".to_string(),
         other => serde_saphyr::to_string(other).unwrap_or_else(|_| "{}\n".into()),

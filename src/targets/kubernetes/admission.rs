@@ -53,7 +53,7 @@ const BUILT_IN: &[(&str, &[&str])] = &[
 ];
 
 /// Kinds that live outside namespaces.
-pub const CLUSTER_SCOPED: &[&str] = &[
+pub(crate) const CLUSTER_SCOPED: &[&str] = &[
     "Namespace",
     "Node",
     "ClusterRole",
@@ -80,11 +80,11 @@ fn text<'j>(object: &'j Json, pointer: &str) -> Option<&'j str> {
 }
 
 /// A refusal: the message (after "provisioner `p` (file) …") and the help.
-pub type Refusal = (String, String);
+pub(crate) type Refusal = (String, String);
 
 /// Checks a provisioner's object; returns it with the environment's namespace where it names
 /// none (borrowed when it needs no change).
-pub fn admit<'j>(
+pub(crate) fn admit<'j>(
     object: &'j Json,
     namespace: Option<&str>,
     allowance: Option<&Allowance>,

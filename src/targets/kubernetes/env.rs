@@ -14,17 +14,17 @@ use crate::provision::output::{Output, SecretKey};
 
 /// Kubernetes expands `$(NAME)` and turns `$$` into `$` in env values. A literal that holds
 /// either is escaped by doubling every `$`, so the container sees exactly the Score value.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     if text.contains("$(") || text.contains("$$") { text.replace('$', "$$") } else { text.to_string() }
 }
 
 /// What one placeholder lowers to: text, or a key of a Secret.
-pub enum PlaceholderValue {
+pub(crate) enum PlaceholderValue {
     Text(String),
     Secret(SecretKey),
 }
 
-pub fn lower_reference(
+pub(crate) fn lower_reference(
     cx: &Context<'_>,
     workload: &Workload,
     reference: &ResourceRef,
@@ -102,7 +102,7 @@ fn secret_ref(name: &str, secret: &SecretKey) -> EnvVar {
 
 /// A container's variables: helper variables first (they must precede their uses), then the
 /// variables by name.
-pub fn variables(
+pub(crate) fn variables(
     cx: &Context<'_>,
     workload: &Workload,
     variables: &crate::sorted::SortedMap<String, Template>,
@@ -147,7 +147,7 @@ pub fn variables(
 
 /// The text of a file, with secret values read from the Secret objects the provisioners
 /// created. Returns the text and whether it holds a secret (so it must go into a Secret).
-pub fn file_text(
+pub(crate) fn file_text(
     cx: &Context<'_>,
     workload: &Workload,
     template: &Template,

@@ -14,7 +14,11 @@ use crate::platform::ExternalWorkload;
 
 /// The rule for a link from a workload of `namespace` to `external`, through `port` (a port's
 /// name or number; `None` for all).
-pub fn egress(external: &ExternalWorkload, port: Option<&str>, namespace: Option<&str>) -> NetworkPolicyEgressRule {
+pub(crate) fn egress(
+    external: &ExternalWorkload,
+    port: Option<&str>,
+    namespace: Option<&str>,
+) -> NetworkPolicyEgressRule {
     let pods = LabelSelector { match_labels: external.pod_labels.clone(), match_expressions: None };
     let elsewhere = external.namespace.as_deref().filter(|theirs| Some(*theirs) != namespace);
     let peer = NetworkPolicyPeer {

@@ -17,11 +17,11 @@ use crate::ir::{self, FileContent, Workload};
 /// What a container's files need: mounts, the ConfigMap and Secret holding them, and the pod
 /// volumes (by their key in the pod's volume map).
 #[derive(Debug, Default)]
-pub struct Files {
-    pub mounts: Vec<VolumeMount>,
-    pub config_map: Option<ConfigMap>,
-    pub secret: Option<Secret>,
-    pub volumes: Vec<(String, Volume)>,
+pub(crate) struct Files {
+    pub(crate) mounts: Vec<VolumeMount>,
+    pub(crate) config_map: Option<ConfigMap>,
+    pub(crate) secret: Option<Secret>,
+    pub(crate) volumes: Vec<(String, Volume)>,
 }
 
 /// A ConfigMap or Secret key for a file: its base name, made safe, and a hash of the path.
@@ -37,7 +37,7 @@ fn file_key(target: &str) -> String {
     format!("{}-{}", base.trim_matches('.'), crate::naming::short_hash(target, 8))
 }
 
-pub fn files(
+pub(crate) fn files(
     cx: &Context<'_>,
     workload: &Workload,
     name: &str,

@@ -7,10 +7,10 @@ use serde_json::Value as Json;
 /// Name, kind, apiVersion and namespace, each behind its length (so that no two identities
 /// write the same text), in one allocation: the index holds one per object. The index is only
 /// looked up, never listed, so the order of its keys reaches no output.
-pub type Identity = Box<str>;
+pub(crate) type Identity = Box<str>;
 
 /// The kind and the name an identity holds.
-pub fn kind_and_name(identity: &str) -> (&str, &str) {
+pub(crate) fn kind_and_name(identity: &str) -> (&str, &str) {
     let mut rest = identity;
     let mut next = || {
         let (length, after) = rest.split_once(':').unwrap_or_default();
@@ -24,7 +24,7 @@ pub fn kind_and_name(identity: &str) -> (&str, &str) {
 }
 
 /// The identity of `object`.
-pub fn identity(object: &Json) -> Identity {
+pub(crate) fn identity(object: &Json) -> Identity {
     use std::fmt::Write;
     let mut key = String::new();
     for pointer in ["/metadata/name", "/kind", "/apiVersion", "/metadata/namespace"] {

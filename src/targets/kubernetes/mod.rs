@@ -16,7 +16,7 @@ mod namespace;
 mod network;
 mod objects;
 mod output;
-pub mod patches;
+pub(crate) mod patches;
 mod pod;
 mod pss;
 mod resources;
@@ -24,7 +24,7 @@ mod secrets;
 mod volumes;
 mod workload;
 
-pub mod names;
+pub(crate) mod names;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,14 +40,14 @@ use crate::ir::{ResourceRef, Workload};
 use crate::platform::Security;
 use crate::provision::output::{Output, SecretKey};
 use crate::provision::{Bindings, ProvisionedResource, TargetModel};
-pub use admission::CLUSTER_SCOPED;
+pub(crate) use admission::CLUSTER_SCOPED;
 use objects::{Checked, Ledger, Owner};
-pub use objects::{Lowered, OwnerRef, Part};
+pub(crate) use objects::{Lowered, OwnerRef, Part};
 use output::Body;
 
 /// The Kubernetes target.
 #[derive(Debug)]
-pub struct Kubernetes;
+pub(crate) struct Kubernetes;
 
 impl TargetModel for Kubernetes {
     fn service_name(&self, workload: &Workload) -> String {
@@ -88,26 +88,26 @@ impl Backend for Kubernetes {
 }
 
 /// The annotation that names the workload an object belongs to, as score-k8s writes it.
-pub const WORKLOAD_NAME: &str = "k8s.score.dev/workload-name";
+pub(crate) const WORKLOAD_NAME: &str = "k8s.score.dev/workload-name";
 
 /// The name of the Service a workload is reached by: its own, or `k8s.score.dev/service-name`.
-pub fn service_name(workload: &Workload) -> String {
+pub(crate) fn service_name(workload: &Workload) -> String {
     workload.annotations.get("k8s.score.dev/service-name").cloned().unwrap_or_else(|| workload.name.clone())
 }
 
 /// The secure defaults in force for one workload.
 #[derive(Debug, Clone)]
-pub struct Settings {
-    pub network_policy: bool,
-    pub read_only_root_filesystem: bool,
-    pub run_as_non_root: bool,
-    pub run_as_user: Option<i64>,
-    pub seccomp: bool,
-    pub drop_capabilities: bool,
-    pub automount_service_account_token: bool,
-    pub default_resources: bool,
+pub(crate) struct Settings {
+    pub(crate) network_policy: bool,
+    pub(crate) read_only_root_filesystem: bool,
+    pub(crate) run_as_non_root: bool,
+    pub(crate) run_as_user: Option<i64>,
+    pub(crate) seccomp: bool,
+    pub(crate) drop_capabilities: bool,
+    pub(crate) automount_service_account_token: bool,
+    pub(crate) default_resources: bool,
     /// Egress the platform allows this workload beyond what the graph knows.
-    pub egress: Vec<crate::platform::Egress>,
+    pub(crate) egress: Vec<crate::platform::Egress>,
 }
 
 impl Settings {
@@ -129,26 +129,26 @@ impl Settings {
 /// What lowering a workload reads, with the indexes built once per compile (so that nothing is
 /// quadratic in workloads or resources).
 #[derive(Debug)]
-pub struct Context<'a> {
-    pub workloads: &'a [Workload],
-    pub graph: &'a Graph,
-    pub resources: &'a BTreeMap<String, Box<ProvisionedResource>>,
+pub(crate) struct Context<'a> {
+    pub(crate) workloads: &'a [Workload],
+    pub(crate) graph: &'a Graph,
+    pub(crate) resources: &'a BTreeMap<String, Box<ProvisionedResource>>,
     bindings: &'a Bindings,
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     /// Every container's pull policy, when the environment sets one.
-    pub image_pull_policy: Option<&'static str>,
+    pub(crate) image_pull_policy: Option<&'static str>,
     secrets: secrets::Index<'a>,
-    pub links: Links<'a>,
+    pub(crate) links: Links<'a>,
     /// Workloads deployed elsewhere that links may name.
-    pub external: &'a BTreeMap<String, crate::platform::ExternalWorkload>,
+    pub(crate) external: &'a BTreeMap<String, crate::platform::ExternalWorkload>,
 }
 
 /// Who links to whom: for each workload, the workloads that call it, and the workloads it calls
 /// (with the port named, for `service-port`).
 #[derive(Debug, Default)]
-pub struct Links<'a> {
-    pub callers: BTreeMap<&'a str, BTreeSet<&'a str>>,
-    pub callees: BTreeMap<&'a str, Vec<(String, Option<String>)>>,
+pub(crate) struct Links<'a> {
+    pub(crate) callers: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    pub(crate) callees: BTreeMap<&'a str, Vec<(String, Option<String>)>>,
 }
 
 impl<'a> Links<'a> {
@@ -184,16 +184,16 @@ fn graph_name<'g>(graph: &'g Graph, name: &str) -> &'g str {
 
 impl Context<'_> {
     /// The output a placeholder of `workload` reads, as provisioning bound it.
-    pub fn output(&self, workload: &Workload, reference: &ResourceRef) -> Option<Output> {
+    pub(crate) fn output(&self, workload: &Workload, reference: &ResourceRef) -> Option<Output> {
         self.bindings.get(&workload.name, reference).cloned()
     }
 
-    pub fn secret_value(&self, key: &SecretKey) -> Option<String> {
+    pub(crate) fn secret_value(&self, key: &SecretKey) -> Option<String> {
         self.secrets.value(key)
     }
 
     /// The recommended labels; stable across compiles.
-    pub fn labels(&self, workload: &Workload) -> BTreeMap<String, String> {
+    pub(crate) fn labels(&self, workload: &Workload) -> BTreeMap<String, String> {
         let mut labels = self.selector(workload);
         labels.insert("app.kubernetes.io/managed-by".into(), "stave".into());
         labels
@@ -201,12 +201,12 @@ impl Context<'_> {
 
     /// The annotations score-k8s puts on a workload's Services, its Deployment or StatefulSet
     /// and its pods: `k8s.score.dev/workload-name`, so tools written for score-k8s find them.
-    pub fn annotations(&self, workload: &Workload) -> BTreeMap<String, String> {
+    pub(crate) fn annotations(&self, workload: &Workload) -> BTreeMap<String, String> {
         BTreeMap::from([(WORKLOAD_NAME.into(), workload.name.clone())])
     }
 
     /// The labels selectors use: name and instance (never a changing value).
-    pub fn selector(&self, workload: &Workload) -> BTreeMap<String, String> {
+    pub(crate) fn selector(&self, workload: &Workload) -> BTreeMap<String, String> {
         BTreeMap::from([
             ("app.kubernetes.io/name".into(), workload.name.clone()),
             ("app.kubernetes.io/instance".into(), workload.name.clone()),
@@ -221,7 +221,7 @@ pub(crate) fn to_json<T: serde::Serialize>(object: &T) -> Json {
 /// Every object of one environment, in apply order, each with one owner; generated values are
 /// still markers. The Kubernetes target writes them; the targets built on its objects lower
 /// them their own way.
-pub fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec<Lowered> {
+pub(crate) fn lower(input: &Input<'_>, options: &Options, out: &mut Diagnostics) -> Vec<Lowered> {
     let mut lowered = record(input, options, WriteEarly::Never, out).into_lowered();
     // The Namespace comes first: everything else lives in it.
     if let Some(index) = lowered.iter().position(|l| l.owner == OwnerRef::Environment) {

@@ -36,7 +36,7 @@ fn is_label(text: &str, max: usize) -> bool {
 }
 
 /// `Ok` when `name` is valid for objects of `kind`; else why not.
-pub fn check(kind: &str, name: &str) -> Result<(), String> {
+pub(crate) fn check(kind: &str, name: &str) -> Result<(), String> {
     let length = name.chars().count();
     match rule(kind) {
         Rule::Rfc1035Label => {
@@ -82,7 +82,7 @@ pub fn check(kind: &str, name: &str) -> Result<(), String> {
 }
 
 /// What to do about a refused name.
-pub fn help(kind: &str) -> String {
+pub(crate) fn help(kind: &str) -> String {
     match rule(kind) {
         Rule::Label { max: 52 } => format!(
             "shorten the name the {kind} is made from: Kubernetes appends a suffix to it for its pods' labels, which \

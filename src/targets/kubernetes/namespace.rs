@@ -13,7 +13,7 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::platform::Environment;
 
 /// The Namespace `name`, for the pods in `objects`.
-pub fn namespace<'a>(
+pub(crate) fn namespace<'a>(
     name: &str,
     environment: &Environment,
     objects: impl Iterator<Item = &'a Json>,

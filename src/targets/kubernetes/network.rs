@@ -121,7 +121,12 @@ fn warn_unreachable(workload: &Workload, out: &mut Diagnostics) {
     }
 }
 
-pub fn policy(cx: &Context<'_>, workload: &Workload, settings: &Settings, out: &mut Diagnostics) -> NetworkPolicy {
+pub(crate) fn policy(
+    cx: &Context<'_>,
+    workload: &Workload,
+    settings: &Settings,
+    out: &mut Diagnostics,
+) -> NetworkPolicy {
     let mut ingress = Vec::new();
     let mut egress = vec![NetworkPolicyEgressRule {
         to: Some(vec![NetworkPolicyPeer {

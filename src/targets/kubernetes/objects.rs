@@ -27,7 +27,7 @@ use crate::source::Span;
 
 /// Which of a workload's objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Part {
+pub(crate) enum Part {
     /// The ConfigMap of a container's files.
     Files(String),
     /// The Secret of a container's files that embed secrets.
@@ -55,7 +55,7 @@ impl std::fmt::Display for Part {
 
 /// Who emits an object.
 #[derive(Debug, Clone)]
-pub enum Owner<'a> {
+pub(crate) enum Owner<'a> {
     /// The environment itself (its Namespace).
     Environment { name: &'a str, span: Span },
     /// A provisioner, for a resource.
@@ -66,7 +66,7 @@ pub enum Owner<'a> {
 
 /// Who emits an object, for the targets built on this one's objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OwnerRef {
+pub(crate) enum OwnerRef {
     /// The Namespace of the environment.
     Environment,
     /// The objects of a resource, by UID.
@@ -89,11 +89,11 @@ impl Owner<'_> {
 
 /// One emitted object and who emits it. Generated values in it are still markers.
 #[derive(Debug, Clone)]
-pub struct Lowered {
-    pub object: Json,
-    pub owner: OwnerRef,
+pub(crate) struct Lowered {
+    pub(crate) object: Json,
+    pub(crate) owner: OwnerRef,
     /// The environment's patches that changed it, in order.
-    pub patched_by: Vec<String>,
+    pub(crate) patched_by: Vec<String>,
 }
 
 impl Owner<'_> {
@@ -127,13 +127,13 @@ fn text<'j>(object: &'j Json, pointer: &str) -> Option<&'j str> {
 }
 
 /// `Kind/name`, for messages.
-pub fn display(object: &Json) -> String {
+pub(crate) fn display(object: &Json) -> String {
     format!("{}/{}", text(object, "/kind").unwrap_or("?"), text(object, "/metadata/name").unwrap_or("?"))
 }
 
 /// The objects of one environment, in the order they were recorded, with their owners.
 #[derive(Debug)]
-pub struct Ledger<'a> {
+pub(crate) struct Ledger<'a> {
     namespace: Option<&'a str>,
     /// What the platform allows each provisioner beyond the namespace.
     allow: &'a BTreeMap<String, Allowance>,
@@ -149,7 +149,7 @@ pub struct Ledger<'a> {
 }
 
 impl<'a> Ledger<'a> {
-    pub fn new(namespace: Option<&'a str>, allow: &'a BTreeMap<String, Allowance>) -> Self {
+    pub(crate) fn new(namespace: Option<&'a str>, allow: &'a BTreeMap<String, Allowance>) -> Self {
         Ledger {
             namespace,
             allow,
@@ -161,13 +161,13 @@ impl<'a> Ledger<'a> {
         }
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.objects.len()
     }
 
     /// Applies the environment's patches to the objects from index `start` on (identities do
     /// not change, so the index stays right), counting each patch's matches in `matched`.
-    pub fn patch(
+    pub(crate) fn patch(
         &mut self,
         start: usize,
         patches: &[crate::platform::patches::Patch],
@@ -187,7 +187,7 @@ impl<'a> Ledger<'a> {
     }
 
     /// The objects not written yet (all of them unless [`Checked::written`] wrote some).
-    pub fn objects(&self) -> impl Iterator<Item = &Json> {
+    pub(crate) fn objects(&self) -> impl Iterator<Item = &Json> {
         self.objects.iter().filter_map(|body| match body {
             Body::Tree(object) => Some(&**object),
             Body::Written(_) => None,
@@ -196,7 +196,7 @@ impl<'a> Ledger<'a> {
 
     /// The objects as trees, with their owners and patches (for the targets built on these
     /// objects, which record none written).
-    pub fn into_lowered(mut self) -> Vec<Lowered> {
+    pub(crate) fn into_lowered(mut self) -> Vec<Lowered> {
         let owners = self.owners;
         self.objects
             .into_iter()
@@ -215,14 +215,14 @@ impl<'a> Ledger<'a> {
 
     /// The objects, in order, with their identities, and where the environment's Namespace is
     /// among them (for a target that only serializes them).
-    pub fn into_bodies(self) -> (Vec<Body<'a>>, Vec<Identity>, Option<usize>) {
+    pub(crate) fn into_bodies(self) -> (Vec<Body<'a>>, Vec<Identity>, Option<usize>) {
         let namespace = self.owners.iter().position(|o| matches!(o, Owner::Environment { .. }));
         // Every recorded object was indexed once, in the order recorded.
         (self.objects, self.index.into_keys().collect(), namespace)
     }
 
     /// Makes room for `more` objects at once (growing by doubling copies every object).
-    pub fn reserve(&mut self, more: usize) {
+    pub(crate) fn reserve(&mut self, more: usize) {
         self.objects.reserve(more);
         self.owners.reserve(more);
         self.sources.reserve(more);
@@ -231,7 +231,7 @@ impl<'a> Ledger<'a> {
 
     /// Checks an object a provisioner returned and gives it the environment's namespace (pure,
     /// so that it runs in parallel; [`Ledger::record`] then records it in order).
-    pub fn check_provisioned(
+    pub(crate) fn check_provisioned(
         namespace: Option<&str>,
         allow: &BTreeMap<String, Allowance>,
         object: &'a Object,
@@ -263,23 +263,23 @@ impl<'a> Ledger<'a> {
         Checked { source: Some(source), ..Checked::new(admitted, owner) }
     }
 
-    pub fn namespace(&self) -> Option<&'a str> {
+    pub(crate) fn namespace(&self) -> Option<&'a str> {
         self.namespace
     }
 
-    pub fn allow(&self) -> &'a BTreeMap<String, Allowance> {
+    pub(crate) fn allow(&self) -> &'a BTreeMap<String, Allowance> {
         self.allow
     }
 
     /// Records an object unless one with its identity is there already: then it is a shared
     /// instance (the same object from the same provisioner) and dropped, or an error naming both
     /// owners. A name not valid for the kind is an error too.
-    pub fn add(&mut self, object: Json, owner: Owner<'a>, out: &mut Diagnostics) {
+    pub(crate) fn add(&mut self, object: Json, owner: Owner<'a>, out: &mut Diagnostics) {
         self.record(Checked::new(Cow::Owned(object), owner), out);
     }
 
     /// Records a checked object (see [`Ledger::add`]).
-    pub fn record(&mut self, checked: Checked<'a>, out: &mut Diagnostics) {
+    pub(crate) fn record(&mut self, checked: Checked<'a>, out: &mut Diagnostics) {
         let Checked { object, owner, identity, shown, source } = checked;
         let identity = match identity {
             Ok(identity) => identity,
@@ -315,7 +315,7 @@ impl<'a> Ledger<'a> {
 /// An object and its owner, checked and identified before it is recorded: what can run in
 /// parallel, apart from the one sequential step of looking its identity up.
 #[derive(Debug)]
-pub struct Checked<'a> {
+pub(crate) struct Checked<'a> {
     object: Body<'a>,
     owner: Owner<'a>,
     /// Its identity, or why it is refused (a name not valid for its kind, a refused object).
@@ -336,7 +336,7 @@ fn same_object(first: Option<&Object>, second: Option<&Object>) -> bool {
 }
 
 impl<'a> Checked<'a> {
-    pub fn new(object: Cow<'a, Json>, owner: Owner<'a>) -> Checked<'a> {
+    pub(crate) fn new(object: Cow<'a, Json>, owner: Owner<'a>) -> Checked<'a> {
         let kind = text(&object, "/kind").unwrap_or_default();
         let name = text(&object, "/metadata/name").unwrap_or_default();
         let identity = match names::check(kind, name) {
@@ -360,7 +360,7 @@ impl<'a> Checked<'a> {
     /// The same, its YAML document written now (generated values written in) and its tree
     /// dropped: for an object nothing reads after it is recorded. One that cannot be written
     /// stays a tree, for the output to report.
-    pub fn written(self, generated: &Generated) -> Checked<'a> {
+    pub(crate) fn written(self, generated: &Generated) -> Checked<'a> {
         let Body::Tree(object) = &self.object else { return self };
         match output::write(object, generated) {
             Ok(written) => Checked { object: Body::Written(written), ..self },

@@ -16,7 +16,7 @@ use crate::targets::File;
 
 /// An object already written: its YAML document (its file is named after its identity).
 #[derive(Debug)]
-pub struct Written {
+pub(crate) struct Written {
     yaml: Blob,
     /// A Secret's manifest holds its values: readable by its owner only.
     secret: bool,
@@ -25,13 +25,13 @@ pub struct Written {
 /// An object as the ledger holds it: its tree, or, when nothing after recording reads the tree,
 /// its YAML document (written in parallel as soon as it is built, so the tree is dropped at once).
 #[derive(Debug)]
-pub enum Body<'a> {
+pub(crate) enum Body<'a> {
     Tree(Cow<'a, Json>),
     Written(Written),
 }
 
 /// `object` written as its YAML document, generated values written in.
-pub fn write(object: &Json, generated: &Generated) -> Result<Written, serde_saphyr::ser::Error> {
+pub(crate) fn write(object: &Json, generated: &Generated) -> Result<Written, serde_saphyr::ser::Error> {
     Ok(Written { yaml: yaml(object, generated)?, secret: object.get("kind").and_then(Json::as_str) == Some("Secret") })
 }
 
@@ -50,7 +50,7 @@ fn file_name(index: usize, count: usize, kind: &str, name: &str) -> String {
 /// One file per object, under `prefix` (empty, or `<environment>/`), with the generated values
 /// written in as each is serialized (the objects stay as they are). Objects are serialized in
 /// parallel, each dropped once written; the files keep their order.
-pub fn files(
+pub(crate) fn files(
     mut objects: Vec<Body<'_>>,
     identities: Vec<Identity>,
     generated: &Generated,

@@ -22,7 +22,7 @@ fn identity(object: &Json) -> [String; 4] {
 }
 
 /// `Kind/name`, for messages and `stave explain`.
-pub fn display(object: &Json) -> String {
+pub(crate) fn display(object: &Json) -> String {
     format!("{}/{}", text(object, "/kind"), text(object, "/metadata/name"))
 }
 
@@ -49,7 +49,7 @@ fn selects(select: &Select, object: &Json, owner: &OwnerRef, graph: &Graph) -> b
 
 /// Applies, in order, every patch that selects `object`; counts the matches in `matched` (one
 /// slot per patch) and returns the names of the patches that changed it.
-pub fn apply(
+pub(crate) fn apply(
     object: &mut Cow<'_, Json>,
     owner: &OwnerRef,
     patches: &[Patch],
@@ -102,7 +102,7 @@ pub fn apply(
 }
 
 /// A warning for each patch that matched no object.
-pub fn warn_unmatched(patches: &[Patch], matched: &[usize], out: &mut Diagnostics) {
+pub(crate) fn warn_unmatched(patches: &[Patch], matched: &[usize], out: &mut Diagnostics) {
     for (patch, _) in patches.iter().zip(matched).filter(|(_, count)| **count == 0) {
         out.push(
             Diagnostic::warning(Code::PatchUnmatched, format!("patch `{}` matches no emitted object", patch.name))

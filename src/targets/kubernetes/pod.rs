@@ -16,17 +16,17 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{self, Readiness, Workload};
 
 /// The pod template annotation that holds a hash of the workload's files.
-pub const FILES_HASH: &str = "stave.dev/files-hash";
+pub(crate) const FILES_HASH: &str = "stave.dev/files-hash";
 
 /// The pod and the objects it needs.
 #[derive(Debug, Default)]
-pub struct Pod {
-    pub template: PodTemplateSpec,
+pub(crate) struct Pod {
+    pub(crate) template: PodTemplateSpec,
     /// By container name.
-    pub config_maps: Vec<(String, ConfigMap)>,
-    pub secrets: Vec<(String, Secret)>,
+    pub(crate) config_maps: Vec<(String, ConfigMap)>,
+    pub(crate) secrets: Vec<(String, Secret)>,
     /// For a StatefulSet: claims from volume outputs with a `claimSpec`.
-    pub claims: Vec<PersistentVolumeClaim>,
+    pub(crate) claims: Vec<PersistentVolumeClaim>,
 }
 
 /// Score allows both handlers and says exec is preferred; Kubernetes takes one.
@@ -115,7 +115,13 @@ fn init_order(workload: &Workload) -> Vec<&str> {
     order
 }
 
-pub fn pod(cx: &Context<'_>, workload: &Workload, settings: &Settings, stateful: bool, out: &mut Diagnostics) -> Pod {
+pub(crate) fn pod(
+    cx: &Context<'_>,
+    workload: &Workload,
+    settings: &Settings,
+    stateful: bool,
+    out: &mut Diagnostics,
+) -> Pod {
     let mut result = Pod::default();
     let mut volumes: BTreeMap<String, Volume> = BTreeMap::new();
     let main_names: Vec<&str> =

@@ -7,9 +7,9 @@ use serde_json::Value as Json;
 
 /// A standard, and why no stricter one applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Level {
-    pub name: &'static str,
-    pub because: Option<String>,
+pub(crate) struct Level {
+    pub(crate) name: &'static str,
+    pub(crate) because: Option<String>,
 }
 
 /// The pod spec of an object that runs pods.
@@ -81,7 +81,7 @@ fn breaks_restricted(pod: &Json) -> Option<String> {
 }
 
 /// The strictest standard all `objects` meet.
-pub fn level<'a>(objects: impl Iterator<Item = &'a Json>) -> Level {
+pub(crate) fn level<'a>(objects: impl Iterator<Item = &'a Json>) -> Level {
     let mut level = Level { name: "restricted", because: None };
     for object in objects {
         let Some(pod) = pod_spec(object) else { continue };

@@ -13,7 +13,7 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir;
 
 /// A quantity's value: CPU in cores, memory in bytes (`None` for what Stave cannot read).
-pub fn value(text: &str) -> Option<f64> {
+pub(crate) fn value(text: &str) -> Option<f64> {
     let text = text.trim();
     let split = text.find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E').unwrap_or(text.len());
     let (number, suffix) = text.split_at(split);
@@ -47,7 +47,7 @@ fn above(a: &Quantity, b: &Quantity) -> bool {
     matches!((value(&a.0), value(&b.0)), (Some(a), Some(b)) if a > b)
 }
 
-pub fn resources(
+pub(crate) fn resources(
     container: &ir::Container,
     name: &str,
     settings: &Settings,

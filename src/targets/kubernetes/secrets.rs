@@ -16,14 +16,14 @@ use crate::provision::output::{Output, SecretKey};
 
 /// Secret objects by name (as their text: the tree is read only for a value asked for).
 #[derive(Debug, Default)]
-pub struct Index<'a> {
+pub(crate) struct Index<'a> {
     secrets: BTreeMap<String, &'a Object>,
 }
 
 impl<'a> Index<'a> {
     /// Indexes every Secret the provisioners returned (of two with one name, the first: the
     /// one-owner check reports the second).
-    pub fn build(objects: impl Iterator<Item = &'a Object>) -> Index<'a> {
+    pub(crate) fn build(objects: impl Iterator<Item = &'a Object>) -> Index<'a> {
         let secrets: Vec<&Object> = objects.filter(|o| o.kind() == "Secret").collect();
         let named: Vec<(Option<String>, &Object)> = secrets
             .into_par_iter()
@@ -39,7 +39,7 @@ impl<'a> Index<'a> {
     }
 
     /// A Secret's value for a key, from `stringData` or base64 `data`.
-    pub fn value(&self, key: &SecretKey) -> Option<String> {
+    pub(crate) fn value(&self, key: &SecretKey) -> Option<String> {
         use base64::Engine;
         let secret = self.secrets.get(key.name.as_str())?.tree();
         if let Some(value) = secret.get("stringData").and_then(|d| d.get(&key.key)).and_then(Json::as_str) {
@@ -52,7 +52,11 @@ impl<'a> Index<'a> {
 
     /// Every secret output of a resource must name a Secret key that the same resource's
     /// provisioner creates: an output cannot point at another resource's Secret.
-    pub fn check_outputs(graph: &Graph, resources: &BTreeMap<String, Box<ProvisionedResource>>, out: &mut Diagnostics) {
+    pub(crate) fn check_outputs(
+        graph: &Graph,
+        resources: &BTreeMap<String, Box<ProvisionedResource>>,
+        out: &mut Diagnostics,
+    ) {
         let in_order: Vec<_> = graph.resources_in_order().collect();
         let found: Vec<Vec<Diagnostic>> =
             in_order

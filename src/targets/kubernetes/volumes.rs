@@ -14,7 +14,7 @@ use crate::ir::{self, Workload};
 use crate::provision::output::Output;
 
 /// The mounts of `container`'s volumes; adds their pod volumes and claims.
-pub fn volumes(
+pub(crate) fn volumes(
     cx: &Context<'_>,
     workload: &Workload,
     container: &ir::Container,

@@ -12,7 +12,7 @@ use super::{Context, Part, Settings, network, pod, service_name, to_json};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Protocol, Workload};
 
-pub fn objects(
+pub(crate) fn objects(
     cx: &Context<'_>,
     workload: &Workload,
     settings: &Settings,

@@ -53,11 +53,11 @@ fn text<'j>(object: &'j Json, pointer: &str) -> &'j str {
 }
 
 /// A Kubernetes name as a Terraform label: `-` and `.` become `_`.
-pub fn label(name: &str) -> String {
+pub(crate) fn label(name: &str) -> String {
     name.replace(['-', '.'], "_")
 }
 
-pub fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Option<Module<'a>> {
+pub(crate) fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Option<Module<'a>> {
     let errors_before = out.iter().filter(|d| d.severity == crate::diagnostics::Severity::Error).count();
     let split = split(input, out);
     let lowered = kubernetes::lower(&Input { provisioned: &split.provisioned, ..*input }, options, out);

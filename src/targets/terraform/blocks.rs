@@ -24,7 +24,7 @@ use super::hcl::{Block, Body, Expr, is_identifier};
 
 /// What kind of top-level block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Kind {
+pub(crate) enum Kind {
     Resource,
     Data,
     Ephemeral,
@@ -32,7 +32,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub fn keyword(self) -> &'static str {
+    pub(crate) fn keyword(self) -> &'static str {
         match self {
             Kind::Resource => "resource",
             Kind::Data => "data",
@@ -44,17 +44,17 @@ impl Kind {
 
 /// One block a provisioner returned.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TfBlock {
-    pub kind: Kind,
+pub(crate) struct TfBlock {
+    pub(crate) kind: Kind,
     /// The resource type; `None` for a variable.
-    pub resource_type: Option<String>,
-    pub name: String,
-    pub body: serde_json::Map<String, Json>,
+    pub(crate) resource_type: Option<String>,
+    pub(crate) name: String,
+    pub(crate) body: serde_json::Map<String, Json>,
 }
 
 impl TfBlock {
     /// `aws_db_instance.db`, `data.aws_vpc.main`, `var.zone_id`: how expressions refer to it.
-    pub fn address(&self) -> String {
+    pub(crate) fn address(&self) -> String {
         match (self.kind, &self.resource_type) {
             (Kind::Variable, _) => format!("var.{}", self.name),
             (Kind::Resource, Some(t)) => format!("{t}.{}", self.name),
@@ -64,18 +64,18 @@ impl TfBlock {
     }
 
     /// The provider's local name: the type's first word.
-    pub fn provider(&self) -> Option<&str> {
+    pub(crate) fn provider(&self) -> Option<&str> {
         self.resource_type.as_deref().map(|t| t.split('_').next().unwrap_or(t))
     }
 }
 
 /// Whether a provisioner's object is a Terraform block.
-pub fn is_block(object: &Json) -> bool {
+pub(crate) fn is_block(object: &Json) -> bool {
     object.get("terraform").is_some()
 }
 
 /// Reads a block, or says what is wrong with it.
-pub fn parse(object: &Json) -> Result<TfBlock, String> {
+pub(crate) fn parse(object: &Json) -> Result<TfBlock, String> {
     let Some(map) = object.as_object() else { return Err("a block must be a map".into()) };
     if let Some(extra) = map.keys().find(|k| !matches!(k.as_str(), "terraform" | "type" | "name" | "body")) {
         return Err(format!("a block takes `terraform`, `type`, `name` and `body`, not `{extra}`"));
@@ -176,7 +176,7 @@ fn nested_blocks(item: &Json) -> Option<Vec<&serde_json::Map<String, Json>>> {
 }
 
 /// The block's body in HCL (`strings` reads Terraform templates).
-pub fn body(block: &TfBlock, strings: &dyn Strings) -> Body {
+pub(crate) fn body(block: &TfBlock, strings: &dyn Strings) -> Body {
     if block.kind == Kind::Variable {
         let mut body = Body::default();
         for key in ["description", "type", "default", "sensitive", "nullable"] {
@@ -215,6 +215,6 @@ fn convert(map: &serde_json::Map<String, Json>, strings: &dyn Strings, path: &mu
 }
 
 /// Whether the top-level argument `name` is write-only (its value is never stored in state).
-pub fn is_write_only(name: &str) -> bool {
+pub(crate) fn is_write_only(name: &str) -> bool {
     name.ends_with("_wo")
 }

@@ -22,7 +22,7 @@ pub enum Field<'s> {
 }
 
 /// `clusterIP` → `cluster_ip`, `externalIPs` → `external_ips`, `fsGroup` → `fs_group`.
-pub fn snake(key: &str) -> String {
+pub(crate) fn snake(key: &str) -> String {
     let key = key.replace("IPs", "Ips");
     let chars: Vec<char> = key.chars().collect();
     let mut out = String::with_capacity(key.len() + 4);
@@ -65,12 +65,12 @@ pub fn field<'s>(schema: &'s Schema, key: &str) -> Option<Field<'s>> {
 
 /// How strings become expressions (literal text escaped; markers of generated values and of
 /// references become interpolations), with the path of the field for the exceptions.
-pub trait Strings {
+pub(crate) trait Strings {
     fn expr(&self, text: &str, path: &[&str]) -> Expr;
 }
 
 /// A JSON value as an argument's value.
-pub fn value(json: &Json, strings: &dyn Strings, path: &mut Vec<String>) -> Expr {
+pub(crate) fn value(json: &Json, strings: &dyn Strings, path: &mut Vec<String>) -> Expr {
     match json {
         Json::Null => Expr::Null,
         Json::Bool(b) => Expr::Bool(*b),
@@ -100,7 +100,12 @@ fn is_mode(name: &str) -> bool {
 
 /// Converts one JSON object into a body of `schema`. `Err` is the path of a field the schema
 /// has no place for.
-pub fn body(object: &Json, schema: &Schema, strings: &dyn Strings, path: &mut Vec<String>) -> Result<Body, String> {
+pub(crate) fn body(
+    object: &Json,
+    schema: &Schema,
+    strings: &dyn Strings,
+    path: &mut Vec<String>,
+) -> Result<Body, String> {
     let mut arguments = Body::default();
     let mut blocks = Body::default();
     let Some(map) = object.as_object() else { return Err(path.join(".")) };
@@ -141,7 +146,7 @@ pub fn body(object: &Json, schema: &Schema, strings: &dyn Strings, path: &mut Ve
 /// A Kubernetes object as a typed resource (its type and body), or `kubernetes_manifest`.
 /// `write_only` says a Secret's values go to `data_wo` (they hold generated values); its
 /// revision argument is `revision`.
-pub fn resource(
+pub(crate) fn resource(
     object: &Json,
     strings: &dyn Strings,
     write_only: Option<&Expr>,

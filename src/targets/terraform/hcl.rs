@@ -10,14 +10,14 @@ use std::fmt::Write;
 
 /// A piece of a quoted template.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Piece {
+pub(crate) enum Piece {
     Text(String),
     /// `${EXPR}`.
     Interpolation(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Expr {
+pub(crate) enum Expr {
     Null,
     Bool(bool),
     Number(serde_json::Number),
@@ -31,16 +31,16 @@ pub enum Expr {
 }
 
 impl Expr {
-    pub fn string(text: impl Into<String>) -> Expr {
+    pub(crate) fn string(text: impl Into<String>) -> Expr {
         Expr::Template(vec![Piece::Text(text.into())])
     }
 
-    pub fn raw(text: impl Into<String>) -> Expr {
+    pub(crate) fn raw(text: impl Into<String>) -> Expr {
         Expr::Raw(text.into())
     }
 
     /// Pieces joined into a template; a lone interpolation is the expression itself.
-    pub fn from_pieces(mut pieces: Vec<Piece>) -> Expr {
+    pub(crate) fn from_pieces(mut pieces: Vec<Piece>) -> Expr {
         pieces.retain(|p| !matches!(p, Piece::Text(t) if t.is_empty()));
         match pieces.as_slice() {
             [Piece::Interpolation(expression)] => Expr::Raw(expression.clone()),
@@ -60,48 +60,48 @@ impl Expr {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Item {
+pub(crate) enum Item {
     Attribute(String, Expr),
     Block(Block),
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Body {
-    pub items: Vec<Item>,
+pub(crate) struct Body {
+    pub(crate) items: Vec<Item>,
 }
 
 impl Body {
-    pub fn attribute(&mut self, name: impl Into<String>, value: Expr) {
+    pub(crate) fn attribute(&mut self, name: impl Into<String>, value: Expr) {
         self.items.push(Item::Attribute(name.into(), value));
     }
 
-    pub fn block(&mut self, block: Block) {
+    pub(crate) fn block(&mut self, block: Block) {
         self.items.push(Item::Block(block));
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Block {
-    pub kind: String,
-    pub labels: Vec<String>,
-    pub body: Body,
+pub(crate) struct Block {
+    pub(crate) kind: String,
+    pub(crate) labels: Vec<String>,
+    pub(crate) body: Body,
 }
 
 impl Block {
-    pub fn new(kind: impl Into<String>, labels: &[&str], body: Body) -> Block {
+    pub(crate) fn new(kind: impl Into<String>, labels: &[&str], body: Body) -> Block {
         Block { kind: kind.into(), labels: labels.iter().map(|l| l.to_string()).collect(), body }
     }
 }
 
 /// Whether `name` is an HCL identifier (a valid label for Terraform addresses).
-pub fn is_identifier(name: &str) -> bool {
+pub(crate) fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Literal text inside a quoted template.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     escape_before(text, false)
 }
 
@@ -284,7 +284,7 @@ fn inline(value: &Expr) -> String {
 }
 
 /// Top-level blocks separated by blank lines, as a `.tf` file.
-pub fn file(blocks: &[Block]) -> String {
+pub(crate) fn file(blocks: &[Block]) -> String {
     let mut writer = Writer { lines: Vec::new() };
     for (i, block) in blocks.iter().enumerate() {
         if i > 0 {

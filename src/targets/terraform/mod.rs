@@ -2,7 +2,7 @@
 //! `outputs.tf`, `passwords.tf`, a file per workload and per resource), with no provider
 //! configuration and no backend (those are the user's).
 //!
-//! Workloads are the Kubernetes target's own objects ([`kubernetes::lower`]: one lowering, two
+//! Workloads are the Kubernetes target's own objects (`kubernetes::lower`: one lowering, two
 //! serializations), converted into the hashicorp/kubernetes provider's typed resources by the
 //! schema-driven [`convert`]er (`kubernetes_manifest` for custom resources). Resources are what
 //! their provisioners return: Kubernetes objects (the in-cluster library) and Terraform blocks
@@ -29,7 +29,7 @@ use crate::provision::{ProvisionedResource, TargetModel};
 
 /// The Terraform target.
 #[derive(Debug)]
-pub struct Terraform;
+pub(crate) struct Terraform;
 
 impl TargetModel for Terraform {
     fn service_name(&self, workload: &Workload) -> String {

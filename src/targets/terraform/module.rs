@@ -16,7 +16,7 @@ use crate::provision::output::Output;
 use crate::targets::{File, Input};
 
 /// The providers the target knows, by local name: (source, version constraint).
-pub fn providers(environment: &Environment) -> BTreeMap<String, (String, String)> {
+pub(crate) fn providers(environment: &Environment) -> BTreeMap<String, (String, String)> {
     let mut known: BTreeMap<String, (String, String)> = [
         ("aws", "hashicorp/aws", "~> 6.0"),
         ("kubernetes", "hashicorp/kubernetes", "~> 3.0"),
@@ -33,17 +33,17 @@ pub fn providers(environment: &Environment) -> BTreeMap<String, (String, String)
 
 /// A block in its file, with who declared it.
 #[derive(Debug)]
-pub struct Placed<'a> {
-    pub file: String,
-    pub block: Block,
+pub(crate) struct Placed<'a> {
+    pub(crate) file: String,
+    pub(crate) block: Block,
     /// How expressions refer to it (`aws_s3_bucket.x`, `var.zone_id`).
-    pub address: String,
-    pub owner: Owner<'a>,
+    pub(crate) address: String,
+    pub(crate) owner: Owner<'a>,
 }
 
 /// Drops the second of two equal blocks that one provisioner returns for several resources (a
 /// shared instance), or that declare the same variable; any other repeated address is an error.
-pub fn one_owner<'a>(placed: Vec<Placed<'a>>, out: &mut Diagnostics) -> Vec<Placed<'a>> {
+pub(crate) fn one_owner<'a>(placed: Vec<Placed<'a>>, out: &mut Diagnostics) -> Vec<Placed<'a>> {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut kept: Vec<Placed<'a>> = Vec::new();
     for item in placed {
@@ -129,7 +129,7 @@ fn references_in(output: &Output, found: &mut Vec<String>) {
 }
 
 #[derive(Debug)]
-pub struct Module<'a> {
+pub(crate) struct Module<'a> {
     placed: Vec<Placed<'a>>,
     variables: Vec<Block>,
     outputs: Vec<Block>,
@@ -138,7 +138,7 @@ pub struct Module<'a> {
 }
 
 impl<'a> Module<'a> {
-    pub fn new(
+    pub(crate) fn new(
         input: &Input<'a>,
         placed: Vec<Placed<'a>>,
         lowering: &Lowering<'_>,
@@ -242,7 +242,7 @@ impl<'a> Module<'a> {
     }
 
     /// The files, under `prefix` (empty, or `<environment>/`).
-    pub fn files(&self, prefix: &str) -> Vec<File> {
+    pub(crate) fn files(&self, prefix: &str) -> Vec<File> {
         let mut files: BTreeMap<String, Vec<Block>> = BTreeMap::new();
         files.insert("versions.tf".into(), vec![self.versions.clone()]);
         files.insert("variables.tf".into(), self.variables.clone());

@@ -13,23 +13,22 @@ use serde::Deserialize;
 pub struct Schema {
     /// Argument names; `true` when required.
     #[serde(default)]
-    pub arguments: BTreeMap<String, bool>,
+    pub(crate) arguments: BTreeMap<String, bool>,
     #[serde(default)]
-    pub blocks: BTreeMap<String, Nested>,
+    pub(crate) blocks: BTreeMap<String, Nested>,
 }
 
 /// A nested block type.
 #[derive(Debug, Deserialize)]
 pub struct Nested {
     /// Repeated (`list`) or at most one.
-    pub list: bool,
+    pub(crate) list: bool,
     #[serde(flatten)]
     pub schema: Schema,
 }
 
 #[derive(Debug, Deserialize)]
 struct File {
-    version: String,
     resources: BTreeMap<String, Schema>,
 }
 
@@ -38,11 +37,6 @@ fn file() -> &'static File {
     FILE.get_or_init(|| {
         serde_json::from_str(crate::builtins::TERRAFORM_KUBERNETES_SCHEMA).expect("the embedded kubernetes schema")
     })
-}
-
-/// The version of hashicorp/kubernetes the schema is from.
-pub fn provider_version() -> &'static str {
-    &file().version
 }
 
 /// The schema of a resource type, if it is one the converter writes.

@@ -19,14 +19,14 @@ const REFERENCE_SCOPE: &str = "terraform-reference";
 
 /// The expressions that reference markers stand for, by index.
 #[derive(Debug, Default)]
-pub struct References {
+pub(crate) struct References {
     expressions: Vec<String>,
     index: BTreeMap<String, usize>,
 }
 
 impl References {
     /// The marker standing for `expression` in text.
-    pub fn marker(&mut self, expression: &str) -> String {
+    pub(crate) fn marker(&mut self, expression: &str) -> String {
         let next = self.expressions.len();
         let index = *self.index.entry(expression.to_string()).or_insert(next);
         if index == next {
@@ -45,7 +45,7 @@ impl References {
 
 /// Where a generated value is used.
 #[derive(Debug, Default)]
-pub struct Uses {
+pub(crate) struct Uses {
     /// Keys used only in write-only arguments so far.
     write_only: BTreeSet<GeneratedKey>,
     /// Keys used anywhere else (stored in state).
@@ -54,7 +54,7 @@ pub struct Uses {
 
 impl Uses {
     /// Records the generated values in `value`; `write_only` when it goes to a write-only argument.
-    pub fn record(&mut self, value: &Json, write_only: bool) {
+    pub(crate) fn record(&mut self, value: &Json, write_only: bool) {
         let (mut found, mut broken) = (BTreeSet::new(), Vec::new());
         generated::collect(value, &mut found, &mut broken);
         for key in found.into_iter().filter(|k| k.scope != REFERENCE_SCOPE) {
@@ -68,7 +68,7 @@ impl Uses {
 
     /// Generated values as the module declares them: (ephemeral, managed), each by its key in
     /// the `for_each` map (`<scope>/<purpose>`) with its length.
-    pub fn passwords(&self) -> Passwords {
+    pub(crate) fn passwords(&self) -> Passwords {
         let entry = |k: &GeneratedKey| (password_key(k), k.length);
         Passwords {
             ephemeral: self.write_only.iter().filter(|k| !self.stored.contains(*k)).map(entry).collect(),
@@ -79,13 +79,13 @@ impl Uses {
 
 /// The generated values of a module.
 #[derive(Debug, Default)]
-pub struct Passwords {
-    pub ephemeral: BTreeMap<String, usize>,
-    pub managed: BTreeMap<String, usize>,
+pub(crate) struct Passwords {
+    pub(crate) ephemeral: BTreeMap<String, usize>,
+    pub(crate) managed: BTreeMap<String, usize>,
 }
 
 /// The block label of both `random_password` blocks.
-pub const PASSWORDS: &str = "generated";
+pub(crate) const PASSWORDS: &str = "generated";
 
 fn password_key(key: &GeneratedKey) -> String {
     format!("{}/{}", key.scope, key.purpose)
@@ -101,19 +101,19 @@ impl Passwords {
 
 /// The strings of one module.
 #[derive(Debug)]
-pub struct Lowering<'a> {
-    pub references: &'a References,
-    pub passwords: &'a Passwords,
+pub(crate) struct Lowering<'a> {
+    pub(crate) references: &'a References,
+    pub(crate) passwords: &'a Passwords,
     /// The namespace every namespaced object gets (the variable, or the generated Namespace).
-    pub namespace: Expr,
+    pub(crate) namespace: Expr,
     /// The Secrets and ConfigMaps of the module, by (kind, name): the address whose name a
     /// reference to them reads, so that Terraform creates them first.
-    pub named: BTreeMap<(String, String), String>,
+    pub(crate) named: BTreeMap<(String, String), String>,
 }
 
 impl Lowering<'_> {
     /// `text` as pieces: literal text, and interpolations for markers.
-    pub fn pieces(&self, text: &str) -> Vec<Piece> {
+    pub(crate) fn pieces(&self, text: &str) -> Vec<Piece> {
         if !generated::has_marker(text) {
             return vec![Piece::Text(text.to_string())];
         }
@@ -151,7 +151,7 @@ impl Strings for Lowering<'_> {
 /// Terraform-syntax strings (provisioners' block bodies): `${…}` and `%{…}` are Terraform's
 /// own, written as they are; markers become interpolations.
 #[derive(Debug)]
-pub struct Templates<'a>(pub &'a Lowering<'a>);
+pub(crate) struct Templates<'a>(pub &'a Lowering<'a>);
 
 impl Strings for Templates<'_> {
     fn expr(&self, text: &str, _path: &[&str]) -> Expr {
@@ -169,7 +169,7 @@ impl Strings for Templates<'_> {
 
 /// Splits Terraform template text into literal text and `${…}` interpolations (`$${` is a
 /// literal `${`); directives (`%{…}`) are kept as raw interpolation text.
-pub fn split_template(text: &str) -> Vec<Piece> {
+pub(crate) fn split_template(text: &str) -> Vec<Piece> {
     let mut out = Vec::new();
     let mut literal = String::new();
     let mut rest = text;
