@@ -9,6 +9,7 @@ use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use common::library::{self, Flags, Prepared};
 use common::{fixtures_for, run_case, transcript};
 use serde_json::Value as Json;
 
@@ -357,12 +358,10 @@ fn corpus_manifests_keep_the_api_servers_rules() {
     let mut checked = 0;
     let mut broken = Vec::new();
     for path in &corpus {
-        let output = common::compile_corpus_file(path, &["--generate-namespace"]);
-        if output.status.code() != Some(0) {
-            continue;
-        }
+        let flags = Flags { namespace: Some("corpus".into()), generate_namespace: true, ..Flags::default() };
+        let Ok((emitted, _)) = Prepared::corpus(path, flags).emit() else { continue };
         checked += 1;
-        let objects = documents(&String::from_utf8(output.stdout).unwrap());
+        let objects = documents(&library::stream(&emitted));
         broken.extend(violations(&objects).into_iter().map(|v| format!("{}: {v}", path.display())));
     }
     assert!(checked >= 25, "only {checked} corpus files compiled");

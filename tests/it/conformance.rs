@@ -11,9 +11,12 @@ use crate::common;
 
 use std::path::Path;
 
-use common::{copy_dir, fixture_dirs, stave, transcript};
+use common::fixture_dirs;
+use common::library::{Flags, Prepared};
 use serde_json::Value as Json;
+use stave::api::Severity;
 use stave::document::yaml;
+use stave::pipeline::Stage;
 use stave::score::schema;
 use stave::source::Sources;
 
@@ -23,19 +26,14 @@ fn every_corpus_score_file_passes_check() {
     let files = common::score_files(&corpus);
     assert_eq!(files.len(), 40, "the corpus holds 40 Score files");
     for file in files {
-        // Work on a copy of the file's directory: score-full.yaml refers to a `file.txt` that the
-        // corpus snapshot does not include, so the test provides one.
-        let temp = tempfile::tempdir().unwrap();
-        copy_dir(file.parent().unwrap(), temp.path());
-        if !temp.path().join("file.txt").exists() {
-            std::fs::write(temp.path().join("file.txt"), "provided by the conformance test\n").unwrap();
-        }
-        let name = file.file_name().unwrap().to_str().unwrap();
-        // `--image` fills `image: .` (as score-k8s's `--image` does); it changes nothing else.
-        let output = stave(temp.path(), &["check", name, "--image", "conformance/image:1"], None);
-        assert_eq!(output.status.code(), Some(0), "{}:\n{}", file.display(), transcript(&output));
-        let ir = stave(temp.path(), &["compile", "--emit", "ir", name, "--image", "conformance/image:1"], None);
-        assert_eq!(ir.status.code(), Some(0), "{}:\n{}", file.display(), transcript(&ir));
+        // In a copy of the file's directory: score-full.yaml refers to a `file.txt` that the
+        // corpus snapshot does not include, so the test provides one. `--image` fills `image: .`
+        // (as score-k8s's `--image` does); it changes nothing else.
+        let prepared = Prepared::corpus(&file, Flags::default());
+        let report = prepared.check();
+        assert_eq!(report.exit(false), 0, "{}:\n{}", file.display(), report.human(&prepared));
+        let (compiled, diagnostics, _) = prepared.run_all(Stage::Load);
+        assert!(!diagnostics.has_errors() && compiled.len() == 1, "{}: no IR", file.display());
     }
 }
 
@@ -47,38 +45,27 @@ fn corpus_files_compile_or_name_what_is_missing() {
     let Some(corpus) = common::corpus_dir() else { return };
     let (mut compiled, mut refused) = (0, 0);
     for file in common::score_files(&corpus) {
-        let temp = tempfile::tempdir().unwrap();
-        copy_dir(file.parent().unwrap(), temp.path());
-        if !temp.path().join("file.txt").exists() {
-            std::fs::write(temp.path().join("file.txt"), "provided by the conformance test\n").unwrap();
+        // As `stave compile --emit resources` runs it: loaded and provisioned.
+        let prepared = Prepared::corpus(&file, Flags::default());
+        let (_, diagnostics, _) = prepared.run_all(Stage::Provision);
+        if !diagnostics.has_errors() {
+            compiled += 1;
+            continue;
         }
-        let name = file.file_name().unwrap().to_str().unwrap();
-        let output = stave(
-            temp.path(),
-            &["compile", "--emit", "resources", name, "--image", "conformance/image:1", "--diagnostics", "json"],
-            None,
-        );
-        match output.status.code() {
-            Some(0) => compiled += 1,
-            Some(1) => {
-                refused += 1;
-                let stderr = String::from_utf8_lossy(&output.stderr);
-                for line in stderr.lines() {
-                    let diagnostic: Json = serde_json::from_str(line).unwrap();
-                    let code = diagnostic["code"].as_str().unwrap();
-                    assert!(
-                        diagnostic["severity"] == "warning"
-                            || code == "stave::provision::no-provisioner"
-                            || code == "stave::graph::unknown-workload"
-                            // score-compose's `environment` reads the machine's variables; Stave's
-                            // reads the platform file, which the default environment leaves empty.
-                            || (code == "stave::provision::missing-output" && line.contains("(`environment.")),
-                        "{}: unexpected {code}: {line}",
-                        file.display()
-                    );
-                }
-            }
-            other => panic!("{}: exit {other:?}\n{}", file.display(), transcript(&output)),
+        refused += 1;
+        for diagnostic in diagnostics.iter() {
+            let code = diagnostic.code.name();
+            assert!(
+                diagnostic.severity == Severity::Warning
+                    || code == "stave::provision::no-provisioner"
+                    || code == "stave::graph::unknown-workload"
+                    // score-compose's `environment` reads the machine's variables; Stave's
+                    // reads the platform file, which the default environment leaves empty.
+                    || (code == "stave::provision::missing-output" && diagnostic.message.contains("(`environment.")),
+                "{}: unexpected {code}: {}",
+                file.display(),
+                diagnostic.message
+            );
         }
     }
     eprintln!("corpus: {compiled} files compile alone, {refused} need a provisioner or another workload");

@@ -6,6 +6,7 @@ use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use common::library::{self, Prepared};
 use common::{fixtures_for, root, run_case, stave, transcript, validators};
 use serde_json::Value as Json;
 
@@ -85,10 +86,9 @@ fn corpus_manifests_are_valid() {
     let out = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for path in corpus {
-        let output = common::compile_corpus_file(&path, &[]);
-        if output.status.code() == Some(0) {
+        if let Ok((emitted, _)) = Prepared::corpus_file(&path).emit() {
             let file = out.path().join(format!("{}.yaml", files.len()));
-            std::fs::write(&file, &output.stdout).unwrap();
+            std::fs::write(&file, library::stream(&emitted)).unwrap();
             files.push(file);
         }
     }

@@ -415,6 +415,12 @@ fn sarif_validation_accepts_a_good_log_and_rejects_a_bad_one() {
     let bad = good.replace(r#""level":"error""#, r#""level":"fatal""#).replace(r#""message":{"text":"bad."},"#, "");
     let dir = tree(&[("bad.sarif", &bad)]);
     assert_rejected(validators::try_sarif_validate(&[dir.path().join("bad.sarif")]), &["fatal", "message"]);
+    // Several logs are validated as one, their results gathered into one run: a result with
+    // no place (line 0) in the second is still found by the multitool's own rule (SARIF1007).
+    let placeless = good.replace(r#""startLine":2"#, r#""startLine":0"#);
+    let dir = tree(&[("a.sarif", good), ("b.sarif", &placeless)]);
+    let files = [dir.path().join("a.sarif"), dir.path().join("b.sarif")];
+    assert_rejected(validators::try_sarif_validate(&files), &["SARIF1007", "results[1]", "b.sarif"]);
 }
 
 // ------------------------------------------------------------------------------------------ pins

@@ -127,15 +127,21 @@ impl Prepared {
         Some(Prepared { _copy: None, dir: dir.to_path_buf(), request, flags, named })
     }
 
-    /// A corpus file as `common::compile_corpus_file` has the binary compile it: in a copy of
-    /// its directory with `file.txt`, with `--image conformance/image:1 --namespace corpus`.
+    /// A corpus file for the Kubernetes target: in a copy of its directory with `file.txt`,
+    /// with `--image conformance/image:1 --namespace corpus`.
     pub fn corpus_file(path: &Path) -> Prepared {
+        let flags = Flags { namespace: Some("corpus".into()), ..Flags::default() };
+        Prepared::corpus(path, flags)
+    }
+
+    /// A corpus file in a copy of its directory with `file.txt` (which some examples mount),
+    /// with `--image conformance/image:1` (filling `image: .`) and `flags`.
+    pub fn corpus(path: &Path, mut flags: Flags) -> Prepared {
         let work = tempfile::tempdir().expect("temp dir");
         super::copy_dir(path.parent().expect("parent"), work.path());
         std::fs::write(work.path().join("file.txt"), "provided by the test\n").expect("write");
         let name = path.file_name().and_then(|n| n.to_str()).expect("name").to_string();
-        let flags =
-            Flags { images: vec!["conformance/image:1".into()], namespace: Some("corpus".into()), ..Flags::default() };
+        flags.images.push("conformance/image:1".into());
         let mut prepared = Prepared::files(work.path(), &[name], flags).expect("no overrides");
         prepared._copy = Some(work);
         prepared
@@ -194,6 +200,12 @@ impl Prepared {
             _ => Err((outcome.diagnostics, outcome.sources)),
         }
     }
+}
+
+/// What `stave compile` prints on standard output for `emitted`: every file, in order.
+pub fn stream(emitted: &Emitted) -> String {
+    let bytes: Vec<u8> = emitted.files.iter().flat_map(|file| file.bytes.bytes().into_owned()).collect();
+    String::from_utf8(bytes).expect("UTF-8")
 }
 
 /// Diagnostics with their sources and the words of their summary line.

@@ -214,17 +214,5 @@ pub fn corpus_score_files() -> Option<Vec<PathBuf>> {
     corpus_dir().map(|dir| score_files(&dir))
 }
 
-/// Compiles one corpus file in a copy of its directory (with `file.txt`, which some examples
-/// mount), for the Kubernetes target, with `extra` arguments.
-pub fn compile_corpus_file(path: &Path, extra: &[&str]) -> Output {
-    let work = tempfile::tempdir().expect("temp dir");
-    copy_dir(path.parent().expect("parent"), work.path());
-    std::fs::write(work.path().join("file.txt"), "provided by the test\n").expect("write");
-    let name = path.file_name().and_then(|n| n.to_str()).expect("name");
-    let mut args = vec!["compile", name, "--image", "conformance/image:1", "--namespace", "corpus"];
-    args.extend(extra);
-    stave_with_env(work.path(), &args, None, &[("STAVE_SEED", Some(FIXTURE_SEED))])
-}
-
 pub mod library;
 pub mod validators;
