@@ -153,8 +153,8 @@ pub fn sarif(findings: &[Finding]) -> String {
             json!({
                 "id": code.name(),
                 "shortDescription": { "text": code.summary() },
-                "help": { "text": format!("{}. The diagnostic's own help says what to change; the README's diagnostics \
-                section lists every code.", code.summary()) },
+                "help": { "text": format!("{}. The diagnostic's own help says what to change; Stave's book explains \
+                every code, with an example and the fix (Reference, Diagnostics).", code.summary()) },
             })
         })
         .collect();

@@ -26,8 +26,8 @@ pub(super) fn no_provisioner(resource: &Resource, inputs: &Inputs<'_>) -> Diagno
         diagnostic = diagnostic.label(declaration.span, format!("`{}` is declared here", resource.uid));
     }
     diagnostic.help(format!(
-        "add a provisioner for `{}` to a provisioner file of the environment (see the README), or use a served \
-        type: {}",
+        "add a provisioner for `{}` to a provisioner file of the environment (see the book's Provisioners \
+        chapter), or use a served type: {}",
         resource.kind,
         types.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
     ))

@@ -105,7 +105,7 @@ fn split<'a>(input: &Input<'a>, out: &mut Diagnostics) -> Split<'a> {
                     format!("provisioner `{}` ({}) returns an invalid Terraform block: \
                     {message}", provided.provisioner, provided.provisioner_file),
                     "a Terraform block is `{terraform: resource|data|ephemeral|variable, type, name, body}` (see the \
-                    README)",
+                    book's Provisioners chapter)",
                 ))),
             }
         }

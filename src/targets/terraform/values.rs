@@ -1,7 +1,7 @@
 //! Strings into HCL: literal text is escaped, and two kinds of markers become interpolations.
 //! Generated values (passwords) become `random_password` results: `ephemeral` when every use is
 //! a write-only argument (`*_wo`, a Secret's `data_wo`), so the value is never stored in state;
-//! a managed `random_password` otherwise (stored in state, as the README says). References
+//! a managed `random_password` otherwise (stored in state, as the book's Terraform chapter says). References
 //! (`{$ref: {terraform: EXPR}}` outputs) travel through the Kubernetes lowering as markers of
 //! their own (generated-value markers whose length is 0, which `generate()` never hands out)
 //! and become `${EXPR}`. The namespace becomes the module's variable (or generated Namespace).
