@@ -6,13 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use stave::builtins::Target;
+use stave::api::{self, File, Input, LoadOptions, Options, Request, Seed, Sources, Target};
 use stave::examples::EXAMPLE_WORKLOAD;
-use stave::pipeline::{self, Request, Stage};
-use stave::provision::seed::Seed;
-use stave::score::{self, Input, LoadOptions};
-use stave::source::Sources;
-use stave::targets::{self, Options};
+use stave::score;
 
 fn inputs(count: usize) -> Vec<Input> {
     (0..count)
@@ -39,19 +35,22 @@ fn measure(count: usize, rounds: u32) -> Duration {
 }
 
 /// The whole pipeline for one target: every workload has its own database, cache, DNS name and
-/// route. Returns the best time, the number of files and the last run's files.
-fn measure_compile(count: usize, rounds: u32, target: Target) -> (Duration, usize, Vec<targets::File>) {
-    let request = Request { inputs: inputs(count), seed: Some(Seed::from_text("bench")), ..Request::default() };
+/// route, compiled through the library's API. Returns the best time, the number of files and the
+/// last run's files.
+fn measure_compile(count: usize, rounds: u32, target: Target) -> (Duration, usize, Vec<File>) {
+    let request = Request {
+        inputs: inputs(count),
+        target: Some(target),
+        seed: Some(Seed::from_text("bench")),
+        ..Request::default()
+    };
     let mut best = Duration::MAX;
     let mut files = Vec::new();
     for _ in 0..rounds {
-        let mut sources = Sources::new();
         let start = Instant::now();
-        let (compiled, diagnostics) = pipeline::run(&request, Stage::Provision, &mut sources);
-        assert!(!diagnostics.has_errors());
-        let compiled = compiled.expect("compiled");
-        let input = compiled.target_input().expect("provisioned");
-        let emitted = targets::emit(target, &[input], &Options::default()).expect("files");
+        let outcome = api::compile(&request, &Options::default());
+        assert!(!outcome.diagnostics.has_errors());
+        let emitted = outcome.emitted.expect("files");
         let bytes: usize = emitted.files.iter().map(|f| f.bytes.len()).sum();
         let elapsed = start.elapsed();
         assert!(bytes > 0);
@@ -62,7 +61,7 @@ fn measure_compile(count: usize, rounds: u32, target: Target) -> (Duration, usiz
 }
 
 /// `helm template` of a chart Stave wrote (helm as the tests install it, under target/).
-fn measure_helm_template(files: &[targets::File], rounds: u32) -> Option<Duration> {
+fn measure_helm_template(files: &[File], rounds: u32) -> Option<Duration> {
     let helm = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/validators/helm-4.1.4/helm");
     if !helm.exists() {
         println!("  (helm is not installed under target/validators: run `cargo test` once to install it)");
