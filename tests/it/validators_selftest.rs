@@ -76,6 +76,17 @@ fn kubernetes_validate_rejects_a_wrong_type() {
     assert_rejected(validators::try_kubernetes_validate(&files), &["'two' is not of type 'integer'", "spec.replicas"]);
 }
 
+/// The check reads each schema once per run: a bad object after good ones of its kind, in the
+/// same file and in another, is still found.
+#[test]
+fn kubernetes_validate_finds_a_bad_object_after_good_ones_of_its_kind() {
+    let bad = DEPLOYMENT.replace("name: web\nspec", "name: bad\nspec").replace("replicas: 2", "replicas: two");
+    let temp = tree(&[("one.yaml", &format!("{DEPLOYMENT}---\n{bad}")), ("two.yaml", &bad)]);
+    let files = [temp.path().join("one.yaml"), temp.path().join("two.yaml")];
+    let problems = validators::try_kubernetes_validate(&files).expect_err("two bad objects");
+    assert_eq!(problems.matches("Deployment bad: 'two' is not of type 'integer'").count(), 2, "{problems}");
+}
+
 #[test]
 fn kubernetes_validate_rejects_an_unknown_kind_and_a_removed_api() {
     let (_temp, files) = manifest(&DEPLOYMENT.replace("kind: Deployment", "kind: Deploymnt"));
