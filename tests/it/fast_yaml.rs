@@ -13,8 +13,13 @@ use stave::document::fast_yaml::{read, write};
 use stave::pipeline::Stage;
 
 /// Every object emitted for Kubernetes, and every object a provisioner returned, for the valid
-/// fixtures that name Kubernetes and the corpus files that compile.
-fn objects() -> Vec<Json> {
+/// fixtures that name Kubernetes and the corpus files that compile (compiled once for both tests).
+fn objects() -> &'static [Json] {
+    static OBJECTS: std::sync::OnceLock<Vec<Json>> = std::sync::OnceLock::new();
+    OBJECTS.get_or_init(compile_all)
+}
+
+fn compile_all() -> Vec<Json> {
     let mut prepared: Vec<Prepared> = common::fixtures_for("kubernetes")
         .iter()
         .filter_map(|dir| Prepared::new(dir, &["--target", "kubernetes"]))
@@ -43,7 +48,7 @@ fn objects() -> Vec<Json> {
 fn the_fast_writer_writes_what_serde_saphyr_writes() {
     let objects = objects();
     let mut written = 0;
-    for object in &objects {
+    for object in objects {
         let Some(fast) = write::write("---\n", object, &|_| None) else { continue };
         let slow = format!("---\n{}", serde_saphyr::to_string(object).expect("serde-saphyr writes it"));
         assert_eq!(String::from_utf8_lossy(&fast.bytes()), slow, "the fast writer differs on {object:#}");
@@ -60,10 +65,10 @@ fn the_fast_reader_reads_what_serde_saphyr_reads() {
     for object in objects() {
         // As an object template renders it: a list of block mappings, every value as `tojson`
         // (and auto-escaping) writes it, or a whole mapping `tojson`-ed after its key.
-        texts.push(template(&object, Nested::Blocks));
-        texts.push(template(&object, Nested::Json));
+        texts.push(template(object, Nested::Blocks));
+        texts.push(template(object, Nested::Json));
         // As the Kubernetes target writes it.
-        if let Some(written) = write::write("", &object, &|_| None) {
+        if let Some(written) = write::write("", object, &|_| None) {
             texts.push(String::from_utf8_lossy(&written.bytes()).into_owned());
         }
     }

@@ -46,7 +46,7 @@ fn compile_with(cwd: &Path, args: &[&str], threads: &str, spool: Option<&str>) -
 /// Enough workloads that work is split between eight threads and their objects outgrow a 64 KiB
 /// spool budget, each with its own database, cache and route.
 fn workloads(dir: &Path) {
-    for i in 0..24 {
+    for i in 0..12 {
         let text = format!(
             "apiVersion: score.dev/v1b1\nmetadata:\n  name: w{i}\nservice:\n  ports:\n    web: {{port: 80, targetPort: 8080}}\ncontainers:\n  main:\n    image: nginx:1.27\n    variables:\n      DB: postgres://${{resources.db.username}}:${{resources.db.password}}@${{resources.db.host}}\n      CACHE: ${{resources.cache.host}}\nresources:\n  db: {{type: postgres}}\n  cache: {{type: redis}}\n  route: {{type: route, params: {{host: w{i}.example.com, path: /, port: web}}}}\n  bucket: {{type: s3}}\n"
         );
