@@ -36,15 +36,21 @@ pub(crate) fn run(args: CheckArgs, reporter: &Reporter) -> Outcome {
     let checked = api::check(&request, args.provision);
     let (diagnostics, sources) = (&checked.diagnostics, &checked.sources);
     let outcome = reporter.emit(diagnostics, sources);
-    let environments = checked.environments.len();
-    let mut what = match request.inputs.len() {
+    let what = summary(request.inputs.len(), checked.environments.len(), request.platform.as_deref());
+    reporter.summary(diagnostics, &what);
+    outcome
+}
+
+/// What a check's summary line says it checked: `checked N workload files[ in M environments]
+/// (the platform file in use)`; the line then counts the problems.
+pub fn summary(files: usize, environments: usize, platform: Option<&std::path::Path>) -> String {
+    let mut what = match files {
         1 => "checked 1 workload file".to_string(),
         n => format!("checked {n} workload files"),
     };
     if environments > 1 {
         what.push_str(&format!(" in {environments} environments"));
     }
-    what.push_str(&format!(" ({})", super::platform_used(request.platform.as_deref())));
-    reporter.summary(diagnostics, &what);
-    outcome
+    what.push_str(&format!(" ({})", super::platform_used(platform)));
+    what
 }

@@ -25,6 +25,9 @@ mod resources;
 mod safe_fs;
 mod schema;
 
+/// The words of `stave check`'s summary line, for the tests that check in-process.
+pub use check::summary as check_summary;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

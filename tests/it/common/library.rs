@@ -159,14 +159,6 @@ impl Prepared {
         text.replace(&dir, "./").replace(&self.dir.display().to_string(), ".")
     }
 
-    /// How a summary line names the platform file in use (the command line's words).
-    fn platform_used(&self) -> String {
-        match &self.request.platform {
-            Some(file) => format!("platform file `{}`", self.relative(&file.display().to_string())),
-            None => "no platform file: the built-in `local` environment".to_string(),
-        }
-    }
-
     /// The pipeline for every environment (or `--env`'s), as `check` and `compile` run it.
     pub fn run_all(&self, stage: Stage) -> (Vec<Compiled>, Diagnostics, Sources) {
         let mut sources = Sources::new();
@@ -178,14 +170,8 @@ impl Prepared {
     /// `--provision` provisioned and emitted in memory), its diagnostics sorted, and its summary.
     pub fn check(&self) -> Report {
         let outcome = api::check(&self.request, self.flags.provision);
-        let mut what = match self.request.inputs.len() {
-            1 => "checked 1 workload file".to_string(),
-            n => format!("checked {n} workload files"),
-        };
-        if outcome.environments.len() > 1 {
-            what.push_str(&format!(" in {} environments", outcome.environments.len()));
-        }
-        what.push_str(&format!(" ({})", self.platform_used()));
+        let (files, platform) = (self.request.inputs.len(), self.request.platform.as_deref());
+        let what = stave::cli::check_summary(files, outcome.environments.len(), platform);
         Report { diagnostics: outcome.diagnostics, sources: outcome.sources, summary: what }
     }
 

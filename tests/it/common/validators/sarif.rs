@@ -113,10 +113,11 @@ fn merge(files: &[PathBuf], dir: &Path) -> (Vec<PathBuf>, String) {
         return (files.to_vec(), String::new());
     };
     let header = without(&first_run, "results");
+    let first_header = without(&first, "runs");
     let (mut alone, mut results, mut other_runs, mut legend) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for file in files {
         match read(file) {
-            Some(log) if without(&log, "runs") == without(&first, "runs") => {
+            Some(log) if without(&log, "runs") == first_header => {
                 for run in runs_of(&log) {
                     match run.as_object() {
                         Some(object) if without(object, "results") == header => {
@@ -137,7 +138,7 @@ fn merge(files: &[PathBuf], dir: &Path) -> (Vec<PathBuf>, String) {
     }
     let mut run = header;
     run.insert("results".into(), Value::Array(results));
-    let mut log = without(&first, "runs");
+    let mut log = first_header;
     log.insert("runs".into(), Value::Array([Value::Object(run)].into_iter().chain(other_runs).collect()));
     let merged = dir.join(MERGED);
     std::fs::write(&merged, serde_json::to_string_pretty(&log).expect("JSON")).expect("write the merged log");
