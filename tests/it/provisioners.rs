@@ -190,6 +190,7 @@ fn commands_are_contained() {
         ("head -c 1073741824 /dev/zero".to_string(), Some("more than 16 MiB on stdout")),
         ("env >&2; cat >&2; exit 3".to_string(), Some("exited with code 3")),
     ];
+    let first_started = std::time::Instant::now();
     for (script, expected) in cases {
         let started = std::time::Instant::now();
         let output = stave_with_env(
@@ -215,7 +216,9 @@ fn commands_are_contained() {
             assert!(stderr.contains("<redacted>") && stderr.contains("_keys"), "{stderr}");
         }
     }
-    std::thread::sleep(std::time::Duration::from_secs(4));
+    // The grandchild (of the first case) would touch the marker 3 seconds after it started.
+    let grandchild_done = std::time::Duration::from_secs(4);
+    std::thread::sleep(grandchild_done.saturating_sub(first_started.elapsed()));
     assert!(!marker.exists(), "the command's grandchild outlived the time-out");
 }
 

@@ -91,6 +91,9 @@ pub fn compile_with_open_umask(cwd: &Path, args: &str) -> bool {
 pub fn stave_with_env(cwd: &Path, args: &[&str], stdin: Option<&[u8]>, vars: &[(&str, Option<&str>)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_stave"));
     command.current_dir(cwd).args(args).env("NO_COLOR", "1").env_remove("RUST_BACKTRACE").env_remove("COLUMNS");
+    if let Some(path) = path_without_shims() {
+        command.env("PATH", path);
+    }
     for (name, value) in vars {
         match value {
             Some(value) => command.env(name, value),
@@ -109,6 +112,22 @@ pub fn stave_with_env(cwd: &Path, args: &[&str], stdin: Option<&[u8]>, vars: &[(
         });
     }
     child.wait_with_output().expect("wait for stave")
+}
+
+/// `PATH` with the real Python interpreter's directory first, so that a command provisioner's
+/// `python3` skips a version manager's shim (pyenv's costs 0.1 s of shell scripts a call);
+/// `None` (the inherited `PATH`) without `python3`.
+fn path_without_shims() -> Option<&'static std::ffi::OsString> {
+    static PATH: std::sync::OnceLock<Option<std::ffi::OsString>> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let script = "import os, sys; print(os.path.dirname(os.path.realpath(sys.executable)))";
+        let output = Command::new("python3").args(["-c", script]).stderr(Stdio::null()).output().ok()?;
+        let dir = String::from_utf8(output.stdout).ok().filter(|_| output.status.success())?;
+        let inherited = std::env::var_os("PATH").unwrap_or_default();
+        let dirs = std::iter::once(PathBuf::from(dir.trim())).chain(std::env::split_paths(&inherited));
+        std::env::join_paths(dirs).ok()
+    })
+    .as_ref()
 }
 
 /// Runs a fixture case with a subcommand (`check`, or `compile --emit ir`).
