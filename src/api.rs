@@ -45,48 +45,88 @@ pub struct Outcome {
     pub emitted: Option<Emitted>,
     /// The environments checked or compiled (none when the platform file could not be read).
     pub environments: Vec<String>,
+    /// What a check did not check because something it depends on failed (`resource \`api.db\`
+    /// (dev)`, `the helm output (prod)`); the summary line names them.
+    pub left_out: Vec<String>,
 }
 
 /// Checks the workloads for the request's environment, or for every environment of the platform
-/// file (each with its own overrides): schema, placeholders and Score's rules; with `provision`,
-/// also the graph, provisioning, and each environment's target in memory. Writes nothing.
-pub fn check(request: &Request, provision: bool) -> Outcome {
-    let stage = if provision { Stage::Provision } else { Stage::Load };
-    let mut outcome = run(request, stage, &Options::default());
-    if let Some(emitted) = outcome.emitted.take() {
-        outcome.diagnostics.extend(emitted.warnings);
-    }
-    outcome.diagnostics = outcome.diagnostics.sorted();
-    outcome
-}
-
-/// Compiles for the request's environment, or for every environment of the platform file, with
-/// the environments' target (or the request's): the files, or every diagnostic.
-pub fn compile(request: &Request, options: &Options) -> Outcome {
-    let mut outcome = run(request, Stage::Provision, options);
-    if let Some(emitted) = &mut outcome.emitted {
-        outcome.diagnostics.extend(std::mem::take(&mut emitted.warnings));
-        outcome.diagnostics = outcome.diagnostics.sorted();
-    }
-    outcome
-}
-
-fn run(request: &Request, stage: Stage, options: &Options) -> Outcome {
+/// file, each with its own overrides, provisioners and target: schema, placeholders, Score's
+/// rules, the graph, provisioning, outputs, links, and each environment's target in memory
+/// (with `schema_only`, loading alone). `image: "."` needs no image: only a compile does. Writes
+/// nothing. Goes on past errors as far as what they
+/// leave intact allows; [`Outcome::left_out`] says what was not checked because of them.
+pub fn check(request: &Request, schema_only: bool) -> Outcome {
+    let stage = if schema_only { Stage::Load } else { Stage::Provision };
     let mut sources = Sources::new();
-    let (compiled, mut diagnostics) = pipeline::run_all(request, stage, &mut sources);
-    let inputs: Option<Vec<_>> = compiled.iter().map(pipeline::Compiled::target_input).collect();
+    // Only a compile needs the image `image: "."` stands for.
+    let mut request = std::borrow::Cow::Borrowed(request);
+    if !request.load.image_at_compile_time {
+        request.to_mut().load.image_at_compile_time = true;
+    }
+    let (compiled, mut diagnostics) = pipeline::run_all(&request, stage, &mut sources);
+    let mut left_out = LeftOut::default();
+    for one in &compiled {
+        left_out.add(&one.environment.name, &one.left_out);
+    }
+    if stage == Stage::Provision {
+        let (good, failed): (Vec<_>, Vec<_>) = compiled.iter().partition(|one| !one.failed);
+        for one in failed {
+            left_out.add(&one.environment.name, &[format!("the {} output", one.target.name())]);
+        }
+        let inputs: Vec<_> = good.iter().filter_map(|one| Some((one.target, one.target_input()?))).collect();
+        match targets::emit_each(&inputs, &Options::default()) {
+            Ok(emitted) => diagnostics.extend(emitted.warnings),
+            Err(found) => diagnostics.extend(found),
+        }
+    }
+    // A check writes nothing, so no value derived from a development seed reaches a file.
+    diagnostics.retain(|d| d.code != Code::DevelopmentSeed);
+    let environments = compiled.iter().map(|c| c.environment.name.clone()).collect();
+    Outcome { sources, diagnostics: diagnostics.sorted(), emitted: None, environments, left_out: left_out.phrases() }
+}
+
+/// Compiles for the request's environment, or for every environment of the platform file, each
+/// with its target (or all with the request's; environments of different targets are written
+/// each under `<environment>/`): the files, or every diagnostic.
+pub fn compile(request: &Request, options: &Options) -> Outcome {
+    let mut sources = Sources::new();
+    let (compiled, mut diagnostics) = pipeline::run_all(request, Stage::Provision, &mut sources);
+    let inputs: Option<Vec<_>> = compiled.iter().map(|one| Some((one.target, one.target_input()?))).collect();
     let mut emitted = None;
-    if stage == Stage::Provision
-        && !diagnostics.has_errors()
-        && let (Some(inputs), Some(first)) = (inputs, compiled.first())
+    if !diagnostics.has_errors()
+        && let Some(inputs) = inputs.filter(|inputs| !inputs.is_empty())
     {
-        match targets::emit(first.target, &inputs, options) {
-            Ok(files) => emitted = Some(files),
+        match targets::emit_each(&inputs, options) {
+            Ok(mut files) => {
+                diagnostics.extend(std::mem::take(&mut files.warnings));
+                emitted = Some(files);
+            }
             Err(found) => diagnostics.extend(found),
         }
     }
     let environments = compiled.iter().map(|c| c.environment.name.clone()).collect();
-    Outcome { sources, diagnostics, emitted, environments }
+    Outcome { sources, diagnostics: diagnostics.sorted(), emitted, environments, left_out: Vec::new() }
+}
+
+/// What was left out of a check, each thing with the environments it was left out of.
+#[derive(Debug, Default)]
+struct LeftOut(Vec<(String, Vec<String>)>);
+
+impl LeftOut {
+    fn add(&mut self, environment: &str, what: &[String]) {
+        for what in what {
+            match self.0.iter_mut().find(|(known, _)| known == what) {
+                Some((_, environments)) => environments.push(environment.to_string()),
+                None => self.0.push((what.clone(), vec![environment.to_string()])),
+            }
+        }
+    }
+
+    /// `resource \`api.db\` (dev, prod)`, in the order first met.
+    fn phrases(self) -> Vec<String> {
+        self.0.into_iter().map(|(what, environments)| format!("{what} ({})", environments.join(", "))).collect()
+    }
 }
 
 /// The formats diagnostics are printed in.

@@ -1,7 +1,10 @@
 //! The pipeline, `score -> ir -> graph -> provision -> targets`, as one call for the CLI and tests.
 //!
-//! Each phase accumulates its diagnostics; the pipeline stops between phases when there are
-//! errors, so a later phase never sees broken input.
+//! Each phase accumulates its diagnostics and goes on past errors with what they leave intact,
+//! so that one run reports everything it can know: a workload whose file failed to load, a
+//! resource whose link or inputs failed, are left out of later phases (and said to be, in
+//! [`Compiled::left_out`]), the rest is checked. A target only ever sees an environment without
+//! errors.
 
 use std::path::PathBuf;
 
@@ -53,6 +56,11 @@ pub struct Compiled {
     /// provisioning, `graph` and `explain`.
     pub(crate) choices: Choices,
     pub provisioned: Option<Provisioned>,
+    /// Whether this environment's phases found errors (then no target may see it).
+    pub(crate) failed: bool,
+    /// What was not checked because something it depends on failed, for the summary line
+    /// (`resource \`api.db\``, `provisioning`).
+    pub left_out: Vec<String>,
 }
 
 impl Compiled {
@@ -76,8 +84,8 @@ pub fn run(request: &Request, stage: Stage, sources: &mut Sources) -> (Option<Co
 }
 
 /// Runs the pipeline up to `stage` for the environment `--env` names, else for every
-/// environment of the platform file (each loads the workloads with its own overrides). Beyond
-/// `Stage::Load` they must share a target, since one run writes one target's output.
+/// environment of the platform file (each loads the workloads with its own overrides, and has
+/// its own target).
 pub fn run_all(request: &Request, stage: Stage, sources: &mut Sources) -> (Vec<Compiled>, Diagnostics) {
     run_environments(request, stage, sources, Selection::All)
 }
@@ -117,13 +125,6 @@ fn run_environments(
             }
         },
     };
-    // Only loading (plain `check`) emits nothing, so the environments' targets may differ.
-    if stage > Stage::Load
-        && let Some(diagnostic) = mixed_targets(&environments, request.target)
-    {
-        out.push(diagnostic);
-        return (Vec::new(), out.sorted());
-    }
     let (read, diagnostics) = score::read(&request.inputs, &request.load, sources);
     out.extend(diagnostics);
     let seed = request.seed.clone().unwrap_or_else(|| Seed::locate(&platform.base_dir));
@@ -136,29 +137,47 @@ fn run_environments(
     (compiled, out.sorted())
 }
 
-/// Environments compiled together must compile to one target.
-fn mixed_targets(environments: &[&Environment], chosen: Option<Target>) -> Option<Diagnostic> {
-    if chosen.is_some() {
+/// A warning when `--target` makes other provisioners serve resources than the environment's own
+/// target would (an in-cluster database instead of a managed one), naming each resource.
+fn target_changes_provisioners(compiled: &Compiled, planned: &Choices) -> Option<Diagnostic> {
+    let (registry, environment) = (&compiled.registry, &compiled.environment);
+    let graph = compiled.graph.as_ref()?;
+    let name = |choices: &Choices, uid: &str| choices.chosen(registry, uid).map(|p| p.name.clone());
+    let changed: Vec<_> = graph
+        .resources_in_order()
+        .filter_map(|r| {
+            let (now, planned) = (name(&compiled.choices, &r.uid), name(planned, &r.uid));
+            (now != planned).then_some((r, now, planned))
+        })
+        .collect();
+    if changed.is_empty() {
         return None;
     }
-    let first = environments.first()?;
-    let other = environments.iter().find(|e| e.target != first.target)?;
-    Some(
-        Diagnostic::error(
-            Code::MixedTargets,
-            format!(
-                "environments `{}` and `{}` compile to different targets ({} and {}), and one run writes one target's \
-                output",
-                first.name,
-                other.name,
-                first.target.name(),
-                other.target.name()
-            ),
-        )
-        .label(first.target_span, format!("`{}` compiles to {}", first.name, first.target.name()))
-        .label(other.target_span, format!("`{}` compiles to {}", other.name, other.target.name()))
-        .help("compile one environment at a time with `--env`, or all of them to one target with `--target`"),
+    let (target, own) = (compiled.target.name(), environment.target.name());
+    let mut diagnostic = Diagnostic::warning(
+        Code::TargetChangesProvisioners,
+        format!(
+            "`--target {target}` changes which provisioners serve {} of environment `{}`, which compiles to {own}",
+            match changed.len() {
+                1 => "1 resource".to_string(),
+                n => format!("{n} resources"),
+            },
+            environment.name
+        ),
     )
+    .label(environment.target_span, format!("`{}` compiles to {own}", environment.name));
+    let shown = |p: &Option<String>| p.as_deref().map_or("nothing".to_string(), |p| format!("`{p}`"));
+    for (resource, now, planned) in &changed {
+        diagnostic = diagnostic.label(
+            resource.declarations[0].span,
+            format!("`{}`: {} instead of {}", resource.uid, shown(now), shown(planned)),
+        );
+    }
+    Some(diagnostic.help(format!(
+        "compile `{}` without `--target` to get what the platform planned for it, or give it provisioners for \
+        {target} that match",
+        environment.name
+    )))
 }
 
 fn compile_environment(
@@ -181,11 +200,9 @@ fn compile_environment(
     load.limits = environment.limits;
     let loaded = score::lower_read(read, &load, sources);
     out.extend(loaded.diagnostics);
-    if out.has_errors() {
-        return (None, out);
-    }
     for (name, span) in environment.workload_spans.iter().filter(|_| !request.inputs.is_empty()) {
-        if !loaded.workloads.iter().any(|w| &w.name == name) {
+        let known = loaded.workloads.iter().any(|w| &w.name == name) || loaded.failed.contains(name);
+        if !known {
             out.push(
                 Diagnostic::warning(
                     Code::UnusedWorkloadSettings,
@@ -199,7 +216,9 @@ fn compile_environment(
             );
         }
     }
+    let errors = out.error_count();
     let registry = Registry::load(&environment.provisioner_files, &platform.base_dir, sources, &mut out);
+    let registry_failed = out.error_count() > errors;
     let mut compiled = Compiled {
         workloads: loaded.workloads,
         environment,
@@ -208,20 +227,34 @@ fn compile_environment(
         graph: None,
         choices: Choices::default(),
         provisioned: None,
+        failed: false,
+        left_out: Vec::new(),
     };
-    if stage == Stage::Load || out.has_errors() {
+    if stage == Stage::Load {
+        compiled.failed = out.has_errors();
         return (Some(compiled), out);
     }
-    match graph::build(&compiled.workloads, &compiled.environment.external) {
-        Ok(graph) => compiled.graph = Some(graph),
-        Err(diagnostics) => {
-            out.extend(diagnostics);
-            return (Some(compiled), out);
+    let (graph, diagnostics) = graph::build(&compiled.workloads, &compiled.environment.external, &loaded.failed);
+    out.extend(diagnostics);
+    compiled.failed = out.has_errors();
+    let Some(graph) = graph else {
+        compiled.left_out.push("provisioning".into());
+        return (Some(compiled), out);
+    };
+    compiled.graph = Some(graph);
+    let Some(graph) = compiled.graph.as_ref() else { return (Some(compiled), out) };
+    compiled.choices = provision::choose(graph, &compiled.registry, target);
+    if target != compiled.environment.target {
+        let planned = provision::choose(graph, &compiled.registry, compiled.environment.target);
+        if let Some(warning) = target_changes_provisioners(&compiled, &planned) {
+            out.push(warning);
         }
     }
-    let Some(graph) = &compiled.graph else { return (Some(compiled), out) };
-    compiled.choices = provision::choose(graph, &compiled.registry, target);
     if stage == Stage::Graph {
+        return (Some(compiled), out);
+    }
+    if registry_failed {
+        compiled.left_out.push("provisioning".into());
         return (Some(compiled), out);
     }
     // Provisioning asks the target what it needs to know.
@@ -237,6 +270,9 @@ fn compile_environment(
     };
     let (provisioned, diagnostics) = provision::provision(&inputs, &compiled.choices);
     out.extend(diagnostics);
+    let left_out = graph.left_out.iter().chain(&provisioned.left_out).collect::<std::collections::BTreeSet<_>>();
+    compiled.left_out.extend(left_out.into_iter().map(|uid| format!("resource `{uid}`")));
     compiled.provisioned = Some(provisioned);
+    compiled.failed = out.has_errors();
     (Some(compiled), out)
 }

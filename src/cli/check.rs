@@ -1,6 +1,6 @@
-//! `stave check`: load, validate and check placeholders; with `--provision`, also build the graph,
-//! provision the resources and emit the environment's target in memory, as `compile` does.
-//! Writes nothing.
+//! `stave check`: everything `compile` does short of writing, for every environment in its own
+//! target (schema, placeholders, graph, provisioning, outputs, links, the target's own checks),
+//! in one report; with `--schema-only`, loading alone (for editors). Writes nothing.
 
 use clap::Args;
 
@@ -15,9 +15,13 @@ pub(crate) struct CheckArgs {
     #[command(flatten)]
     platform: PlatformArgs,
 
-    /// Also build the graph, provision every resource and emit the target in memory (unknown
-    /// types, bad params, missing outputs, links, cycles, target errors), as `compile` does.
+    /// Only read and validate the files (schema, placeholders, Score's rules): no graph, no
+    /// provisioning, no target. Faster, for editors; `check` alone finds everything `compile` would.
     #[arg(long)]
+    schema_only: bool,
+
+    /// What `check` does anyway (kept so that older scripts keep working).
+    #[arg(long, hide = true, conflicts_with = "schema_only")]
     provision: bool,
 
     #[command(flatten)]
@@ -33,12 +37,20 @@ pub(crate) fn run(args: CheckArgs, reporter: &Reporter) -> Outcome {
         return reporter.usage_error(&message);
     }
     // Every environment (or the one `--env` names), each with its own overrides and provisioners.
-    let checked = api::check(&request, args.provision);
+    let checked = api::check(&request, args.schema_only);
     let (diagnostics, sources) = (&checked.diagnostics, &checked.sources);
     let outcome = reporter.emit(diagnostics, sources);
     let what = summary(request.inputs.len(), checked.environments.len(), request.platform.as_deref());
     reporter.summary(diagnostics, &what);
+    if !checked.left_out.is_empty() {
+        reporter.note(&left_out(&checked.left_out));
+    }
     outcome
+}
+
+/// The line after the summary that says what the errors kept from being checked.
+pub fn left_out(what: &[String]) -> String {
+    format!("not checked because of the errors: {}", what.join(", "))
 }
 
 /// What a check's summary line says it checked: `checked N workload files[ in M environments]

@@ -157,10 +157,8 @@ fn manifests(
     args: &CompileArgs,
     reporter: &Reporter,
 ) -> Outcome {
-    let Some(inputs) = compiled.iter().map(pipeline::Compiled::target_input).collect::<Option<Vec<_>>>() else {
-        return Outcome::InvalidInput;
-    };
-    let Some(target) = compiled.first().map(|c| c.target) else { return Outcome::InvalidInput };
+    let inputs = compiled.iter().map(|one| Some((one.target, one.target_input()?))).collect::<Option<Vec<_>>>();
+    let Some(inputs) = inputs.filter(|inputs| !inputs.is_empty()) else { return Outcome::InvalidInput };
     let output_name = args.output.as_deref().and_then(|dir| {
         let dir = if dir.as_os_str().is_empty() || dir == std::path::Path::new(".") {
             std::env::current_dir().ok()?
@@ -170,7 +168,7 @@ fn manifests(
         Some(dir.file_name()?.to_string_lossy().into_owned())
     });
     let options = Options { generate_namespace: args.generate_namespace, output_name };
-    match targets::emit(target, &inputs, &options) {
+    match targets::emit_each(&inputs, &options) {
         Ok(emitted) => {
             let outcome = reporter.emit(&emitted.warnings, sources);
             if outcome != Outcome::Success {

@@ -21,13 +21,21 @@ pub(crate) struct ExplainArgs {
     input: InputArgs,
     #[command(flatten)]
     platform: PlatformArgs,
+    /// Explain the choice for this target instead of the environment's (as `compile --target`).
+    #[arg(long, value_parser = super::target_name())]
+    target: Option<crate::builtins::Target>,
 }
 
 pub(crate) fn run(args: ExplainArgs, reporter: &Reporter) -> Outcome {
     if args.uid.contains('/') && !args.uid.contains('#') {
         return object(&args, reporter);
     }
-    let compiled = match reporter.run_flags(&args.input, &args.platform, Stage::Graph) {
+    let mut request = match super::inputs::request(&args.input, &args.platform, false) {
+        Ok(request) => request,
+        Err(message) => return reporter.usage_error(&message),
+    };
+    request.target = args.target;
+    let compiled = match reporter.run(&request, Stage::Graph) {
         Ok((compiled, _)) => compiled,
         Err(outcome) => return outcome,
     };

@@ -26,7 +26,7 @@ mod safe_fs;
 mod schema;
 
 /// The words of `stave check`'s summary line, for the tests that check in-process.
-pub use check::summary as check_summary;
+pub use check::{left_out as check_left_out, summary as check_summary};
 
 use std::path::PathBuf;
 use std::process::ExitCode;

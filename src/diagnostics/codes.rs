@@ -94,7 +94,8 @@ codes! {
     UnknownEnvironment => "stave::platform::unknown-environment": "the environment is not in the platform file",
     UnusedWorkloadSettings => "stave::platform::unused-workload-settings":
         "the platform file configures a workload that is not being compiled",
-    MixedTargets => "stave::platform::mixed-targets": "environments compiled together have different targets",
+    TargetChangesProvisioners => "stave::platform::target-changes-provisioners":
+        "`--target` makes other provisioners serve the environment's resources",
     DeprecatedSetting => "stave::platform::deprecated-setting":
         "a platform file setting that has moved into a target's section",
     InvalidCidr => "stave::platform::invalid-cidr":

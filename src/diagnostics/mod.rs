@@ -105,6 +105,16 @@ impl Diagnostics {
         self.items.iter().any(|d| d.severity == Severity::Error)
     }
 
+    /// How many errors there are: a phase compares it before and after a step.
+    pub fn error_count(&self) -> usize {
+        self.items.iter().filter(|d| d.severity == Severity::Error).count()
+    }
+
+    /// Keeps the diagnostics `keep` accepts.
+    pub(crate) fn retain(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
+        self.items.retain(keep);
+    }
+
     pub fn has_warnings(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Warning)
     }

@@ -6,7 +6,7 @@
 //! another workload's private resource. The same UID in several workloads is one shared
 //! resource; its params and metadata must agree wherever they are given.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Param, ResourceRequest, Workload};
@@ -72,7 +72,12 @@ pub(crate) fn uid(workload: &str, name: &str, request: &ResourceRequest) -> Stri
 pub(crate) type Resources = BTreeMap<String, Box<Resource>>;
 
 /// Also returns the UID of each `(workload, local name)`.
-pub(crate) fn settle(workloads: &[Workload], out: &mut Diagnostics) -> (Resources, BTreeMap<(String, String), String>) {
+/// Also records in `conflicted` each shared resource declared in conflicting ways (an error).
+pub(crate) fn settle(
+    workloads: &[Workload],
+    out: &mut Diagnostics,
+    conflicted: &mut BTreeSet<String>,
+) -> (Resources, BTreeMap<(String, String), String>) {
     let mut resources = Resources::new();
     let mut local = BTreeMap::new();
     for workload in workloads {
@@ -98,7 +103,11 @@ pub(crate) fn settle(workloads: &[Workload], out: &mut Diagnostics) -> (Resource
                     );
                 }
                 Some(shared) => {
+                    let errors = out.error_count();
                     merge(shared, request, declaration, out);
+                    if out.error_count() > errors {
+                        conflicted.insert(uid);
+                    }
                 }
             }
         }

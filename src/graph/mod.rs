@@ -62,6 +62,10 @@ pub(crate) struct Graph {
     pub(crate) local: BTreeMap<(String, String), String>,
     /// Every node, dependencies first.
     pub(crate) order: Vec<NodeIndex>,
+    /// Resources that cannot be provisioned because of an error found while building the graph
+    /// (a link to a workload that is missing or failed to load, a conflicting shared
+    /// declaration): left out of provisioning, so that the rest is still checked.
+    pub(crate) left_out: BTreeSet<String>,
 }
 
 impl Graph {
@@ -120,13 +124,17 @@ fn find(graph: &DiGraph<Node, Edge>, node: &Node) -> Option<NodeIndex> {
 }
 
 /// Builds the graph of `workloads`; a link may also name a workload of `external` (deployed
-/// elsewhere) that is not among them.
+/// elsewhere) that is not among them, and links to a workload of `failed` (one whose file did
+/// not load) are left out without a word: its own errors say why. Returns the graph with every
+/// error found; no graph when the order cannot be settled (a cycle).
 pub(crate) fn build(
     workloads: &[Workload],
     external: &BTreeMap<String, ExternalWorkload>,
-) -> Result<Graph, Diagnostics> {
+    failed: &BTreeSet<String>,
+) -> (Option<Graph>, Diagnostics) {
     let mut out = Diagnostics::new();
-    let (resources, local) = identity::settle(workloads, &mut out);
+    let mut left_out = BTreeSet::new();
+    let (resources, local) = identity::settle(workloads, &mut out, &mut left_out);
     let mut graph = DiGraph::new();
     let mut nodes: Vec<Node> = resources.keys().cloned().map(Node::Resource).collect();
     nodes.extend(workloads.iter().map(|w| Node::Workload(w.name.clone())));
@@ -174,10 +182,18 @@ pub(crate) fn build(
                     if let Some(callee) = crate::ir::find_workload(workloads, &target) {
                         let callers: Vec<(&str, Span)> =
                             resource.declarations.iter().map(|d| (d.workload.as_str(), span)).collect();
+                        let errors = out.error_count();
                         links::check(callee, &callers, &mut out);
+                        if out.error_count() > errors {
+                            left_out.insert(resource.uid.clone());
+                        }
                     }
                 }
+                None if failed.contains(&target) => {
+                    left_out.insert(resource.uid.clone());
+                }
                 None => {
+                    left_out.insert(resource.uid.clone());
                     let names: Vec<&str> = workloads.iter().map(|w| w.name.as_str()).collect();
                     out.push(
                         Diagnostic::error(
@@ -201,12 +217,13 @@ pub(crate) fn build(
             }
         }
     }
+    let errors = out.error_count();
     report_cycles(&graph, &mut out);
-    if out.has_errors() {
-        return Err(out.sorted());
+    if out.error_count() > errors {
+        return (None, out.sorted());
     }
     let order = topological_order(&graph);
-    Ok(Graph { graph, resources, local, order })
+    (Some(Graph { graph, resources, local, order, left_out }), out.sorted())
 }
 
 /// Each strongly connected set of resources over param edges is a cycle: one error naming every

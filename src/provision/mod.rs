@@ -83,6 +83,10 @@ pub struct Provisioned {
     pub(crate) bindings: Bindings,
     #[serde(skip)]
     pub(crate) generated: Generated,
+    /// Resources not provisioned because what they need failed: the graph left them out, or a
+    /// resource whose outputs their params use was not provisioned.
+    #[serde(skip)]
+    pub(crate) left_out: BTreeSet<String>,
 }
 
 impl Provisioned {
@@ -175,6 +179,11 @@ pub(crate) fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned,
     // Level by level: a level's resources (outputs, then objects) in parallel, then recorded
     // in graph order, so that the result does not depend on the number of threads.
     for level in levels::levels(inputs.graph) {
+        let (level, blocked): (Vec<_>, Vec<_>) = level.into_iter().partition(|resource| {
+            !inputs.graph.left_out.contains(&resource.uid)
+                && inputs.graph.param_dependencies(&resource.uid).iter().all(|d| provisioned.resources.contains_key(*d))
+        });
+        provisioned.left_out.extend(blocked.into_iter().map(|resource| resource.uid.clone()));
         for resource in &level {
             siblings.entry(resource.source_workload.as_str()).or_default();
         }
@@ -217,9 +226,7 @@ pub(crate) fn provision(inputs: &Inputs<'_>, choices: &Choices) -> (Provisioned,
         }
     }
     drop(guard);
-    if out.has_errors() {
-        return (provisioned, out.sorted());
-    }
+    // On past a failed resource: what does not depend on it is still checked.
     routes::check(inputs.graph, &provisioned, &mut out);
     provisioned.bindings = bindings::bind(inputs, &provisioned, &mut out);
     provisioned.generated = Generated::derive(handed_all, inputs.seed);

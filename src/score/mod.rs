@@ -16,7 +16,7 @@ pub mod schema;
 mod sources;
 mod upgrade;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -73,6 +73,9 @@ pub struct LoadOptions {
     pub platform_overrides: Vec<overrides::PlatformOverride>,
     /// How far placeholders may expand values (the platform file's `limits:`).
     pub limits: crate::limits::Limits,
+    /// `image: "."` without an `--image` is kept as written instead of being an error: a check
+    /// (only a compile needs the image that CI builds).
+    pub image_at_compile_time: bool,
 }
 
 impl LoadOptions {
@@ -96,6 +99,9 @@ impl LoadOptions {
 pub struct Loaded {
     pub workloads: Vec<Workload>,
     pub diagnostics: Diagnostics,
+    /// The workloads whose file has errors that leave no workload to go on with (by the name
+    /// the file gives, when it gives one); links to them are not reported again.
+    pub failed: BTreeSet<String>,
 }
 
 /// Loads every input. Returns whatever lowered; the caller stops if there are errors.
@@ -136,7 +142,11 @@ const DECODE_BATCH: usize = 64;
 pub(crate) fn lower_read(read: &Read, options: &LoadOptions, sources: &mut Sources) -> Loaded {
     use rayon::prelude::*;
     // A workload per file at most: room for them all at once, not grown by doubling.
-    let mut loaded = Loaded { workloads: Vec::with_capacity(read.files.len()), diagnostics: Diagnostics::new() };
+    let mut loaded = Loaded {
+        workloads: Vec::with_capacity(read.files.len()),
+        diagnostics: Diagnostics::new(),
+        failed: BTreeSet::new(),
+    };
     let mut budget = sources::TOTAL_SOURCE_BYTES;
     let overrides = read.overrides.as_ref();
     for batch in read.files.chunks(DECODE_BATCH) {
@@ -151,9 +161,12 @@ pub(crate) fn lower_read(read: &Read, options: &LoadOptions, sources: &mut Sourc
             .collect();
         for (id, decoded, diagnostics) in decoded {
             loaded.diagnostics.extend(diagnostics);
-            if let Some((root, input)) = decoded {
-                let out = &mut loaded.diagnostics;
-                loaded.workloads.push(lower::lower(input, &root, id, sources, options, out, &mut budget));
+            match decoded {
+                Ok((root, input)) => {
+                    let out = &mut loaded.diagnostics;
+                    loaded.workloads.push(lower::lower(input, &root, id, sources, options, out, &mut budget));
+                }
+                Err(name) => loaded.failed.extend(name),
             }
         }
     }
@@ -223,13 +236,13 @@ fn decode_one(
     options: &LoadOptions,
     sources: &Sources,
     out: &mut Diagnostics,
-) -> Option<(yaml::Node, input::WorkloadInput)> {
+) -> Result<(yaml::Node, input::WorkloadInput), Option<String>> {
     let file = sources.get(id);
     let mut root = match yaml::parse(file, id) {
         Ok(root) => root,
         Err(diagnostic) => {
             out.push(diagnostic);
-            return None;
+            return Err(None);
         }
     };
     if matches!(root.value, yaml::Value::Null) {
@@ -238,28 +251,28 @@ fn decode_one(
                 .label(Span::new(id, 0, 0), "empty document")
                 .help("a Score workload needs `apiVersion: score.dev/v1b1`, `metadata: {name: …}` and `containers:`"),
         );
-        return None;
+        return Err(None);
     }
-    let overrides = overrides?;
+    let Some(overrides) = overrides else { return Err(None) };
     let workload_name =
         root.get("metadata").and_then(|m| m.get("name")).and_then(yaml::Node::as_str).map(str::to_string);
     for platform_override in &options.platform_overrides {
         let applies = platform_override.workload.as_deref().is_none_or(|w| Some(w) == workload_name.as_deref());
         if applies && let Err(diagnostic) = overrides::apply_platform(&mut root, platform_override) {
             out.push(diagnostic);
-            return None;
+            return Err(workload_name);
         }
     }
     if let Some(patch) = &overrides.file
         && let Err(diagnostic) = overrides::merge_file(&mut root, patch.clone())
     {
         out.push(diagnostic);
-        return None;
+        return Err(workload_name);
     }
     for property in &overrides.properties {
         if let Err(diagnostic) = overrides::apply_property(&mut root, property, sources) {
             out.push(diagnostic);
-            return None;
+            return Err(workload_name);
         }
     }
     if root.depth() > yaml::MAX_DEPTH {
@@ -271,7 +284,7 @@ fn decode_one(
             .label(Span::new(id, 0, 0), "this workload")
             .help("override paths and values must keep the workload within the nesting limit"),
         );
-        return None;
+        return Err(workload_name);
     }
     let mut file_diagnostics = Diagnostics::new();
     upgrade::upgrade(&mut root, &mut file_diagnostics);
@@ -280,7 +293,7 @@ fn decode_one(
     let failed = file_diagnostics.has_errors();
     out.extend(file_diagnostics);
     if failed {
-        return None;
+        return Err(workload_name);
     }
     let input: input::WorkloadInput = match serde_json::from_value(document) {
         Ok(input) => input,
@@ -294,10 +307,10 @@ fn decode_one(
                 .label(root.span, "here")
                 .help("this is a bug in Stave; please report it with the file"),
             );
-            return None;
+            return Err(workload_name);
         }
     };
-    Some((root, input))
+    Ok((root, input))
 }
 
 fn check_unique_names(workloads: &[Workload], out: &mut Diagnostics) {

@@ -107,6 +107,61 @@ pub fn backend(target: Target) -> &'static dyn Backend {
     }
 }
 
+/// Emits environments that each have their own target: all of them through [`emit`] when they
+/// share one, else each environment alone in its own target under `<environment>/` (a chart's
+/// default name is then the environment's). Every environment's errors are reported.
+pub fn emit_each(inputs: &[(Target, Input<'_>)], options: &Options) -> Result<Emitted, Diagnostics> {
+    let Some((first, _)) = inputs.first() else {
+        return Ok(Emitted {
+            files: Vec::new(),
+            layout: Layout::Stream,
+            what: String::new(),
+            warnings: Diagnostics::new(),
+        });
+    };
+    if inputs.iter().all(|(target, _)| target == first) {
+        let inputs: Vec<Input<'_>> = inputs.iter().map(|(_, input)| *input).collect();
+        return emit(*first, &inputs, options);
+    }
+    let mut files = Vec::new();
+    let (mut warnings, mut errors) = (Diagnostics::new(), Diagnostics::new());
+    for (target, input) in inputs {
+        let name = &input.environment.name;
+        let options = Options { output_name: Some(name.clone()), ..options.clone() };
+        match emit(*target, std::slice::from_ref(input), &options) {
+            Ok(emitted) => {
+                files.extend(
+                    emitted.files.into_iter().map(|file| File { path: format!("{name}/{}", file.path), ..file }),
+                );
+                warnings.extend(emitted.warnings);
+            }
+            Err(found) => errors.extend(found),
+        }
+    }
+    if errors.has_errors() {
+        return Err(errors);
+    }
+    let each: Vec<String> = inputs
+        .iter()
+        .map(|(target, input)| {
+            let name = &input.environment.name;
+            match target {
+                Target::Kubernetes => format!("`stave compile --env {name}`"),
+                _ => format!("`stave compile --env {name} -o {name}/`"),
+            }
+        })
+        .collect();
+    let targets: Vec<String> =
+        inputs.iter().map(|(target, input)| format!("`{}`: {}", input.environment.name, target.name())).collect();
+    let what = format!(
+        "the environments compile to different targets ({}), each into a directory of its own \
+        (`DIR/<environment>/`), or one at a time ({})",
+        targets.join(", "),
+        each.join(", ")
+    );
+    Ok(Emitted { files, layout: Layout::Directory, what, warnings })
+}
+
 /// Emits `target` for the environments of `inputs`: the one entry point of every target.
 /// Output larger than the platform's `limits.outputSize` is refused.
 pub fn emit(target: Target, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {

@@ -145,8 +145,10 @@ fn git(dir: &std::path::Path, args: &[&str]) -> String {
 }
 
 /// A project made by `stave init` uses the hook (`stave-check-system`, the `stave` under test on
-/// PATH): a broken `*.score.yaml` fails the commit at its line, a YAML file that is not a workload
-/// is not passed, and once the workload is fixed the hook passes.
+/// PATH): a broken `*.score.yaml` fails the commit with every mistake at its line (a placeholder
+/// of no resource, a type nothing serves, an output a resource does not have, a link to a
+/// workload that does not exist), a YAML file that is not a workload is not read, and once the
+/// workload is fixed the hook passes.
 #[test]
 fn the_pre_commit_hook_checks_the_workload_files_of_a_commit() {
     let temp = tempfile::tempdir().unwrap();
@@ -166,7 +168,9 @@ fn the_pre_commit_hook_checks_the_workload_files_of_a_commit() {
         format!("repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: stave-check-system\n", hooks.display());
     std::fs::write(project.join(".pre-commit-config.yaml"), config).unwrap();
     std::fs::create_dir(project.join("api")).unwrap();
-    let broken = "apiVersion: score.dev/v1b1\nmetadata:\n  name: api\ncontainers:\n  main:\n    image: example/api:1\n    variables:\n      DB: ${resources.dbb.host}\n";
+    let broken = "apiVersion: score.dev/v1b1\nmetadata:\n  name: api\ncontainers:\n  main:\n    image: example/api:1\n    \
+        variables:\n      DB: ${resources.dbb.host}\n      CACHE: ${resources.cache.prot}\nresources:\n  db:\n    \
+        type: postgress\n  cache:\n    type: redis\n  peer:\n    type: service-port\n    params: {workload: apii, port: web}\n";
     std::fs::write(project.join("api/api.score.yaml"), broken).unwrap();
     std::fs::write(project.join("notes.yaml"), "not: a workload\n").unwrap();
     git(&project, &["add", "."]);
@@ -188,7 +192,19 @@ fn the_pre_commit_hook_checks_the_workload_files_of_a_commit() {
     let failed = run(&home);
     let text = String::from_utf8_lossy(&failed.stdout).into_owned() + &String::from_utf8_lossy(&failed.stderr);
     assert_eq!(failed.status.code(), Some(1), "{text}");
-    for needle in ["stave check (stave on PATH)", "Failed", "stave::spec::unknown-resource", "api/api.score.yaml:8:"] {
+    let needles = [
+        "stave check (stave on PATH)",
+        "Failed",
+        "stave::spec::unknown-resource",
+        "api/api.score.yaml:8:",
+        "stave::provision::no-provisioner",
+        "api/api.score.yaml:11:",
+        "stave::provision::missing-output",
+        "api/api.score.yaml:9:",
+        "stave::graph::unknown-workload",
+        "api/api.score.yaml:17:",
+    ];
+    for needle in needles {
         assert!(text.contains(needle), "expected {needle:?} in:\n{text}");
     }
     assert!(!text.contains("notes.yaml"), "a YAML file that is no workload was passed:\n{text}");

@@ -14,6 +14,7 @@ mod drift;
 mod environments;
 mod external;
 mod fast_yaml;
+mod first_hour;
 mod fixtures;
 mod helm;
 mod hostile;

@@ -69,6 +69,9 @@ impl Lowering<'_> {
         if let Some(image) = self.options.image_for(workload, name) {
             return image.to_string();
         }
+        if self.options.image_at_compile_time {
+            return written.to_string();
+        }
         self.out.push(
             Diagnostic::error(
                 Code::ImageRequired,

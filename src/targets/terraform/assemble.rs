@@ -116,7 +116,7 @@ fn split<'a>(input: &Input<'a>, out: &mut Diagnostics) -> Split<'a> {
             .insert(resource.uid.clone(), Box::new(ProvisionedResource { objects, outputs, ..(**provided).clone() }));
     }
     let bindings = input.provisioned.bindings.map(&mut |o| to_marker(o, &mut references));
-    let provisioned = Provisioned { resources, bindings, generated: Default::default() };
+    let provisioned = Provisioned { resources, bindings, ..Default::default() };
     Split { references, tf_blocks, invalid, provisioned }
 }
 

@@ -20,7 +20,8 @@ use super::{Case, FIXTURE_SEED, read_case};
 /// The command-line flags of a sidecar that the library takes as a request.
 #[derive(Debug, Default)]
 pub struct Flags {
-    pub provision: bool,
+    /// `check --schema-only`.
+    pub schema_only: bool,
     pub generate_namespace: bool,
     pub env: Option<String>,
     pub target: Option<Target>,
@@ -39,7 +40,9 @@ impl Flags {
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             match arg.as_str() {
-                "--provision" => flags.provision = true,
+                "--schema-only" => flags.schema_only = true,
+                // What `check` does anyway.
+                "--provision" => {}
                 "--generate-namespace" => flags.generate_namespace = true,
                 "--env" => flags.env = Some(args.next()?.clone()),
                 "--target" => flags.target = Some(Target::parse(args.next()?)?),
@@ -169,10 +172,11 @@ impl Prepared {
     /// What `stave check` finds (`stave::api::check`): every environment loaded (and with
     /// `--provision` provisioned and emitted in memory), its diagnostics sorted, and its summary.
     pub fn check(&self) -> Report {
-        let outcome = api::check(&self.request, self.flags.provision);
+        let outcome = api::check(&self.request, self.flags.schema_only);
         let (files, platform) = (self.request.inputs.len(), self.request.platform.as_deref());
         let what = stave::cli::check_summary(files, outcome.environments.len(), platform);
-        Report { diagnostics: outcome.diagnostics, sources: outcome.sources, summary: what }
+        let left_out = (!outcome.left_out.is_empty()).then(|| stave::cli::check_left_out(&outcome.left_out));
+        Report { diagnostics: outcome.diagnostics, sources: outcome.sources, summary: what, left_out }
     }
 
     /// The target's output for one environment (`--env`, or the only one), as `stave compile`
@@ -200,6 +204,8 @@ pub struct Report {
     pub diagnostics: Diagnostics,
     pub sources: Sources,
     pub summary: String,
+    /// The line after the summary: what was not checked because of the errors.
+    pub left_out: Option<String>,
 }
 
 impl Report {
@@ -224,6 +230,9 @@ impl Report {
             text.push_str(&render::human(&diagnostic, &self.sources, Style::Plain));
         }
         text.push_str(&render::summary(&self.diagnostics, &self.summary));
+        if let Some(line) = &self.left_out {
+            text.push_str(&format!("{line}\n"));
+        }
         prepared.relative(&text)
     }
 
