@@ -6,8 +6,8 @@
 //! It never overwrites: a file that exists is left alone and named (exit 0); no sample is written
 //! beside an existing `score.yaml`, which `stave check` would otherwise stop reading. Each new
 //! file is written whole in a temporary file and linked into place only if the name is still
-//! free. The report goes to standard error; DIR must exist (else exit 2), and a file that
-//! cannot be written is exit 2 too, as for `compile -o`.
+//! free. The report goes to standard error. DIR is created (with its parents) when it does not
+//! exist; a DIR that is a file, or a file that cannot be written, is exit 2, as for `compile -o`.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -24,7 +24,7 @@ const IGNORE: &str = ".stave/";
 
 #[derive(Debug, Args)]
 pub(crate) struct InitArgs {
-    /// The directory to start the project in (it must exist).
+    /// The directory to start the project in (created, with its parents, when it does not exist).
     #[arg(default_value = ".")]
     dir: PathBuf,
 
@@ -40,10 +40,12 @@ enum Done {
 }
 
 pub(crate) fn run(args: &InitArgs, reporter: &Reporter) -> Outcome {
-    if !args.dir.is_dir() {
-        return reporter.usage_error(&format!("`{}` is not a directory; create it first", args.dir.display()));
-    }
     let mut done = Vec::new();
+    match create_dir(&args.dir) {
+        Ok(Some(created)) => done.push(created),
+        Ok(None) => {}
+        Err(message) => return reporter.usage_error(&message),
+    }
     let mut files: Vec<(&str, &str, &str)> = Vec::new();
     if !args.no_sample {
         if args.dir.join("score.yaml").exists() && !args.dir.join("workload.yaml").exists() {
@@ -75,9 +77,25 @@ pub(crate) fn run(args: &InitArgs, reporter: &Reporter) -> Outcome {
     }
     let wrote = done.iter().any(|d| matches!(d, Done::Wrote(_)));
     report.push_str(if wrote { "next: " } else { "nothing to do; try: " });
+    if args.dir != Path::new(".") {
+        report.push_str(&format!("`cd {}`, then ", args.dir.display()));
+    }
     report.push_str("`stave check`, `stave compile --env dev`, `stave compile --env prod -o chart`\n");
     let _ = std::io::stderr().lock().write_all(report.as_bytes());
     Outcome::Success
+}
+
+/// Creates `dir` and its parents when it does not exist (what was done, to report); refuses a
+/// path that is something other than a directory.
+fn create_dir(dir: &Path) -> Result<Option<Done>, String> {
+    if dir.is_dir() {
+        return Ok(None);
+    }
+    if dir.symlink_metadata().is_ok() {
+        return Err(format!("`{}` is not a directory", dir.display()));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the directory `{}`: {e}", dir.display()))?;
+    Ok(Some(Done::Wrote(format!("created the directory `{}`", dir.display()))))
 }
 
 /// Writes `text` to `path` unless something is there; `Ok(false)` when it was. The text goes into

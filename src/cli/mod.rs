@@ -228,7 +228,8 @@ impl From<Outcome> for ExitCode {
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) => {
+        Err(mut error) => {
+            point_to_stave_commands(&mut error);
             // clap prints help and version to stdout with code 0, usage errors to stderr with 2;
             // with a machine format named on the command line, a usage error follows it.
             let code = ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
@@ -252,6 +253,28 @@ pub fn main() -> ExitCode {
     let outcome = run(cli.command, &reporter);
     reporter.finish();
     outcome.into()
+}
+
+/// Other Score implementations' subcommands (score-k8s, score-compose) and what Stave calls them:
+/// `stave generate` gets "a similar subcommand exists: 'compile'" instead of clap's bare refusal.
+const HABITS: &[(&str, &str, &str)] = &[
+    ("generate", "compile", "`stave compile` does what `generate` does in score-k8s and score-compose"),
+    ("validate", "check", "`stave check` validates workloads without writing anything"),
+    ("version", "--version", "`stave --version` prints the version"),
+];
+
+/// Adds a pointer to the right command to clap's error for a subcommand another Score
+/// implementation has.
+fn point_to_stave_commands(error: &mut clap::Error) {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if error.kind() != ErrorKind::InvalidSubcommand {
+        return;
+    }
+    let Some(ContextValue::String(given)) = error.get(ContextKind::InvalidSubcommand) else { return };
+    let Some(&(_, ours, why)) = HABITS.iter().find(|(theirs, _, _)| theirs == given) else { return };
+    let kind = if ours.starts_with("--") { ContextKind::SuggestedArg } else { ContextKind::SuggestedSubcommand };
+    error.insert(kind, ContextValue::String(ours.to_string()));
+    error.insert(ContextKind::Suggested, ContextValue::StyledStrs(vec![why.into()]));
 }
 
 /// Whether what Stave prints goes to a CI log whose runner reads workflow commands: under

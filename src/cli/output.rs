@@ -19,7 +19,9 @@
 //! **A directory.** `DIR/.stave-output` lists each file of the last compile with the SHA-256 of
 //! what was written (see `manifest.rs`); a directory that holds other files but no such list is
 //! refused. Everything below DIR is reached without following links (see `safe_fs.rs`). Under a
-//! lock (`DIR/.stave-lock`), every file the new output writes is checked first: where something
+//! lock (`DIR/.stave-lock`, deleted before it is let go, so no compile leaves it behind; a
+//! compile that waited for it checks that the file it locked is still the lock, else takes the
+//! new one), every file the new output writes is checked first: where something
 //! is there, it must be a regular file, reached through real folders, that is provably Stave's
 //! (listed, and its content has the recorded hash or is what this compile writes); anything else
 //! refuses the whole compile and nothing is written. Then the files are written into a staging
@@ -170,8 +172,7 @@ pub(crate) fn write_directory(dir: &Path, files: &[File]) -> Result<Vec<String>,
     {
         return Err(message);
     }
-    let lock = root.open_for_lock(LOCK).map_err(failed)?;
-    lock.lock().map_err(failed)?;
+    let _lock = Lock::take(&root).map_err(failed)?;
     remove_stale_staging(&root).map_err(failed)?;
     let previous = manifest::read(&root, dir)?;
     let blocked = blocked(&root, &previous, files).map_err(failed)?;
@@ -207,6 +208,34 @@ pub(crate) fn write_directory(dir: &Path, files: &[File]) -> Result<Vec<String>,
     staging.dir.rename(MANIFEST, &root, MANIFEST).map_err(failed)?;
     staging.remove().map_err(failed)?;
     Ok(warnings)
+}
+
+/// The lock of a compile into one directory, held from [`Lock::take`] until dropped: then the
+/// lock file is deleted first and let go second, so that the directory is left without it.
+struct Lock<'d> {
+    root: &'d Dir,
+    _file: std::fs::File,
+}
+
+impl<'d> Lock<'d> {
+    /// Creates (or opens) the lock file and waits for it. A compile that held it deleted it before
+    /// letting go, so a compile that waited may hold a deleted file: it then tries again.
+    fn take(root: &'d Dir) -> std::io::Result<Lock<'d>> {
+        loop {
+            let file = root.open_for_lock(LOCK)?;
+            file.lock()?;
+            if root.is_at(LOCK, &file)? {
+                return Ok(Lock { root, _file: file });
+            }
+        }
+    }
+}
+
+impl Drop for Lock<'_> {
+    fn drop(&mut self) {
+        // Deleted while still held: a compile waiting for it retries with a new file.
+        let _ = self.root.unlink(LOCK);
+    }
 }
 
 /// `dir/relative` as messages name it.

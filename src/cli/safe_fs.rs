@@ -203,6 +203,16 @@ impl Dir {
         }
     }
 
+    /// Whether `name` here is the very file `file` (the same inode), not another one or nothing.
+    pub(crate) fn is_at(&self, name: &str, file: &std::fs::File) -> std::io::Result<bool> {
+        let open = rustix::fs::fstat(file)?;
+        Ok(match rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(here) => here.st_dev == open.st_dev && here.st_ino == open.st_ino,
+            Err(Errno::NOENT) => false,
+            Err(e) => return Err(e.into()),
+        })
+    }
+
     /// Whether anything (a link too) is at `name` here.
     pub(crate) fn holds(&self, name: &str) -> bool {
         rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW).is_ok()

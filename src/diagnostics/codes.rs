@@ -91,6 +91,10 @@ codes! {
     UnknownWorkload => "stave::graph::unknown-workload": "a link names a workload that is not being compiled",
     LinkRefused => "stave::graph::link-refused": "a link to a workload that does not accept calls from the linking one",
     ResourceCycle => "stave::graph::cycle": "resources depend on each other's outputs in a cycle",
+    PlatformUnknownField => "stave::platform::unknown-field": "a field that the platform file's schema does not define",
+    PlatformMissingField => "stave::platform::missing-field": "a field the platform file requires is absent",
+    PlatformWrongType => "stave::platform::wrong-type": "a value of the platform file has the wrong type",
+    PlatformInvalidValue => "stave::platform::invalid-value": "a value breaks a rule of the platform file's schema",
     UnknownEnvironment => "stave::platform::unknown-environment": "the environment is not in the platform file",
     UnusedWorkloadSettings => "stave::platform::unused-workload-settings":
         "the platform file configures a workload that is not being compiled",
@@ -151,4 +155,19 @@ codes! {
         "a workload names no owner (`stave.dev/owner`) for its Backstage catalog entry",
     InvalidOwner => "stave::catalog::invalid-owner":
         "a workload's `stave.dev/owner` is no reference that could name a Backstage user or group",
+}
+
+impl Code {
+    /// The platform file's code for a schema error that a workload file reports as `self`
+    /// (`stave::spec::unknown-field` is `stave::platform::unknown-field` there); other codes are
+    /// their own.
+    pub(crate) fn of_platform_file(self) -> Code {
+        match self {
+            Code::UnknownField => Code::PlatformUnknownField,
+            Code::MissingField => Code::PlatformMissingField,
+            Code::WrongType => Code::PlatformWrongType,
+            Code::InvalidValue => Code::PlatformInvalidValue,
+            other => other,
+        }
+    }
 }

@@ -97,6 +97,13 @@ impl Diagnostics {
         self.items.push(diagnostic);
     }
 
+    /// Gives each diagnostic the code `recode` makes of its own.
+    pub(crate) fn recode(&mut self, recode: impl Fn(Code) -> Code) {
+        for item in &mut self.items {
+            item.code = recode(item.code);
+        }
+    }
+
     pub(crate) fn extend(&mut self, other: Diagnostics) {
         self.items.extend(other.items);
     }

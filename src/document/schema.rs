@@ -36,6 +36,11 @@ pub(crate) trait Dialect: Sync + std::fmt::Debug {
             format!("see `{}` for what this field accepts", self.schema_command()),
         )
     }
+    /// The code of an error that a Score file reports as `spec` (`stave::spec::…`): the same
+    /// by default.
+    fn code(&self, spec: Code) -> Code {
+        spec
+    }
     /// Words an error itself, for the rules only this dialect knows; `false` leaves it to the
     /// generic wording.
     fn special(&self, _error: &ValidationError<'_>, _at: &Located<'_>, _out: &mut Diagnostics) -> bool {
@@ -50,12 +55,20 @@ pub(crate) struct Plain {
     pub(crate) schema_command: &'static str,
 }
 
+/// The command that prints the platform file's schema: what marks the platform file's dialect.
+const PLATFORM_SCHEMA_COMMAND: &str = "stave schema platform";
+
 impl Dialect for Plain {
     fn field_word(&self) -> &'static str {
         self.field_word
     }
     fn schema_command(&self) -> &'static str {
         self.schema_command
+    }
+    /// The platform file's errors carry its own codes (`stave::platform::…`); a provisioner
+    /// file's keep the Score file's.
+    fn code(&self, spec: Code) -> Code {
+        if self.schema_command == PLATFORM_SCHEMA_COMMAND { spec.of_platform_file() } else { spec }
     }
 }
 
@@ -82,6 +95,7 @@ impl Schema {
         for error in self.validator.iter_errors(document) {
             explain(self, &error, root, &mut diagnostics);
         }
+        diagnostics.recode(|code| self.dialect.code(code));
         diagnostics
     }
 

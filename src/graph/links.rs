@@ -2,10 +2,14 @@
 //! its declared service ports, and nothing else (no secret, no other port). A workload that wants
 //! to choose its callers lists them in the annotation `stave.dev/allowed-callers` (names
 //! separated by commas or spaces); a link from any other workload is then an error at the link.
+//! A `service-port` link's `port` must name (or number) one of the callee's service ports: a
+//! typo is an error at the param, with the ports there are and a did-you-mean.
 
+use super::identity::Resource;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::ir::Workload;
+use crate::ir::{Param, Workload};
 use crate::source::Span;
+use crate::suggest;
 
 /// The annotation a workload lists its allowed callers in.
 pub(crate) const ALLOWED_CALLERS: &str = "stave.dev/allowed-callers";
@@ -41,4 +45,45 @@ pub(crate) fn check(callee: &Workload, callers: &[(&str, Span)], out: &mut Diagn
             )),
         );
     }
+}
+
+/// Reports a `service-port` link whose `port` is no service port of `callee` (by name or number),
+/// at the param; a port given by a placeholder is left to the provisioner.
+#[expect(dead_code, reason = "graph::build (src/graph/mod.rs) is to call it after `check`; remove this then")]
+pub(crate) fn check_port(callee: &Workload, resource: &Resource, out: &mut Diagnostics) {
+    if resource.kind != "service-port" {
+        return;
+    }
+    let wanted = match resource.params.get("port") {
+        Some(Param::String(template)) => match template.as_literal() {
+            Some(text) => text,
+            None => return,
+        },
+        Some(Param::Number(number)) => number.to_string(),
+        _ => return,
+    };
+    let ports = &callee.service_ports;
+    if ports.iter().any(|(name, port)| *name == wanted || port.port.to_string() == wanted) {
+        return;
+    }
+    let Some(span) = resource.param_spans.get("/port").copied() else { return };
+    let listed: Vec<String> = ports.iter().map(|(name, port)| format!("`{name}` ({})", port.port)).collect();
+    let help = if listed.is_empty() {
+        format!("`{}` declares no service ports: add one under its `service.ports`", callee.name)
+    } else {
+        format!("the service ports of `{}`: {}", callee.name, listed.join(", "))
+    };
+    out.push(
+        Diagnostic::error(
+            Code::BadParam,
+            format!(
+                "workload `{}` has no service port `{wanted}`{}",
+                callee.name,
+                suggest::hint(&wanted, ports.keys().map(String::as_str))
+            ),
+        )
+        .label(span, "no such service port")
+        .label(callee.name_span, format!("`{}` is declared here", callee.name))
+        .help(help),
+    );
 }

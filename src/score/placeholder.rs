@@ -138,14 +138,21 @@ fn resolve(body: &str, span: Span, scope: &Scope<'_>, out: &mut Diagnostics) -> 
         "resources" => {
             let name = &parts[1];
             if !scope.resources.contains_key(name) {
-                let help = format!("declare it under `resources:`, e.g. `{name}: {{type: postgres}}`");
+                let declared = scope.resources.keys().map(String::as_str);
+                // A typo of a declared resource is fixed by using it, not by declaring the typo.
+                let help = match suggest::did_you_mean(name, declared.clone()) {
+                    Some(meant) => {
+                        match body.strip_prefix("resources.").and_then(|rest| rest.strip_prefix(name.as_str())) {
+                            Some(rest) => format!("write `${{resources.{meant}{rest}}}`"),
+                            None => format!("use the declared resource `{meant}`"),
+                        }
+                    }
+                    None => format!("declare it under `resources:`, e.g. `{name}: {{type: postgres}}`"),
+                };
                 out.push(
                     Diagnostic::error(
                         Code::UnknownResource,
-                        format!(
-                            "resource `{name}` is not declared{}",
-                            suggest::hint(name, scope.resources.keys().map(String::as_str))
-                        ),
+                        format!("resource `{name}` is not declared{}", suggest::hint(name, declared)),
                     )
                     .label(span, "this resource is not in `resources`")
                     .help(help),

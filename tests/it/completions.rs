@@ -39,6 +39,11 @@ fn every_shell_gets_a_script_naming_every_subcommand() {
 
 /// Asks bash's completion function what follows `words` (the last one being completed).
 fn complete_in_bash(script: &str, words: &[&str]) -> Vec<String> {
+    complete_in_bash_in(script, words, std::path::Path::new("."))
+}
+
+/// [`complete_in_bash`] in the directory `cwd`, with this build's `stave` first on `PATH`.
+fn complete_in_bash_in(script: &str, words: &[&str], cwd: &std::path::Path) -> Vec<String> {
     let line = words.join(" ");
     let program = format!(
         "{script}\nCOMP_WORDS=({line}); COMP_CWORD={}; COMP_LINE='{line}'; COMP_POINT=${{#COMP_LINE}}; \
@@ -47,8 +52,16 @@ fn complete_in_bash(script: &str, words: &[&str]) -> Vec<String> {
         words[words.len() - 1],
         words[words.len() - 2],
     );
+    let binaries = std::path::Path::new(env!("CARGO_BIN_EXE_stave")).parent().expect("the binary's directory");
+    let path = std::env::join_paths(
+        std::iter::once(binaries.to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .expect("PATH");
     let output = Command::new("bash")
         .args(["--norc", "--noprofile", "-c", &program])
+        .current_dir(cwd)
+        .env("PATH", path)
         .output()
         .expect("bash runs the completion script (it is the one shell these tests need; install it to run them)");
     assert!(output.status.success(), "bash failed:\n{}", String::from_utf8_lossy(&output.stderr));
@@ -69,6 +82,29 @@ fn bash_completes_subcommands_flags_and_values() {
     }
     let targets = complete_in_bash(&script, &["stave", "compile", "--target", ""]);
     assert_eq!(targets, ["kubernetes", "helm", "terraform"]);
+}
+
+/// `--env` completes with the environments of the platform file `stave` would use (or of
+/// `--platform FILE` on the line), not with file names; an unreadable platform file offers none.
+#[test]
+fn bash_completes_env_with_the_environment_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = success(&stave(dir.path(), &["completions", "bash"], None));
+    std::fs::copy(root().join("fixtures/valid/init/stave.yaml"), dir.path().join("stave.yaml")).unwrap();
+    std::fs::write(dir.path().join("devices.txt"), "a file whose name completes `d`").unwrap();
+    let other = "environments:\n  staging: {target: kubernetes}\n  stable: {target: helm}\n";
+    std::fs::write(dir.path().join("other.yaml"), other).unwrap();
+    assert_eq!(complete_in_bash_in(&script, &["stave", "compile", "--env", ""], dir.path()), ["dev", "prod"]);
+    assert_eq!(complete_in_bash_in(&script, &["stave", "check", "--env", "d"], dir.path()), ["dev"]);
+    let words = ["stave", "compile", "--platform", "other.yaml", "--env", "st"];
+    assert_eq!(complete_in_bash_in(&script, &words, dir.path()), ["stable", "staging"]);
+    let words = ["stave", "compile", "--platform", "=", "other.yaml", "--env", ""];
+    assert_eq!(complete_in_bash_in(&script, &words, dir.path()), ["stable", "staging"]);
+    std::fs::write(dir.path().join("stave.yaml"), "environments: [broken\n").unwrap();
+    let none = complete_in_bash_in(&script, &["stave", "compile", "--env", ""], dir.path());
+    assert!(none.iter().all(String::is_empty), "{none:?}");
+    let names = success(&stave(dir.path(), &["completions", "environments", "--platform", "other.yaml"], None));
+    assert_eq!(names, "stable\nstaging\n");
 }
 
 /// groff's warnings (`-ww`) about a page read as `man` reads it (`-k`: UTF-8 input), the output

@@ -2,8 +2,9 @@
 //! every Score file passes `stave check`, and our schema agrees with the official one on every
 //! corpus file, every invalid fixture, and mutations of both.
 //!
-//! The corpus is not part of the project. Where it is absent the tests say so plainly and pass,
-//! except in CI (`CI` set), where an absent corpus is a failure.
+//! The corpus is not part of the project. Where it is absent each test that needs it prints a
+//! `SKIPPED` line that the run shows (and `.ci/run` fails on) and passes, except where
+//! `STAVE_REQUIRE_CORPUS` or `CI` is set (as `.ci/run` does): there it fails.
 
 #![allow(clippy::print_stderr, reason = "tests report what they skipped or measured")]
 
@@ -19,6 +20,36 @@ use stave::document::yaml;
 use stave::pipeline::Stage;
 use stave::score::schema;
 use stave::source::Sources;
+
+/// This binary's test `every_corpus_score_file_passes_check` run alone, with the corpus at a
+/// path that does not exist and `vars` set (`CI` and `STAVE_REQUIRE_CORPUS` removed first).
+fn without_the_corpus(vars: &[(&str, &str)]) -> std::process::Output {
+    let missing = tempfile::tempdir().unwrap();
+    let test_binary = std::env::current_exe().expect("the test binary");
+    let mut command = std::process::Command::new(test_binary);
+    command.args(["conformance::every_corpus_score_file_passes_check", "--exact"]);
+    command.env("STAVE_SCORE_CORPUS", missing.path().join("score-corpus"));
+    command.env_remove("CI").env_remove(common::REQUIRE_CORPUS).envs(vars.iter().copied());
+    command.output().expect("run the test binary")
+}
+
+/// A test that checks nothing without the corpus says so in a line the run shows (libtest
+/// captures what a passing test prints with `eprintln!`); where the corpus is required, it fails.
+#[test]
+fn a_missing_corpus_is_a_visible_skip_or_a_failure_where_required() {
+    let skipped = without_the_corpus(&[]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&skipped.stdout), String::from_utf8_lossy(&skipped.stderr));
+    assert!(skipped.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("1 passed"), "{stdout}");
+    let line = "test conformance::every_corpus_score_file_passes_check ... SKIPPED: the Score corpus is not at ";
+    assert!(stderr.contains(line) && stderr.contains("it checked nothing"), "no visible skip:\n{stderr}");
+    for name in [common::REQUIRE_CORPUS, "CI"] {
+        let failed = without_the_corpus(&[(name, "1")]);
+        let stdout = String::from_utf8_lossy(&failed.stdout);
+        assert_eq!(failed.status.code(), Some(101), "{name}: {stdout}");
+        assert!(stdout.contains("the Score corpus is missing at ") && stdout.contains(name), "{stdout}");
+    }
+}
 
 #[test]
 fn every_corpus_score_file_passes_check() {

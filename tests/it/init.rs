@@ -92,9 +92,20 @@ fn init_writes_no_sample_beside_a_score_yaml_or_with_no_sample() {
 }
 
 #[test]
+fn init_creates_a_directory_that_does_not_exist_with_its_parents() {
+    let dir = tempfile::tempdir().unwrap();
+    snapshot("new_directory", &stave(dir.path(), &["init", "new/project"], None), 0);
+    let project = dir.path().join("new/project");
+    assert_eq!(read(&project.join("workload.yaml")), fixture("workload.yaml"));
+    assert_eq!(read(&project.join("stave.yaml")), fixture("stave.yaml"));
+}
+
+#[test]
 fn usage_errors_exit_2_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    snapshot("no_such_directory", &stave(dir.path(), &["init", "missing"], None), 2);
+    std::fs::write(dir.path().join("notes.txt"), "a file").unwrap();
+    snapshot("not_a_directory", &stave(dir.path(), &["init", "notes.txt"], None), 2);
     snapshot("unknown_flag", &stave(dir.path(), &["init", "--sample"], None), 2);
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["notes.txt"], "nothing written");
 }

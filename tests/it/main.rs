@@ -21,6 +21,7 @@ mod hostile;
 mod init;
 mod inputs;
 mod kubernetes;
+mod newcomer;
 mod provisioners;
 mod readme;
 mod rollouts;

@@ -6,9 +6,8 @@
 //! container sees (path and content, path and source), since the two tools lay them out
 //! differently.
 //!
-//! Where the corpus is absent the test says so and passes, except in CI (`CI` set).
-
-#![allow(clippy::print_stderr, reason = "the test reports what it skipped")]
+//! Where the corpus is absent the test prints a `SKIPPED` line and passes, except where
+//! `STAVE_REQUIRE_CORPUS` or `CI` is set (see `common::corpus_dir`).
 
 use crate::common;
 

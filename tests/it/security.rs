@@ -118,7 +118,7 @@ fn visible(dir: &Path) -> Vec<String> {
 
 /// `-o DIR` replaces only what Stave wrote: a workload's own directory, or hand-written
 /// manifests, are refused and kept; `-o .` works; a killed run's staging directory is cleaned
-/// up; concurrent compiles into one directory all succeed; Secrets are mode 0600 whatever the
+/// up; concurrent compiles into one directory all succeed and leave no lock; Secrets are mode 0600 whatever the
 /// umask; `--emit resources -o` does not overwrite a file it did not write.
 #[test]
 fn output_directories_lose_nothing() {
@@ -156,6 +156,7 @@ fn output_directories_lose_nothing() {
         let output = run.join().unwrap();
         assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
     }
+    assert!(!dir.path().join("shared/.stave-lock").exists(), "the lock is not left behind");
     let one = stave(dir.path(), &["compile"], None);
     let joined: Vec<u8> = visible(&dir.path().join("shared"))
         .iter()
