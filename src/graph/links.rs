@@ -49,7 +49,6 @@ pub(crate) fn check(callee: &Workload, callers: &[(&str, Span)], out: &mut Diagn
 
 /// Reports a `service-port` link whose `port` is no service port of `callee` (by name or number),
 /// at the param; a port given by a placeholder is left to the provisioner.
-#[expect(dead_code, reason = "graph::build (src/graph/mod.rs) is to call it after `check`; remove this then")]
 pub(crate) fn check_port(callee: &Workload, resource: &Resource, out: &mut Diagnostics) {
     if resource.kind != "service-port" {
         return;

@@ -184,6 +184,7 @@ pub(crate) fn build(
                             resource.declarations.iter().map(|d| (d.workload.as_str(), span)).collect();
                         let errors = out.error_count();
                         links::check(callee, &callers, &mut out);
+                        links::check_port(callee, resource, &mut out);
                         if out.error_count() > errors {
                             left_out.insert(resource.uid.clone());
                         }

@@ -110,8 +110,6 @@ fn compile_link(params: &str) -> Vec<serde_json::Value> {
 /// A port typo in a link is reported at the `port` param, with the callee's ports and a
 /// did-you-mean (not at the resource with the provisioner template's line).
 #[test]
-#[ignore = "needs `links::check_port(callee, resource, &mut out)` after `links::check` in graph::build \
-            (src/graph/mod.rs, the lead's file): see the helper's report"]
 fn a_port_typo_in_a_link_is_reported_at_the_param() {
     let found = compile_link("{workload: api, port: htpp}");
     assert_eq!(found.len(), 1, "{found:?}");
