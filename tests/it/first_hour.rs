@@ -159,3 +159,25 @@ fn walk(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// A workload whose file fails the schema does not hide the mistakes of another, and a link to
+/// it is not reported again (its own errors say why): only what depends on it is left out.
+#[test]
+fn a_broken_workload_file_does_not_hide_another_workloads_mistakes() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path();
+    let api = "apiVersion: score.dev/v1b1\nmetadata:\n  name: api\ncontainers:\n  main:\n    image: example/api:1\n    \
+        cpu: 2\nservice:\n  ports:\n    http: {port: 80}\n";
+    let web = "apiVersion: score.dev/v1b1\nmetadata:\n  name: web\ncontainers:\n  main:\n    image: example/web:1\n    \
+        variables:\n      API: ${resources.api.host}\n      DB: ${resources.db.hots}\nresources:\n  api:\n    \
+        type: service-port\n    params: {workload: api, port: http}\n  db:\n    type: postgres\n";
+    std::fs::write(project.join("api.yaml"), api).unwrap();
+    std::fs::write(project.join("web.yaml"), web).unwrap();
+    let output = stave(project, &["check", "api.yaml", "web.yaml"], None);
+    let text = transcript(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("api.yaml:7:") && text.contains("stave::spec::unknown-field"), "{text}");
+    assert!(text.contains("stave::provision::missing-output") && text.contains("web.yaml:9:"), "{text}");
+    assert!(!text.contains("stave::graph::unknown-workload"), "the link to the broken workload was reported:\n{text}");
+    assert!(text.contains("resource `service-port.default#web.api`"), "the link is not said to be left out:\n{text}");
+}
