@@ -25,6 +25,7 @@ mod readme;
 mod rollouts;
 mod score_k8s;
 mod security;
+mod targets_served;
 mod terraform;
 mod threads;
 mod validators_selftest;
