@@ -1,6 +1,7 @@
 //! Resource params: placeholders resolved against the outputs of the resources provisioned
-//! before (graph order guarantees they are), then checked against the provisioner's JSON Schema,
-//! each refusal at the param's place.
+//! before (graph order guarantees they are), a `dns` resource's `host` checked against the
+//! environment (`dns.chosenHosts`, and no other `dns` resource claiming it), then the params
+//! checked against the provisioner's JSON Schema, each refusal at the param's place.
 
 use serde_json::Value as Json;
 
@@ -72,7 +73,90 @@ pub(super) fn resolve(inputs: &Inputs<'_>, resource: &Resource, done: &Provision
     let params = Json::Object(
         resource.params.iter().map(|(k, v)| (k.clone(), resolve_param(v, inputs, resource, done, &mut out))).collect(),
     );
+    if !out.has_errors() {
+        check_host(inputs, resource, &params, &mut out);
+    }
     if out.has_errors() { Err(out) } else { Ok(params) }
+}
+
+/// The resource type whose `host` param chooses a DNS host under the environment's `dns_domain`.
+const DNS_TYPE: &str = "dns";
+
+/// A `dns` resource's `host`: a name the environment allows, that no other `dns` resource of the
+/// environment claims. A claim made twice is reported once (by the first claimant's UID, or by a
+/// claimant whose host comes from a placeholder), at every claimant's `host`. Hosts written out
+/// are compared; one that a placeholder gives is compared with those.
+fn check_host(inputs: &Inputs<'_>, resource: &Resource, params: &Json, out: &mut Diagnostics) {
+    let Some(host) = params.get("host").and_then(Json::as_str).filter(|_| resource.kind == DNS_TYPE) else {
+        return;
+    };
+    let environment = inputs.environment;
+    let domain = environment.variables.get("dns_domain").and_then(Json::as_str).unwrap_or("localhost");
+    let domain = domain.to_ascii_lowercase();
+    if let Err(refusal) = environment.dns.check_host(host, &domain, &environment.name) {
+        let mut diagnostic =
+            Diagnostic::error(Code::BadParam, format!("resource `{}`: param `host` {}", resource.uid, refusal.reason))
+                .label(host_span(resource), refusal.label)
+                .help(refusal.help);
+        if let Some(span) = environment.dns.chosen_hosts_span.filter(|_| refusal.by_platform) {
+            diagnostic = diagnostic.label(span, format!("the hosts environment `{}` allows", environment.name));
+        }
+        return out.push(diagnostic);
+    }
+    let others: Vec<&Resource> = inputs
+        .graph
+        .resources
+        .values()
+        .map(|r| &**r)
+        .filter(|r| r.kind == DNS_TYPE && r.uid != resource.uid && literal_host(r).as_deref() == Some(host))
+        .collect();
+    let reported_by_another = literal_host(resource).is_some() && others.iter().any(|o| o.uid < resource.uid);
+    if others.is_empty() || reported_by_another {
+        return;
+    }
+    let claimants: Vec<&Resource> = std::iter::once(resource).chain(others).collect();
+    let named: Vec<String> = claimants
+        .iter()
+        .map(|r| {
+            let workloads: Vec<&str> = r.declarations.iter().map(|d| d.workload.as_str()).collect();
+            format!("`{}` (workload `{}`)", r.uid, workloads.join("`, `"))
+        })
+        .collect();
+    let mut diagnostic = Diagnostic::error(
+        Code::BadParam,
+        format!(
+            "host `{host}.{domain}` is claimed by {} `dns` resources in environment `{}`: {}",
+            claimants.len(),
+            environment.name,
+            named.join(" and ")
+        ),
+    );
+    for claimant in &claimants {
+        diagnostic = diagnostic.label(host_span(claimant), format!("`{}` claims `{host}`", claimant.uid));
+    }
+    out.push(diagnostic.help(
+        "a DNS name points at one place: choose another `host` for all but one of them, or declare one shared \
+        resource (the same `id` in each workload)",
+    ));
+}
+
+/// The `host` param of a `dns` resource, when written out (no placeholder).
+fn literal_host(resource: &Resource) -> Option<String> {
+    match resource.params.get("host") {
+        Some(Param::String(template)) => template.as_literal(),
+        _ => None,
+    }
+}
+
+/// The value of the resource's `host` param, else its declaration.
+fn host_span(resource: &Resource) -> crate::source::Span {
+    resource.param_spans.get("/host").copied().unwrap_or_else(|| {
+        resource
+            .declarations
+            .iter()
+            .find(|d| d.workload == resource.source_workload)
+            .map_or(resource.declarations[0].span, |d| d.span)
+    })
 }
 
 fn resolve_param(

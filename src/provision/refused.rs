@@ -28,9 +28,11 @@ pub(super) fn refusals(error: &ValidationError<'_>, params: &Json, schema: &Json
         Some(what) => format!("provisioner `{provisioner}` takes `{name}` as {what}"),
         None => params_help(schema, "", provisioner),
     };
+    // The params as a whole (a schema rule about them all) have no name to give.
+    let subject = if name.is_empty() { "the `params` map".to_string() } else { format!("param `{name}`") };
     let refused = |message: String| Refusal {
         pointer: pointer.clone(),
-        message: format!("param `{name}` {message}"),
+        message: format!("{subject} {message}"),
         label: "not accepted by the provisioner".into(),
         help: accepts(&pointer, &name),
     };

@@ -9,6 +9,7 @@ mod cli;
 mod common;
 mod completions;
 mod conformance;
+mod dns;
 mod docs;
 mod drift;
 mod environments;

@@ -345,10 +345,10 @@ fn a_refused_param_is_named_and_located_with_what_is_accepted() {
     assert!(message.contains("did you mean `blue-grey`?"), "{message}");
     let help = line["help"].as_str().unwrap();
     assert!(help.contains("the colour of the walls"), "{help}");
-    let dns = common::root().join("fixtures/invalid/provision-bad-param.no-params");
-    let output = common::run_case(&dns, &["check"], &["--diagnostics", "json"]);
+    let volume = common::root().join("fixtures/invalid/provision-bad-param.no-params");
+    let output = common::run_case(&volume, &["check"], &["--diagnostics", "json"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("`host` is not a param of provisioner `builtin/dns`"), "{stderr}");
+    assert!(stderr.contains("`size` is not a param of provisioner `builtin/volume`"), "{stderr}");
     assert!(stderr.contains(r#""line":11,"column":13"#), "{stderr}");
 }
 
