@@ -1,7 +1,10 @@
 //! Resource params: placeholders resolved against the outputs of the resources provisioned
 //! before (graph order guarantees they are), a `dns` resource's `host` checked against the
-//! environment (`dns.chosenHosts`, and no other `dns` resource claiming it), then the params
-//! checked against the provisioner's JSON Schema, each refusal at the param's place.
+//! environment (`dns.chosenHosts`), then the params checked against the provisioner's JSON
+//! Schema, each refusal at the param's place; and, once every resource is provisioned, one owner
+//! per chosen DNS host.
+
+use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
@@ -10,7 +13,7 @@ use super::refused;
 use super::registry::Provisioner;
 use super::{Inputs, Provisioned, lookup};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::graph::Resource;
+use crate::graph::{Graph, Resource};
 use crate::ir::{Param, Part, ResourceRef};
 use crate::platform::Environment;
 use crate::suggest;
@@ -82,10 +85,8 @@ pub(super) fn resolve(inputs: &Inputs<'_>, resource: &Resource, done: &Provision
 /// The resource type whose `host` param chooses a DNS host under the environment's `dns_domain`.
 const DNS_TYPE: &str = "dns";
 
-/// A `dns` resource's `host`: a name the environment allows, that no other `dns` resource of the
-/// environment claims. A claim made twice is reported once (by the first claimant's UID, or by a
-/// claimant whose host comes from a placeholder), at every claimant's `host`. Hosts written out
-/// are compared; one that a placeholder gives is compared with those.
+/// A `dns` resource's `host`: a name the environment allows (others claiming it are
+/// [`check_host_claims`]).
 fn check_host(inputs: &Inputs<'_>, resource: &Resource, params: &Json, out: &mut Diagnostics) {
     let Some(host) = params.get("host").and_then(Json::as_str).filter(|_| resource.kind == DNS_TYPE) else {
         return;
@@ -101,50 +102,41 @@ fn check_host(inputs: &Inputs<'_>, resource: &Resource, params: &Json, out: &mut
         if let Some(span) = environment.dns.chosen_hosts_span.filter(|_| refusal.by_platform) {
             diagnostic = diagnostic.label(span, format!("the hosts environment `{}` allows", environment.name));
         }
-        return out.push(diagnostic);
+        out.push(diagnostic);
     }
-    let others: Vec<&Resource> = inputs
-        .graph
-        .resources
-        .values()
-        .map(|r| &**r)
-        .filter(|r| r.kind == DNS_TYPE && r.uid != resource.uid && literal_host(r).as_deref() == Some(host))
-        .collect();
-    let reported_by_another = literal_host(resource).is_some() && others.iter().any(|o| o.uid < resource.uid);
-    if others.is_empty() || reported_by_another {
-        return;
-    }
-    let claimants: Vec<&Resource> = std::iter::once(resource).chain(others).collect();
-    let named: Vec<String> = claimants
-        .iter()
-        .map(|r| {
-            let workloads: Vec<&str> = r.declarations.iter().map(|d| d.workload.as_str()).collect();
-            format!("`{}` (workload `{}`)", r.uid, workloads.join("`, `"))
-        })
-        .collect();
-    let mut diagnostic = Diagnostic::error(
-        Code::BadParam,
-        format!(
-            "host `{host}.{domain}` is claimed by {} `dns` resources in environment `{}`: {}",
-            claimants.len(),
-            environment.name,
-            named.join(" and ")
-        ),
-    );
-    for claimant in &claimants {
-        diagnostic = diagnostic.label(host_span(claimant), format!("`{}` claims `{host}`", claimant.uid));
-    }
-    out.push(diagnostic.help(
-        "a DNS name points at one place: choose another `host` for all but one of them, or declare one shared \
-        resource (the same `id` in each workload)",
-    ));
 }
 
-/// The `host` param of a `dns` resource, when written out (no placeholder).
-fn literal_host(resource: &Resource) -> Option<String> {
-    match resource.params.get("host") {
-        Some(Param::String(template)) => template.as_literal(),
-        _ => None,
+/// One owner per chosen DNS host: two `dns` resources whose `host` params (as provisioned,
+/// placeholders resolved) are the same are one error naming them all, at each one's `host`.
+pub(super) fn check_host_claims(graph: &Graph, provisioned: &Provisioned, out: &mut Diagnostics) {
+    // UIDs begin with the type, so the `dns` resources are one range of the graph's.
+    let prefix = format!("{DNS_TYPE}.");
+    let mut claims: BTreeMap<&str, Vec<&Resource>> = BTreeMap::new();
+    for (_, resource) in graph.resources.range(prefix.clone()..).take_while(|(uid, _)| uid.starts_with(&prefix)) {
+        let params = provisioned.resources.get(&resource.uid).map(|p| &p.params);
+        if let Some(host) = params.and_then(|p| p.get("host")).and_then(Json::as_str) {
+            claims.entry(host).or_default().push(resource);
+        }
+    }
+    for (host, claimants) in claims.into_iter().filter(|(_, c)| c.len() > 1) {
+        let named: Vec<String> = claimants
+            .iter()
+            .map(|r| {
+                let workloads: Vec<&str> = r.declarations.iter().map(|d| d.workload.as_str()).collect();
+                format!("`{}` (workload `{}`)", r.uid, workloads.join("`, `"))
+            })
+            .collect();
+        let mut diagnostic = Diagnostic::error(
+            Code::BadParam,
+            format!("host `{host}` is claimed by {} `dns` resources: {}", claimants.len(), named.join(" and ")),
+        );
+        for claimant in &claimants {
+            diagnostic = diagnostic.label(host_span(claimant), format!("`{}` claims `{host}`", claimant.uid));
+        }
+        out.push(diagnostic.help(
+            "a DNS name points at one place: choose another `host` for all but one of them, or declare one shared \
+            resource (the same `id` in each workload)",
+        ));
     }
 }
 

@@ -125,12 +125,19 @@ fn two_workloads_cannot_claim_one_host() {
     assert_eq!(text.matches("stave::provision::bad-param").count(), 2, "one error and its advice: {text}");
     assert!(
         text.contains(
-            "host `www.shop.example.com` is claimed by 2 `dns` resources in environment `prod`: \
-            `dns.default#shop.dns` (workload `shop`) and `dns.default#web.dns` (workload `web`)"
+            "host `www` is claimed by 2 `dns` resources: `dns.default#shop.dns` (workload `shop`) and \
+            `dns.default#web.dns` (workload `web`)"
         ),
         "{text}"
     );
     assert!(text.contains("shop.yaml:11:13") && text.contains("web.yaml:11:13"), "{text}");
+
+    // A host a placeholder gives is compared as resolved.
+    let placeholder = workload("shop", Some("${resources.env.HOST}")) + "  env:\n    type: environment\n";
+    let environment = KUBERNETES.replace("dns_domain: shop.example.com", "dns_domain: shop.example.com, HOST: www");
+    let dir = project(&environment, &[("web.yaml", workload("web", Some("www"))), ("shop.yaml", placeholder)]);
+    let text = refused(&dir, &["web.yaml", "shop.yaml"]);
+    assert!(text.contains("host `www` is claimed by 2 `dns` resources"), "{text}");
 
     let shared = |name: &str| workload(name, Some("www")).replace("    type: dns\n", "    type: dns\n    id: site\n");
     let dir = project(KUBERNETES, &[("web.yaml", shared("web")), ("shop.yaml", shared("shop"))]);
