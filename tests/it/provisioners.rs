@@ -352,6 +352,19 @@ fn a_refused_param_is_named_and_located_with_what_is_accepted() {
     assert!(stderr.contains(r#""line":11,"column":13"#), "{stderr}");
 }
 
+/// A rule of the params schema about the params as a whole is worded about the map, never as
+/// "param ``".
+#[test]
+fn a_refusal_of_the_whole_params_map_says_so() {
+    let schema = "    params:\n      type: object\n      minProperties: 2\n";
+    let provisioners = TEMPLATE.replace("    params:\n      type: object\n", schema);
+    let output = compile(&project(&provisioners, None));
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the `params` map must have at least 2 keys, not 1"), "{stderr}");
+    assert!(!stderr.contains("``"), "{stderr}");
+}
+
 /// Templates can test for a value that is absent (`if`, `not`, `is defined`, `default`, `or`);
 /// printing it or looping over it is still an error.
 #[test]
