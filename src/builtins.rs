@@ -30,6 +30,23 @@ impl Target {
     pub fn parse(name: &str) -> Option<Target> {
         Target::ALL.into_iter().find(|t| t.name() == name)
     }
+
+    /// Whether the target takes the Kubernetes objects provisioners return (Terraform turns them
+    /// into `kubernetes_*` resources): a provisioner written for Kubernetes objects serves it.
+    pub fn takes_kubernetes_objects(self) -> bool {
+        match self {
+            Target::Kubernetes | Target::Helm | Target::Terraform => true,
+        }
+    }
+
+    /// Whether what a provisioner returns for this target is Kubernetes objects (and nothing
+    /// else): true of kubernetes and helm; a Terraform provisioner may return Terraform blocks.
+    pub fn wants_only_kubernetes_objects(self) -> bool {
+        match self {
+            Target::Kubernetes | Target::Helm => true,
+            Target::Terraform => false,
+        }
+    }
 }
 
 /// A built-in file embedded in the binary: its path under `targets/` and its text.

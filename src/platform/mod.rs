@@ -3,8 +3,9 @@
 //! `stave.yaml` (or `--platform FILE`) declares, per environment, its target, the provisioner
 //! files it uses (searched before the built-ins), overrides applied to every workload or to named
 //! ones, values for `environment` resources, per-workload settings that Score lacks (replicas),
-//! workloads deployed elsewhere that links may name (`externalWorkloads`),
-//! and a section per target (`kubernetes:`, `terraform:`; `helm:` holds nothing yet); a top-level
+//! workloads deployed elsewhere that links may name (`externalWorkloads`), the hosts `dns`
+//! resources may choose (`dns:`), and a section per target (`kubernetes:`, `terraform:`; `helm:`
+//! holds nothing yet); a top-level
 //! `helm:` section holds the chart's metadata, one chart serving every environment. It is
 //! validated against `spec/platform.schema.json`. With no platform file, an embedded default
 //! applies: one environment, `local`, target kubernetes.
@@ -22,8 +23,8 @@ use serde_json::Value as Json;
 
 pub(crate) use external::ExternalWorkload;
 pub(crate) use settings::{
-    Allowance, Egress, HelmSettings, KubernetesSettings, RouteKind, Security, TerraformSettings, WorkloadKubernetes,
-    WorkloadSettings,
+    Allowance, DnsSettings, Egress, HelmSettings, KubernetesSettings, RouteKind, Security, TerraformSettings,
+    WorkloadKubernetes, WorkloadSettings,
 };
 
 use crate::builtins::{DEFAULT_PLATFORM, PLATFORM_SCHEMA, Target};
@@ -65,6 +66,8 @@ struct EnvironmentInput {
     provisioners: Vec<String>,
     #[serde(default)]
     variables: BTreeMap<String, Json>,
+    #[serde(default)]
+    dns: DnsSettings,
     #[serde(default)]
     overrides: Vec<OverrideInput>,
     #[serde(default)]
@@ -113,6 +116,8 @@ pub struct Environment {
     pub(crate) target_span: Span,
     pub(crate) provisioner_files: Vec<(PathBuf, Span)>,
     pub(crate) variables: BTreeMap<String, Json>,
+    /// What `dns` resources may be named (`dns:`).
+    pub(crate) dns: DnsSettings,
     pub overrides: Vec<PlatformOverride>,
     /// Changes to emitted objects, in order.
     pub(crate) patches: Vec<patches::Patch>,
@@ -398,6 +403,11 @@ fn lower_environment(root: &Node, name: &str, input: EnvironmentInput, out: &mut
         target_span,
         provisioner_files,
         variables: input.variables,
+        dns: DnsSettings {
+            chosen_hosts_span: at(&["environments", name, "dns", "chosenHosts"])
+                .map(|p| p.key_span.unwrap_or(p.node.span)),
+            ..input.dns
+        },
         overrides,
         patches: patches::lower(root, name, input.patches, out),
         workloads,

@@ -1,6 +1,10 @@
 //! Resource params: placeholders resolved against the outputs of the resources provisioned
-//! before (graph order guarantees they are), then checked against the provisioner's JSON Schema,
-//! each refusal at the param's place.
+//! before (graph order guarantees they are), a `dns` resource's `host` checked against the
+//! environment (`dns.chosenHosts`), then the params checked against the provisioner's JSON
+//! Schema, each refusal at the param's place; and, once every resource is provisioned, one owner
+//! per chosen DNS host.
+
+use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
@@ -9,7 +13,7 @@ use super::refused;
 use super::registry::Provisioner;
 use super::{Inputs, Provisioned, lookup};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::graph::Resource;
+use crate::graph::{Graph, Resource};
 use crate::ir::{Param, Part, ResourceRef};
 use crate::platform::Environment;
 use crate::suggest;
@@ -72,7 +76,79 @@ pub(super) fn resolve(inputs: &Inputs<'_>, resource: &Resource, done: &Provision
     let params = Json::Object(
         resource.params.iter().map(|(k, v)| (k.clone(), resolve_param(v, inputs, resource, done, &mut out))).collect(),
     );
+    if !out.has_errors() {
+        check_host(inputs, resource, &params, &mut out);
+    }
     if out.has_errors() { Err(out) } else { Ok(params) }
+}
+
+/// The resource type whose `host` param chooses a DNS host under the environment's `dns_domain`.
+const DNS_TYPE: &str = "dns";
+
+/// A `dns` resource's `host`: a name the environment allows (others claiming it are
+/// [`check_host_claims`]).
+fn check_host(inputs: &Inputs<'_>, resource: &Resource, params: &Json, out: &mut Diagnostics) {
+    let Some(host) = params.get("host").and_then(Json::as_str).filter(|_| resource.kind == DNS_TYPE) else {
+        return;
+    };
+    let environment = inputs.environment;
+    let domain = environment.variables.get("dns_domain").and_then(Json::as_str).unwrap_or("localhost");
+    let domain = domain.to_ascii_lowercase();
+    if let Err(refusal) = environment.dns.check_host(host, &domain, &environment.name) {
+        let mut diagnostic =
+            Diagnostic::error(Code::BadParam, format!("resource `{}`: param `host` {}", resource.uid, refusal.reason))
+                .label(host_span(resource), refusal.label)
+                .help(refusal.help);
+        if let Some(span) = environment.dns.chosen_hosts_span.filter(|_| refusal.by_platform) {
+            diagnostic = diagnostic.label(span, format!("the hosts environment `{}` allows", environment.name));
+        }
+        out.push(diagnostic);
+    }
+}
+
+/// One owner per chosen DNS host: two `dns` resources whose `host` params (as provisioned,
+/// placeholders resolved) are the same are one error naming them all, at each one's `host`.
+pub(super) fn check_host_claims(graph: &Graph, provisioned: &Provisioned, out: &mut Diagnostics) {
+    // UIDs begin with the type, so the `dns` resources are one range of the graph's.
+    let prefix = format!("{DNS_TYPE}.");
+    let mut claims: BTreeMap<&str, Vec<&Resource>> = BTreeMap::new();
+    for (_, resource) in graph.resources.range(prefix.clone()..).take_while(|(uid, _)| uid.starts_with(&prefix)) {
+        let params = provisioned.resources.get(&resource.uid).map(|p| &p.params);
+        if let Some(host) = params.and_then(|p| p.get("host")).and_then(Json::as_str) {
+            claims.entry(host).or_default().push(resource);
+        }
+    }
+    for (host, claimants) in claims.into_iter().filter(|(_, c)| c.len() > 1) {
+        let named: Vec<String> = claimants
+            .iter()
+            .map(|r| {
+                let workloads: Vec<&str> = r.declarations.iter().map(|d| d.workload.as_str()).collect();
+                format!("`{}` (workload `{}`)", r.uid, workloads.join("`, `"))
+            })
+            .collect();
+        let mut diagnostic = Diagnostic::error(
+            Code::BadParam,
+            format!("host `{host}` is claimed by {} `dns` resources: {}", claimants.len(), named.join(" and ")),
+        );
+        for claimant in &claimants {
+            diagnostic = diagnostic.label(host_span(claimant), format!("`{}` claims `{host}`", claimant.uid));
+        }
+        out.push(diagnostic.help(
+            "a DNS name points at one place: choose another `host` for all but one of them, or declare one shared \
+            resource (the same `id` in each workload)",
+        ));
+    }
+}
+
+/// The value of the resource's `host` param, else its declaration.
+fn host_span(resource: &Resource) -> crate::source::Span {
+    resource.param_spans.get("/host").copied().unwrap_or_else(|| {
+        resource
+            .declarations
+            .iter()
+            .find(|d| d.workload == resource.source_workload)
+            .map_or(resource.declarations[0].span, |d| d.span)
+    })
 }
 
 fn resolve_param(

@@ -24,13 +24,16 @@ pub(super) struct Refusal {
 pub(super) fn refusals(error: &ValidationError<'_>, params: &Json, schema: &Json, provisioner: &str) -> Vec<Refusal> {
     let pointer = error.instance_path().as_str().to_string();
     let name = dotted(&pointer);
+    // The params as a whole (a schema rule about them all) have no name to give.
+    let subject = if name.is_empty() { "the `params` map".to_string() } else { format!("param `{name}`") };
     let accepts = |pointer: &str, name: &str| match lookup(schema, pointer).and_then(describe) {
+        Some(what) if name.is_empty() => format!("provisioner `{provisioner}` takes its params as {what}"),
         Some(what) => format!("provisioner `{provisioner}` takes `{name}` as {what}"),
         None => params_help(schema, "", provisioner),
     };
     let refused = |message: String| Refusal {
         pointer: pointer.clone(),
-        message: format!("param `{name}` {message}"),
+        message: format!("{subject} {message}"),
         label: "not accepted by the provisioner".into(),
         help: accepts(&pointer, &name),
     };

@@ -5,7 +5,11 @@
 //! Matching: among the provisioners that serve the environment's target and the resource's type
 //! (and its class and id, where they name one), the most specific wins: id over class over type
 //! alone; at equal specificity an environment's own provisioners come before the built-in ones,
-//! then file order.
+//! then those that list the target before those that serve it by implication, then file order.
+//!
+//! Targets: a provisioner serves the targets its `targets:` lists. One that lists `kubernetes` or
+//! `helm` returns Kubernetes objects, so it also serves every other target that takes them
+//! (kubernetes, helm, terraform) by implication, unless it says `strictTargets: true`.
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +50,8 @@ struct ProvisionerInput {
     class: Option<String>,
     id: Option<String>,
     targets: Vec<Target>,
+    #[serde(default, rename = "strictTargets")]
+    strict_targets: bool,
     params: Option<Json>,
     outputs: Option<Json>,
     objects: Option<String>,
@@ -80,6 +86,8 @@ pub struct Provisioner {
     pub(crate) class: Option<String>,
     pub(crate) id: Option<String>,
     pub(crate) targets: Vec<Target>,
+    /// `strictTargets: true`: it serves the targets it lists and no other.
+    pub(crate) strict_targets: bool,
     pub(crate) params: Option<jsonschema::Validator>,
     pub(crate) params_schema: Option<Json>,
     pub(crate) action: Action,
@@ -106,11 +114,31 @@ impl Provisioner {
         }
     }
 
+    /// Whether it serves `target`, and how: the target is listed, or implied (see the module).
+    pub(crate) fn serving(&self, target: Target) -> Option<Serving> {
+        if self.targets.contains(&target) {
+            Some(Serving::Listed)
+        } else if !self.strict_targets
+            && target.takes_kubernetes_objects()
+            && self.targets.iter().any(|t| t.wants_only_kubernetes_objects())
+        {
+            Some(Serving::Implied)
+        } else {
+            None
+        }
+    }
+
     pub(crate) fn serves(&self, resource: &Resource, target: Target) -> bool {
-        self.targets.contains(&target)
+        self.serving(target).is_some()
             && self.kind == resource.kind
             && self.class.as_ref().is_none_or(|c| *c == resource.class)
             && self.id.as_ref().is_none_or(|id| Some(id) == resource.id.as_ref())
+    }
+
+    /// Its place among the candidates for a resource of its type for `target`, best first (the
+    /// matching rule of the module).
+    pub(crate) fn rank(&self, target: Target) -> (std::cmp::Reverse<u8>, Origin, Option<Serving>, usize) {
+        (std::cmp::Reverse(self.specificity()), self.origin, self.serving(target), self.order)
     }
 
     /// "type `postgres`, class `large`", for explanations.
@@ -124,6 +152,14 @@ impl Provisioner {
         }
         out
     }
+}
+
+/// How a provisioner serves a target: the target is in its `targets:`, or it returns Kubernetes
+/// objects (it lists `kubernetes` or `helm`) and the target takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Serving {
+    Listed,
+    Implied,
 }
 
 #[derive(Debug, Default)]
@@ -255,6 +291,7 @@ impl Registry {
                 class: entry.class,
                 id: entry.id,
                 targets: entry.targets,
+                strict_targets: entry.strict_targets,
                 params,
                 params_schema: entry.params,
                 action,
@@ -270,14 +307,14 @@ impl Registry {
     /// Every provisioner that could serve the resource, best first.
     pub(crate) fn candidates(&self, resource: &Resource, target: Target) -> Vec<&Provisioner> {
         let mut found: Vec<&Provisioner> = self.provisioners.iter().filter(|p| p.serves(resource, target)).collect();
-        found.sort_by_key(|p| (std::cmp::Reverse(p.specificity()), p.origin, p.order));
+        found.sort_by_key(|p| p.rank(target));
         found
     }
 
     /// The resource types served for a target, for "no provisioner" help.
     pub(crate) fn types_for(&self, target: Target) -> Vec<&str> {
         let mut types: Vec<&str> =
-            self.provisioners.iter().filter(|p| p.targets.contains(&target)).map(|p| p.kind.as_str()).collect();
+            self.provisioners.iter().filter(|p| p.serving(target).is_some()).map(|p| p.kind.as_str()).collect();
         types.sort_unstable();
         types.dedup();
         types

@@ -1,5 +1,6 @@
 //! One owner per route: two `route` resources (of one workload or of two) that claim the same
-//! host and path would shadow each other in the gateway, so they are an error naming both.
+//! host and path would shadow each other in the gateway, so they are an error naming both; and
+//! one owner per DNS host that `dns` resources choose (`super::params::check_host_claims`).
 //! Params are compared as provisioned, placeholders resolved; a path defaults to `/`.
 
 use std::collections::BTreeMap;
@@ -11,6 +12,7 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::graph::{Graph, Resource};
 
 pub(crate) fn check(graph: &Graph, provisioned: &Provisioned, out: &mut Diagnostics) {
+    super::params::check_host_claims(graph, provisioned, out);
     let mut claimed: BTreeMap<(String, String), &Resource> = BTreeMap::new();
     for resource in graph.resources_in_order().filter(|r| r.kind == "route") {
         let Some(params) = provisioned.resources.get(&resource.uid).map(|p| &p.params) else { continue };

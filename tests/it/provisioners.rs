@@ -345,11 +345,24 @@ fn a_refused_param_is_named_and_located_with_what_is_accepted() {
     assert!(message.contains("did you mean `blue-grey`?"), "{message}");
     let help = line["help"].as_str().unwrap();
     assert!(help.contains("the colour of the walls"), "{help}");
-    let dns = common::root().join("fixtures/invalid/provision-bad-param.no-params");
-    let output = common::run_case(&dns, &["check"], &["--diagnostics", "json"]);
+    let volume = common::root().join("fixtures/invalid/provision-bad-param.no-params");
+    let output = common::run_case(&volume, &["check"], &["--diagnostics", "json"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("`host` is not a param of provisioner `builtin/dns`"), "{stderr}");
+    assert!(stderr.contains("`size` is not a param of provisioner `builtin/volume`"), "{stderr}");
     assert!(stderr.contains(r#""line":11,"column":13"#), "{stderr}");
+}
+
+/// A rule of the params schema about the params as a whole is worded about the map, never as
+/// "param ``".
+#[test]
+fn a_refusal_of_the_whole_params_map_says_so() {
+    let schema = "    params:\n      type: object\n      minProperties: 2\n";
+    let provisioners = TEMPLATE.replace("    params:\n      type: object\n", schema);
+    let output = compile(&project(&provisioners, None));
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the `params` map must have at least 2 keys, not 1"), "{stderr}");
+    assert!(!stderr.contains("``"), "{stderr}");
 }
 
 /// Templates can test for a value that is absent (`if`, `not`, `is defined`, `default`, `or`);
