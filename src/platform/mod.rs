@@ -180,7 +180,7 @@ impl Platform {
         }
         let input: PlatformInput = serde_json::from_value(document).map_err(|e| {
             single(
-                Diagnostic::error(Code::InvalidValue, format!("cannot read the platform file: {e}"))
+                Diagnostic::error(Code::PlatformInvalidValue, format!("cannot read the platform file: {e}"))
                     .label(root.span, "here"),
             )
         })?;
