@@ -8,7 +8,7 @@ use clap::Args;
 use super::report::Reporter;
 use super::{InputArgs, Outcome, PlatformArgs};
 use crate::pipeline::Stage;
-use crate::provision::registry::Origin;
+use crate::provision::registry::{Origin, Serving};
 use crate::suggest;
 use crate::targets::kubernetes::{self, OwnerRef};
 
@@ -74,13 +74,20 @@ pub(crate) fn run(args: ExplainArgs, reporter: &Reporter) -> Outcome {
             p.file,
             p.selector()
         ));
+        if p.serving(compiled.target) == Some(Serving::Implied) {
+            text.push_str(&format!(
+                "   serves {} without listing it: it returns Kubernetes objects (`strictTargets: true` stops that)\n",
+                compiled.target.name()
+            ));
+        }
         if let Some(description) = &p.description {
             text.push_str(&format!("   {}\n", description.trim()));
         }
     }
     text.push_str(
         "\nrule: the most specific match wins (id over class over type); at equal specificity an \
-        environment's own provisioners come before the built-in ones, then file order.\n",
+        environment's own provisioners come before the built-in ones, then those that list the target before \
+        those that serve it by implication, then file order.\n",
     );
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     Outcome::Success
