@@ -116,6 +116,7 @@ codes! {
     SecretInText => "stave::provision::secret-in-text":
         "a secret output is mixed into text where it would be stored in plain text",
     RouteConflict => "stave::provision::route-conflict": "two routes claim the same host and path",
+    HostConflict => "stave::provision::host-conflict": "two `dns` resources choose the same host",
     DanglingSecret => "stave::provision::dangling-secret":
         "a secret output names a Secret the provisioner does not create",
     DevelopmentSeed => "stave::provision::development-seed":

@@ -127,7 +127,7 @@ pub(super) fn check_host_claims(graph: &Graph, provisioned: &Provisioned, out: &
             })
             .collect();
         let mut diagnostic = Diagnostic::error(
-            Code::BadParam,
+            Code::HostConflict,
             format!("host `{host}` is claimed by {} `dns` resources: {}", claimants.len(), named.join(" and ")),
         );
         for claimant in &claimants {

@@ -122,7 +122,7 @@ fn two_workloads_cannot_claim_one_host() {
     let files = [("web.yaml", workload("web", Some("www"))), ("shop.yaml", workload("shop", Some("www")))];
     let dir = project(KUBERNETES, &files);
     let text = refused(&dir, &["web.yaml", "shop.yaml"]);
-    assert_eq!(text.matches("stave::provision::bad-param").count(), 2, "one error and its advice: {text}");
+    assert_eq!(text.matches("stave::provision::host-conflict").count(), 2, "one error and its advice: {text}");
     assert!(
         text.contains(
             "host `www` is claimed by 2 `dns` resources: `dns.default#shop.dns` (workload `shop`) and \
