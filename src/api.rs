@@ -53,11 +53,14 @@ pub struct Outcome {
 /// Checks the workloads for the request's environment, or for every environment of the platform
 /// file, each with its own overrides, provisioners and target: schema, placeholders, Score's
 /// rules, the graph, provisioning, outputs, links, and each environment's target in memory
-/// (with `schema_only`, loading alone). `image: "."` needs no image: only a compile does. Writes
-/// nothing. Goes on past errors as far as what they
+/// (with [`Depth::SchemaOnly`], loading alone). `image: "."` needs no image: only a compile does.
+/// Writes nothing. Goes on past errors as far as what they
 /// leave intact allows; [`Outcome::left_out`] says what was not checked because of them.
-pub fn check(request: &Request, schema_only: bool) -> Outcome {
-    let stage = if schema_only { Stage::Load } else { Stage::Provision };
+pub fn check(request: &Request, depth: Depth) -> Outcome {
+    let stage = match depth {
+        Depth::Everything => Stage::Provision,
+        Depth::SchemaOnly => Stage::Load,
+    };
     let mut sources = Sources::new();
     // Only a compile needs the image `image: "."` stands for.
     let mut request = std::borrow::Cow::Borrowed(request);
@@ -107,6 +110,16 @@ pub fn compile(request: &Request, options: &Options) -> Outcome {
     }
     let environments = compiled.iter().map(|c| c.environment.name.clone()).collect();
     Outcome { sources, diagnostics: diagnostics.sorted(), emitted, environments, left_out: Vec::new() }
+}
+
+/// How far a [`check`] goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Depth {
+    /// Everything a compile does short of writing: the graph, provisioning and each target.
+    #[default]
+    Everything,
+    /// Loading alone: the schema, placeholders and Score's rules (fast, for editors).
+    SchemaOnly,
 }
 
 /// What was left out of a check, each thing with the environments it was left out of.

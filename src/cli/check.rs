@@ -37,7 +37,8 @@ pub(crate) fn run(args: CheckArgs, reporter: &Reporter) -> Outcome {
         return reporter.usage_error(&message);
     }
     // Every environment (or the one `--env` names), each with its own overrides and provisioners.
-    let checked = api::check(&request, args.schema_only);
+    let depth = if args.schema_only { api::Depth::SchemaOnly } else { api::Depth::Everything };
+    let checked = api::check(&request, depth);
     let (diagnostics, sources) = (&checked.diagnostics, &checked.sources);
     let outcome = reporter.emit(diagnostics, sources);
     let what = summary(request.inputs.len(), checked.environments.len(), request.platform.as_deref());

@@ -172,7 +172,8 @@ impl Prepared {
     /// What `stave check` finds (`stave::api::check`): every environment loaded (and with
     /// `--provision` provisioned and emitted in memory), its diagnostics sorted, and its summary.
     pub fn check(&self) -> Report {
-        let outcome = api::check(&self.request, self.flags.schema_only);
+        let depth = if self.flags.schema_only { api::Depth::SchemaOnly } else { api::Depth::Everything };
+        let outcome = api::check(&self.request, depth);
         let (files, platform) = (self.request.inputs.len(), self.request.platform.as_deref());
         let what = stave::cli::check_summary(files, outcome.environments.len(), platform);
         let left_out = (!outcome.left_out.is_empty()).then(|| stave::cli::check_left_out(&outcome.left_out));
