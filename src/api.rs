@@ -122,23 +122,28 @@ pub enum Depth {
     SchemaOnly,
 }
 
-/// What was left out of a check, each thing with the environments it was left out of.
+/// What was left out of a check, each thing with the environments it was left out of, in the
+/// order first met (found through an index: a large failing run leaves out many resources).
 #[derive(Debug, Default)]
-struct LeftOut(Vec<(String, Vec<String>)>);
+struct LeftOut {
+    what: Vec<(String, Vec<String>)>,
+    index: std::collections::BTreeMap<String, usize>,
+}
 
 impl LeftOut {
     fn add(&mut self, environment: &str, what: &[String]) {
         for what in what {
-            match self.0.iter_mut().find(|(known, _)| known == what) {
-                Some((_, environments)) => environments.push(environment.to_string()),
-                None => self.0.push((what.clone(), vec![environment.to_string()])),
-            }
+            let at = *self.index.entry(what.clone()).or_insert_with(|| {
+                self.what.push((what.clone(), Vec::new()));
+                self.what.len() - 1
+            });
+            self.what[at].1.push(environment.to_string());
         }
     }
 
-    /// `resource \`api.db\` (dev, prod)`, in the order first met.
+    /// `resource \`api.db\` (dev, prod)`.
     fn phrases(self) -> Vec<String> {
-        self.0.into_iter().map(|(what, environments)| format!("{what} ({})", environments.join(", "))).collect()
+        self.what.into_iter().map(|(what, environments)| format!("{what} ({})", environments.join(", "))).collect()
     }
 }
 

@@ -56,7 +56,8 @@ pub struct Compiled {
     /// provisioning, `graph` and `explain`.
     pub(crate) choices: Choices,
     pub provisioned: Option<Provisioned>,
-    /// Whether this environment's phases found errors (then no target may see it).
+    /// Whether this environment's phases found errors (then no target may see it); set by
+    /// `run_environments` from the environment's own diagnostics.
     pub(crate) failed: bool,
     /// What was not checked because something it depends on failed, for the summary line
     /// (`resource \`api.db\``, `provisioning`).
@@ -130,7 +131,10 @@ fn run_environments(
     let seed = request.seed.clone().unwrap_or_else(|| Seed::locate(&platform.base_dir));
     let mut compiled = Vec::new();
     for environment in environments {
-        let (one, diagnostics) = compile_environment(request, stage, &platform, environment, &read, &seed, sources);
+        let (mut one, diagnostics) = compile_environment(request, stage, &platform, environment, &read, &seed, sources);
+        if let Some(one) = &mut one {
+            one.failed = diagnostics.has_errors();
+        }
         out.extend(diagnostics);
         compiled.extend(one);
     }
@@ -231,12 +235,10 @@ fn compile_environment(
         left_out: Vec::new(),
     };
     if stage == Stage::Load {
-        compiled.failed = out.has_errors();
         return (Some(compiled), out);
     }
     let (graph, diagnostics) = graph::build(&compiled.workloads, &compiled.environment.external, &loaded.failed);
     out.extend(diagnostics);
-    compiled.failed = out.has_errors();
     let Some(graph) = graph else {
         compiled.left_out.push("provisioning".into());
         return (Some(compiled), out);
@@ -273,6 +275,5 @@ fn compile_environment(
     let left_out = graph.left_out.iter().chain(&provisioned.left_out).collect::<std::collections::BTreeSet<_>>();
     compiled.left_out.extend(left_out.into_iter().map(|uid| format!("resource `{uid}`")));
     compiled.provisioned = Some(provisioned);
-    compiled.failed = out.has_errors();
     (Some(compiled), out)
 }

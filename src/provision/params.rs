@@ -1,10 +1,7 @@
 //! Resource params: placeholders resolved against the outputs of the resources provisioned
 //! before (graph order guarantees they are), a `dns` resource's `host` checked against the
 //! environment (`dns.chosenHosts`), then the params checked against the provisioner's JSON
-//! Schema, each refusal at the param's place; and, once every resource is provisioned, one owner
-//! per chosen DNS host.
-
-use std::collections::BTreeMap;
+//! Schema, each refusal at the param's place.
 
 use serde_json::Value as Json;
 
@@ -13,7 +10,7 @@ use super::refused;
 use super::registry::Provisioner;
 use super::{Inputs, Provisioned, lookup};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::graph::{Graph, Resource};
+use crate::graph::Resource;
 use crate::ir::{Param, Part, ResourceRef};
 use crate::platform::Environment;
 use crate::suggest;
@@ -83,10 +80,10 @@ pub(super) fn resolve(inputs: &Inputs<'_>, resource: &Resource, done: &Provision
 }
 
 /// The resource type whose `host` param chooses a DNS host under the environment's `dns_domain`.
-const DNS_TYPE: &str = "dns";
+pub(super) const DNS_TYPE: &str = "dns";
 
 /// A `dns` resource's `host`: a name the environment allows (others claiming it are
-/// [`check_host_claims`]).
+/// `routes::check_host_claims`).
 fn check_host(inputs: &Inputs<'_>, resource: &Resource, params: &Json, out: &mut Diagnostics) {
     let Some(host) = params.get("host").and_then(Json::as_str).filter(|_| resource.kind == DNS_TYPE) else {
         return;
@@ -106,42 +103,8 @@ fn check_host(inputs: &Inputs<'_>, resource: &Resource, params: &Json, out: &mut
     }
 }
 
-/// One owner per chosen DNS host: two `dns` resources whose `host` params (as provisioned,
-/// placeholders resolved) are the same are one error naming them all, at each one's `host`.
-pub(super) fn check_host_claims(graph: &Graph, provisioned: &Provisioned, out: &mut Diagnostics) {
-    // UIDs begin with the type, so the `dns` resources are one range of the graph's.
-    let prefix = format!("{DNS_TYPE}.");
-    let mut claims: BTreeMap<&str, Vec<&Resource>> = BTreeMap::new();
-    for (_, resource) in graph.resources.range(prefix.clone()..).take_while(|(uid, _)| uid.starts_with(&prefix)) {
-        let params = provisioned.resources.get(&resource.uid).map(|p| &p.params);
-        if let Some(host) = params.and_then(|p| p.get("host")).and_then(Json::as_str) {
-            claims.entry(host).or_default().push(resource);
-        }
-    }
-    for (host, claimants) in claims.into_iter().filter(|(_, c)| c.len() > 1) {
-        let named: Vec<String> = claimants
-            .iter()
-            .map(|r| {
-                let workloads: Vec<&str> = r.declarations.iter().map(|d| d.workload.as_str()).collect();
-                format!("`{}` (workload `{}`)", r.uid, workloads.join("`, `"))
-            })
-            .collect();
-        let mut diagnostic = Diagnostic::error(
-            Code::HostConflict,
-            format!("host `{host}` is claimed by {} `dns` resources: {}", claimants.len(), named.join(" and ")),
-        );
-        for claimant in &claimants {
-            diagnostic = diagnostic.label(host_span(claimant), format!("`{}` claims `{host}`", claimant.uid));
-        }
-        out.push(diagnostic.help(
-            "a DNS name points at one place: choose another `host` for all but one of them, or declare one shared \
-            resource (the same `id` in each workload)",
-        ));
-    }
-}
-
 /// The value of the resource's `host` param, else its declaration.
-fn host_span(resource: &Resource) -> crate::source::Span {
+pub(super) fn host_span(resource: &Resource) -> crate::source::Span {
     resource.param_spans.get("/host").copied().unwrap_or_else(|| {
         resource
             .declarations

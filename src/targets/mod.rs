@@ -125,11 +125,17 @@ pub fn emit_each(inputs: &[(Target, Input<'_>)], options: &Options) -> Result<Em
     }
     let mut files = Vec::new();
     let (mut warnings, mut errors) = (Diagnostics::new(), Diagnostics::new());
+    // The command that compiles each environment alone: a stream needs no `-o`.
+    let mut each = Vec::new();
     for (target, input) in inputs {
         let name = &input.environment.name;
         let options = Options { output_name: Some(name.clone()), ..options.clone() };
         match emit(*target, std::slice::from_ref(input), &options) {
             Ok(emitted) => {
+                each.push(match emitted.layout {
+                    Layout::Stream => format!("`stave compile --env {name}`"),
+                    Layout::Directory => format!("`stave compile --env {name} -o {name}/`"),
+                });
                 files.extend(
                     emitted.files.into_iter().map(|file| File { path: format!("{name}/{}", file.path), ..file }),
                 );
@@ -141,16 +147,6 @@ pub fn emit_each(inputs: &[(Target, Input<'_>)], options: &Options) -> Result<Em
     if errors.has_errors() {
         return Err(errors);
     }
-    let each: Vec<String> = inputs
-        .iter()
-        .map(|(target, input)| {
-            let name = &input.environment.name;
-            match target {
-                Target::Kubernetes => format!("`stave compile --env {name}`"),
-                _ => format!("`stave compile --env {name} -o {name}/`"),
-            }
-        })
-        .collect();
     let targets: Vec<String> =
         inputs.iter().map(|(target, input)| format!("`{}`: {}", input.environment.name, target.name())).collect();
     let what = format!(
