@@ -15,7 +15,11 @@ from kubernetes_validate.utils import SchemaNotFoundError
 # kubernetes-validate reads and parses the kind's schema and the 1.3 MB `_definitions.json` again for
 # every object it validates; the files do not change during a run, so each is read once (the
 # validation itself is untouched).
-kubernetes_validate.utils.schema_contents = functools.lru_cache(maxsize=None)(kubernetes_validate.utils.schema_contents)
+# (`serve.py` runs this script many times in one interpreter: the cache is put in place once.)
+if not hasattr(kubernetes_validate.utils.schema_contents, "cache_info"):
+    kubernetes_validate.utils.schema_contents = functools.lru_cache(maxsize=None)(
+        kubernetes_validate.utils.schema_contents
+    )
 # libyaml's parser where PyYAML has it (same safe constructor, same values).
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

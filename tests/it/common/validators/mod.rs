@@ -10,6 +10,7 @@ pub mod install;
 pub mod pins;
 pub mod precommit;
 pub mod sarif;
+pub mod server;
 pub mod terraform;
 
 use std::path::{Path, PathBuf};
@@ -67,22 +68,32 @@ fn check(name: &str, command: &mut Command) -> Result<String, String> {
     if output.status.success() { Ok(text) } else { Err(format!("{name} found problems:\n{text}")) }
 }
 
+/// Runs a Python validator in a long-lived interpreter (see [`server`]); `Ok(output)` when it
+/// exits 0, `Err(name: output)` otherwise.
+fn check_served(name: &str, argv: &[std::ffi::OsString]) -> Result<String, String> {
+    let (status, text) = server::run(argv);
+    if status == 0 { Ok(text) } else { Err(format!("{name} found problems:\n{text}")) }
+}
+
+/// `argv` from a program or script and its arguments.
+fn argv(first: impl Into<std::ffi::OsString>, rest: &[PathBuf]) -> Vec<std::ffi::OsString> {
+    std::iter::once(first.into()).chain(rest.iter().map(|p| p.clone().into_os_string())).collect()
+}
+
 /// kubernetes-validate (strict, Kubernetes 1.32, through `tests/validators/check_manifests.py`): every
 /// object must match its OpenAPI schema, with no unknown field; a kind with no schema is a problem
 /// unless it is an allow-listed custom resource.
 pub fn try_kubernetes_validate(files: &[PathBuf]) -> Result<String, String> {
     assert!(!files.is_empty(), "nothing to validate");
-    check("kubernetes-validate", Command::new(python()).arg(script("check_manifests.py")).args(files))
+    check_served("kubernetes-validate", &argv(script("check_manifests.py"), files))
 }
 
 /// yamllint with `tests/validators/yamllint.yaml`: YAML syntax and duplicate keys (which
 /// kubernetes-validate cannot see, since its YAML loader keeps the last value).
 pub fn try_yamllint(files: &[PathBuf]) -> Result<String, String> {
     assert!(!files.is_empty(), "nothing to lint");
-    check(
-        "yamllint",
-        Command::new(bin().join("yamllint")).args(["-f", "parsable", "-c"]).arg(script("yamllint.yaml")).args(files),
-    )
+    let options = [PathBuf::from("-f"), PathBuf::from("parsable"), PathBuf::from("-c"), script("yamllint.yaml")];
+    check_served("yamllint", &argv("yamllint", &[&options[..], files].concat()))
 }
 
 /// Validates manifest files with kubernetes-validate and yamllint; panics with every problem found.

@@ -40,6 +40,6 @@ pub fn pre_commit(home: &Path) -> Command {
 
 /// `pre-commit validate-manifest FILE`: `Ok` holds its output, `Err` the problems.
 pub fn try_validate_manifest(file: &Path) -> Result<String, String> {
-    let home = tempfile::tempdir().expect("temp dir");
+    let home = crate::common::tempdir().expect("temp dir");
     super::check("pre-commit validate-manifest", pre_commit(home.path()).arg("validate-manifest").arg(file))
 }

@@ -66,7 +66,7 @@ pub fn try_sarif_validate(files: &[PathBuf]) -> Result<String, String> {
             problems.push(format!("{}: {} at {}", file.display(), error, error.instance_path().as_str()));
         }
     }
-    let merged = tempfile::tempdir().expect("temp dir");
+    let merged = crate::common::tempdir().expect("temp dir");
     let (inputs, legend) = merge(files, merged.path());
     let output = multitool_command(&dir())
         .arg("validate")

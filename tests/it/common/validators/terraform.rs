@@ -142,12 +142,12 @@ fn pinned_wheel<'a>(pinned: &'a [pins::Pinned], name: &str, version: &str) -> &'
 pub fn try_terraform_schema_check(dir: &Path) -> Result<String, String> {
     tf_files(dir);
     let schemas = terraform_schemas();
-    let mut command = Command::new(super::python());
-    command.arg(super::script("check_terraform.py")).arg("check");
-    for schema in &schemas {
-        command.arg("-s").arg(schema);
+    let mut args = vec![PathBuf::from("check")];
+    for schema in schemas {
+        args.extend([PathBuf::from("-s"), schema]);
     }
-    super::check("the Terraform schema check", command.arg(dir))
+    args.push(dir.to_path_buf());
+    super::check_served("the Terraform schema check", &super::argv(super::script("check_terraform.py"), &args))
 }
 
 /// [`try_terraform_schema_check`], panicking with the problems.
