@@ -14,6 +14,8 @@
 //! only where this project's own binary, tests, benchmarks or fuzz targets reach in. They are
 //! free to change in any release.
 
+#![forbid(unsafe_code)]
+
 pub mod api;
 #[doc(hidden)]
 pub mod backstage;

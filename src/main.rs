@@ -1,4 +1,5 @@
 //! The `stave` binary: see `stave --help`.
+#![forbid(unsafe_code)]
 
 /// mimalloc: a compile allocates and frees millions of small values (YAML and JSON trees,
 /// strings), where it is markedly faster than the system allocator.

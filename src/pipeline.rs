@@ -32,8 +32,12 @@ pub struct Request {
     pub target: Option<Target>,
     /// Overrides the environment's namespace.
     pub namespace: Option<String>,
-    /// The seed for generated values; located (`STAVE_SEED`, `.stave/seed`) when absent.
+    /// The seed for generated values; when absent, `seed_variable`, else the file `.stave/seed`
+    /// beside the platform file, else the development seed.
     pub seed: Option<Seed>,
+    /// The value of `STAVE_SEED` where the caller read it (the command line does; the library
+    /// reads no environment variable).
+    pub seed_variable: Option<std::ffi::OsString>,
 }
 
 /// How far to go.
@@ -128,7 +132,8 @@ fn run_environments(
     };
     let (read, diagnostics) = score::read(&request.inputs, &request.load, sources);
     out.extend(diagnostics);
-    let seed = request.seed.clone().unwrap_or_else(|| Seed::locate(&platform.base_dir));
+    let seed =
+        request.seed.clone().unwrap_or_else(|| Seed::locate(request.seed_variable.as_deref(), &platform.base_dir));
     let mut compiled = Vec::new();
     for environment in environments {
         let (mut one, diagnostics) = compile_environment(request, stage, &platform, environment, &read, &seed, sources);

@@ -5,7 +5,6 @@
 //! else the name of the directory holding the platform file in use, else of the current one)
 //! and the default owner (`--owner`).
 
-use std::io::Write;
 use std::path::Path;
 
 use clap::Args;
@@ -34,7 +33,7 @@ pub(crate) struct CatalogArgs {
 }
 
 pub(crate) fn run(args: CatalogArgs, reporter: &Reporter) -> Outcome {
-    let request = match inputs::request(&args.input, &args.platform, false) {
+    let request = match inputs::request(&args.input, &args.platform, false, reporter.console()) {
         Ok(request) => request,
         Err(message) => return reporter.usage_error(&message),
     };
@@ -69,7 +68,7 @@ pub(crate) fn run(args: CatalogArgs, reporter: &Reporter) -> Outcome {
                 return outcome;
             }
             let text = backstage::to_yaml(&entities);
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            reporter.console().out(text.as_bytes());
             Outcome::Success
         }
         Err(errors) => {

@@ -29,7 +29,7 @@ pub(crate) struct CheckArgs {
 }
 
 pub(crate) fn run(args: CheckArgs, reporter: &Reporter) -> Outcome {
-    let mut request = match inputs::request(&args.input, &args.platform, false) {
+    let mut request = match inputs::request(&args.input, &args.platform, false, reporter.console()) {
         Ok(request) => request,
         Err(message) => return reporter.usage_error(&message),
     };

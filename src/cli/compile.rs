@@ -62,7 +62,7 @@ pub(crate) enum Emit {
 }
 
 pub(crate) fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
-    let mut request = match inputs::request(&args.input, &args.platform, args.example) {
+    let mut request = match inputs::request(&args.input, &args.platform, args.example, reporter.console()) {
         Ok(request) => request,
         Err(message) => return reporter.usage_error(&message),
     };
@@ -107,7 +107,7 @@ pub(crate) fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
 /// [`drift::for_ci_log`] and flushed before anything goes to standard error.
 fn deliver(emitted: &Emitted, args: &CompileArgs, reporter: &Reporter) -> Outcome {
     if !args.check {
-        return match output::write(emitted, args.output.as_deref()) {
+        return match output::write(emitted, args.output.as_deref(), &mut **reporter.console().stdout()) {
             Ok(warnings) => {
                 for warning in warnings {
                     reporter.note(&format!("warning: {warning}"));
@@ -122,7 +122,7 @@ fn deliver(emitted: &Emitted, args: &CompileArgs, reporter: &Reporter) -> Outcom
         Err(message) => return reporter.usage_error(&message),
     };
     if !drift.diff.is_empty() {
-        let text = if super::ci_log() {
+        let text = if reporter.ci_log() {
             match safe_fs::random_hex(16) {
                 Ok(token) => drift::for_ci_log(&drift.diff, &token),
                 Err(e) => return reporter.usage_error(&format!("cannot draw a random token: {e}")),
@@ -130,9 +130,7 @@ fn deliver(emitted: &Emitted, args: &CompileArgs, reporter: &Reporter) -> Outcom
         } else {
             drift.diff
         };
-        let mut stdout = std::io::stdout().lock();
-        let _ =
-            std::io::Write::write_all(&mut stdout, text.as_bytes()).and_then(|()| std::io::Write::flush(&mut stdout));
+        reporter.console().out(text.as_bytes());
     }
     for warning in &drift.warnings {
         reporter.note(&format!("warning: {warning}"));

@@ -3,7 +3,6 @@
 //! definition as `--help`, printed to standard output. Bash completes `--env` with the names of
 //! the environments: its script asks `stave completions environments` for them.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, ValueEnum};
@@ -43,11 +42,11 @@ pub(crate) struct ManArgs {
 /// `stave completions environments`: the environment names of the platform file in use, one a
 /// line; nothing (and exit 0) where it cannot be read, since a completion has nowhere to show an
 /// error.
-fn environment_names(platform: Option<&std::path::Path>) -> Outcome {
+fn environment_names(platform: Option<&std::path::Path>, reporter: &Reporter<'_>) -> Outcome {
     let mut sources = crate::source::Sources::new();
     if let Ok((platform, _)) = crate::platform::Platform::load(platform, &mut sources) {
         let names: String = platform.environments.keys().map(|name| format!("{name}\n")).collect();
-        let _ = std::io::stdout().lock().write_all(names.as_bytes());
+        reporter.console().out(names.as_bytes());
     }
     Outcome::Success
 }
@@ -77,13 +76,13 @@ const BASH_FILES: &str = "--env)\n                    COMPREPLY=($(compgen -f \"
 const BASH_ENV_NAMES: &str =
     "--env)\n                    COMPREPLY=($(compgen -W \"$(_stave_environments)\" -- \"${cur}\"))";
 
-pub(crate) fn completions(args: &CompletionsArgs) -> Outcome {
+pub(crate) fn completions(args: &CompletionsArgs, reporter: &Reporter<'_>) -> Outcome {
     let generator = match args.shell {
         Shell::Bash => Generator::Bash,
         Shell::Zsh => Generator::Zsh,
         Shell::Fish => Generator::Fish,
         Shell::Powershell => Generator::PowerShell,
-        Shell::Environments => return environment_names(args.platform.as_deref()),
+        Shell::Environments => return environment_names(args.platform.as_deref(), reporter),
     };
     let mut script = Vec::new();
     clap_complete::generate(generator, &mut Cli::command(), "stave", &mut script);
@@ -91,7 +90,7 @@ pub(crate) fn completions(args: &CompletionsArgs) -> Outcome {
         let generated = String::from_utf8_lossy(&script);
         script = format!("{BASH_ENVIRONMENTS}{}", generated.replace(BASH_FILES, BASH_ENV_NAMES)).into_bytes();
     }
-    let _ = std::io::stdout().lock().write_all(&script);
+    reporter.console().out(&script);
     Outcome::Success
 }
 
@@ -118,6 +117,6 @@ pub(crate) fn man(args: &ManArgs, reporter: &Reporter) -> Outcome {
     if let Err(e) = man.render(&mut roff) {
         return reporter.usage_error(&format!("cannot render the man page: {e}"));
     }
-    let _ = std::io::stdout().lock().write_all(&roff);
+    reporter.console().out(&roff);
     Outcome::Success
 }

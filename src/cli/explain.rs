@@ -1,8 +1,6 @@
 //! `stave explain UID`: which provisioner serves a resource in an environment, and why;
 //! `stave explain Kind/name`: who emits an object, and which of the platform's patches changed it.
 
-use std::io::Write;
-
 use clap::Args;
 
 use super::report::Reporter;
@@ -30,7 +28,7 @@ pub(crate) fn run(args: ExplainArgs, reporter: &Reporter) -> Outcome {
     if args.uid.contains('/') && !args.uid.contains('#') {
         return object(&args, reporter);
     }
-    let mut request = match super::inputs::request(&args.input, &args.platform, false) {
+    let mut request = match super::inputs::request(&args.input, &args.platform, false, reporter.console()) {
         Ok(request) => request,
         Err(message) => return reporter.usage_error(&message),
     };
@@ -89,7 +87,7 @@ pub(crate) fn run(args: ExplainArgs, reporter: &Reporter) -> Outcome {
         environment's own provisioners come before the built-in ones, then those that list the target before \
         those that serve it by implication, then file order.\n",
     );
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    reporter.console().out(text.as_bytes());
     Outcome::Success
 }
 
@@ -132,6 +130,6 @@ fn object(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
             text.push_str(&format!("    - {patch}\n"));
         }
     }
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    reporter.console().out(text.as_bytes());
     Outcome::Success
 }

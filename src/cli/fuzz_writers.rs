@@ -201,7 +201,7 @@ fn stream_case(choices: &mut Choices, base: &Path, victim: &Path) {
     let checked = drift::check(&new, Some(&one));
     assert!(!format!("{checked:?}").contains(CANARY), "the gate read through a link: {checked:?}");
     assert!(before == tree(base), "the gate wrote");
-    let written = output::write(&new, Some(&one));
+    let written = output::write(&new, Some(&one), &mut std::io::sink());
     assert_eq!(written.is_ok(), matches!(state, 0 | 1 | 3), "state {state}: {written:?}");
     let after = tree(base);
     let stray: Vec<&String> = after.keys().filter(|p| !p.starts_with("victim") && *p != "one.yaml").collect();
@@ -219,7 +219,8 @@ fn stream_case(choices: &mut Choices, base: &Path, victim: &Path) {
 fn directory_case(choices: &mut Choices, base: &Path, victim: &Path) {
     let out = base.join("out");
     if !choices.byte().is_multiple_of(4) {
-        output::write(&emitted(OLD, Layout::Directory), Some(&out)).expect("a first compile into a fresh directory");
+        output::write(&emitted(OLD, Layout::Directory), Some(&out), &mut std::io::sink())
+            .expect("a first compile into a fresh directory");
     }
     let changes = choices.byte() % 12;
     if changes > 0 {
@@ -247,7 +248,7 @@ fn directory_case(choices: &mut Choices, base: &Path, victim: &Path) {
         None => Some(BTreeMap::new()),
     };
     let expected_ok = would_succeed(&pre, listed.as_ref());
-    let written = output::write(&new, Some(&out));
+    let written = output::write(&new, Some(&out), &mut std::io::sink());
     assert_eq!(written.is_ok(), expected_ok, "{written:?}\n{pre:#?}");
     let post = tree(&out);
     let stray: Vec<String> =

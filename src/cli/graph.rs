@@ -1,7 +1,5 @@
 //! `stave graph`: the dependency graph of workloads and resources, as dot, mermaid or JSON.
 
-use std::io::Write;
-
 use clap::{Args, ValueEnum};
 
 use super::report::Reporter;
@@ -40,6 +38,6 @@ pub(crate) fn run(args: GraphArgs, reporter: &Reporter) -> Outcome {
         GraphFormat::Json => graph::Format::Json,
     };
     let text = graph::render(graph, format, &compiled.choices.names(&compiled.registry));
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    reporter.console().out(text.as_bytes());
     Outcome::Success
 }

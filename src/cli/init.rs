@@ -81,7 +81,7 @@ pub(crate) fn run(args: &InitArgs, reporter: &Reporter) -> Outcome {
         report.push_str(&format!("`cd {}`, then ", args.dir.display()));
     }
     report.push_str("`stave check`, `stave compile --env dev`, `stave compile --env prod -o chart`\n");
-    let _ = std::io::stderr().lock().write_all(report.as_bytes());
+    reporter.console().err(report.as_bytes());
     Outcome::Success
 }
 

@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::{InputArgs, PlatformArgs};
+use super::{Console, InputArgs, PlatformArgs};
 use crate::examples;
 use crate::pipeline::Request;
 use crate::score::{ImageChoice, Input, LoadOptions};
@@ -11,7 +11,7 @@ use crate::score::{ImageChoice, Input, LoadOptions};
 /// Resolves the files to read: the paths given (a directory stands for the workload files beneath
 /// it, see [`is_workload_file`]), those listed by `--files-from`, `-` for standard input, or the
 /// default names.
-pub(crate) fn resolve(args: &InputArgs, example: bool) -> Result<Vec<Input>, String> {
+pub(crate) fn resolve(args: &InputArgs, example: bool, console: &Console<'_>) -> Result<Vec<Input>, String> {
     if example {
         if !args.files.is_empty() || args.files_from.is_some() {
             return Err("`--example` compiles the bundled example; do not name files with it".into());
@@ -20,7 +20,7 @@ pub(crate) fn resolve(args: &InputArgs, example: bool) -> Result<Vec<Input>, Str
     }
     let mut named = args.files.clone();
     if let Some(list) = &args.files_from {
-        named.extend(files_from(list)?);
+        named.extend(files_from(list, console)?);
     }
     if named.is_empty() {
         if args.files_from.is_some() {
@@ -44,7 +44,7 @@ pub(crate) fn resolve(args: &InputArgs, example: bool) -> Result<Vec<Input>, Str
     let mut inputs = Vec::with_capacity(named.len());
     for file in named {
         if file.as_path() == Path::new("-") {
-            inputs.push(Input::Text { name: "<stdin>".into(), bytes: read_stdin()? });
+            inputs.push(Input::Text { name: "<stdin>".into(), bytes: read_stdin(console)? });
         } else if file.is_dir() {
             let found = search(&file).map_err(|e| format!("cannot read directory `{}`: {e}", file.display()))?;
             if found.is_empty() {
@@ -68,9 +68,10 @@ impl InputArgs {
     }
 }
 
-fn read_stdin() -> Result<Vec<u8>, String> {
+fn read_stdin(console: &Console<'_>) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
-    std::io::stdin()
+    let mut stdin = console.stdin();
+    (&mut **stdin)
         .take(crate::document::read::MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read standard input: {e}"))?;
@@ -78,9 +79,10 @@ fn read_stdin() -> Result<Vec<u8>, String> {
 }
 
 /// The paths listed in `list` (`-`: standard input), one a line; blank lines are skipped.
-fn files_from(list: &Path) -> Result<Vec<PathBuf>, String> {
+fn files_from(list: &Path, console: &Console<'_>) -> Result<Vec<PathBuf>, String> {
     let text = if list == Path::new("-") {
-        String::from_utf8(read_stdin()?).map_err(|_| "the file list on standard input is not UTF-8".to_string())?
+        String::from_utf8(read_stdin(console)?)
+            .map_err(|_| "the file list on standard input is not UTF-8".to_string())?
     } else {
         std::fs::read_to_string(list).map_err(|e| format!("cannot read `--files-from {}`: {e}", list.display()))?
     };
@@ -143,8 +145,20 @@ pub(crate) fn options(args: &InputArgs, inputs: usize) -> Result<LoadOptions, St
 }
 
 /// A pipeline request from the shared flags.
-pub(crate) fn request(input: &InputArgs, platform: &PlatformArgs, example: bool) -> Result<Request, String> {
-    let inputs = resolve(input, example)?;
+pub(crate) fn request(
+    input: &InputArgs,
+    platform: &PlatformArgs,
+    example: bool,
+    console: &Console<'_>,
+) -> Result<Request, String> {
+    let inputs = resolve(input, example, console)?;
     let load = options(input, inputs.len())?;
-    Ok(Request { inputs, load, platform: platform.file(), environment: platform.env.clone(), ..Request::default() })
+    Ok(Request {
+        inputs,
+        load,
+        platform: platform.file(),
+        environment: platform.env.clone(),
+        seed_variable: console.variable("STAVE_SEED").map(ToOwned::to_owned),
+        ..Request::default()
+    })
 }

@@ -8,6 +8,7 @@ mod catalog;
 mod check;
 mod compile;
 mod completions;
+mod console;
 pub(crate) mod drift;
 mod explain;
 #[doc(hidden)]
@@ -27,11 +28,13 @@ mod schema;
 
 /// The words of `stave check`'s summary line, for the tests that check in-process.
 pub use check::{left_out as check_left_out, summary as check_summary};
+pub use console::{Console, VARIABLES};
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -215,44 +218,61 @@ pub(crate) enum Outcome {
     Usage,
 }
 
-impl From<Outcome> for ExitCode {
-    fn from(outcome: Outcome) -> Self {
-        ExitCode::from(match outcome {
-            Outcome::Success => 0,
-            Outcome::InvalidInput => 1,
-            Outcome::Usage => 2,
-        })
-    }
+/// The `stave` binary's entry point: runs the command line on the process's arguments, streams
+/// and variables.
+pub fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let _ = FORMAT.set(requested_format(&args).unwrap_or(DiagnosticsFormat::Human));
+    let (mut stdin, mut stdout, mut stderr) = (std::io::stdin(), std::io::stdout(), std::io::stderr());
+    let console = Console::process(&mut stdin, &mut stdout, &mut stderr);
+    ExitCode::from(run(args, &console))
 }
 
-pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+/// Runs the command line: `args` (the program's name first), in the process's working
+/// directory, on `console`'s streams and variables; returns the exit code.
+pub fn run<'a>(args: impl IntoIterator<Item = impl Into<OsString>>, console: &'a Console<'a>) -> u8 {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let mut command = Cli::command();
+    if let Some(width) = console.help_width() {
+        command = command.term_width(width);
+    }
+    let parsed =
+        command.try_get_matches_from_mut(&args).and_then(|mut matches| Cli::from_arg_matches_mut(&mut matches));
+    let cli = match parsed.map_err(|error| error.format(&mut command)) {
         Ok(cli) => cli,
         Err(mut error) => {
             point_to_stave_commands(&mut error);
             // clap prints help and version to stdout with code 0, usage errors to stderr with 2;
             // with a machine format named on the command line, a usage error follows it.
-            let code = ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
-            match requested_format() {
+            let code = u8::try_from(error.exit_code()).unwrap_or(2);
+            match requested_format(&args) {
                 Some(format) if format != DiagnosticsFormat::Human && error.use_stderr() => {
-                    let reporter = report::Reporter::new(format, false);
+                    let reporter = report::Reporter::new(format, false, console);
                     let text = error.render().to_string();
                     let first = text.lines().next().unwrap_or("invalid command line");
                     reporter.usage_error(first.trim_start_matches("error: "));
                     reporter.finish();
                 }
-                _ => {
+                // On the process's own streams, clap prints (in colour on a terminal).
+                _ if console.is_process() => {
                     let _ = error.print();
+                }
+                _ => {
+                    let text = error.render().to_string();
+                    if error.use_stderr() { console.err(text.as_bytes()) } else { console.out(text.as_bytes()) }
                 }
             }
             return code;
         }
     };
-    let _ = FORMAT.set(cli.diagnostics);
-    let reporter = report::Reporter::new(cli.diagnostics, cli.deny_warnings);
-    let outcome = run(cli.command, &reporter);
+    let reporter = report::Reporter::new(cli.diagnostics, cli.deny_warnings, console);
+    let outcome = run_command(cli.command, &reporter);
     reporter.finish();
-    outcome.into()
+    match outcome {
+        Outcome::Success => 0,
+        Outcome::InvalidInput => 1,
+        Outcome::Usage => 2,
+    }
 }
 
 /// Other Score implementations' subcommands (score-k8s, score-compose) and what Stave calls them:
@@ -279,9 +299,8 @@ fn point_to_stave_commands(error: &mut clap::Error) {
 
 /// Whether what Stave prints goes to a CI log whose runner reads workflow commands: under
 /// `--diagnostics github`, and when `GITHUB_ACTIONS` is `true` (as on every GitHub runner).
-pub(crate) fn ci_log() -> bool {
-    requested_format() == Some(DiagnosticsFormat::Github)
-        || std::env::var_os("GITHUB_ACTIONS").is_some_and(|value| value == "true")
+pub(crate) fn ci_log(format: DiagnosticsFormat, console: &Console<'_>) -> bool {
+    format == DiagnosticsFormat::Github || console.variable("GITHUB_ACTIONS").is_some_and(|value| value == "true")
 }
 
 /// The `--diagnostics` format of this run, for [`report_fatal`].
@@ -290,7 +309,9 @@ static FORMAT: std::sync::OnceLock<DiagnosticsFormat> = std::sync::OnceLock::new
 /// Reports a diagnostic that ends the run from outside its phases (the render watchdog's), in
 /// the format `--diagnostics` names; the caller ends the process with exit code 1.
 pub fn report_fatal(diagnostic: crate::diagnostics::Diagnostic) {
-    let reporter = report::Reporter::new(FORMAT.get().copied().unwrap_or(DiagnosticsFormat::Human), false);
+    let (mut stdin, mut stdout, mut stderr) = (std::io::stdin(), std::io::stdout(), std::io::stderr());
+    let console = Console::process(&mut stdin, &mut stdout, &mut stderr);
+    let reporter = report::Reporter::new(FORMAT.get().copied().unwrap_or(DiagnosticsFormat::Human), false, &console);
     let mut diagnostics = crate::diagnostics::Diagnostics::new();
     diagnostics.push(diagnostic);
     reporter.emit(&diagnostics, &crate::source::Sources::new());
@@ -298,7 +319,7 @@ pub fn report_fatal(diagnostic: crate::diagnostics::Diagnostic) {
     reporter.finish();
 }
 
-fn run(command: Command, reporter: &report::Reporter) -> Outcome {
+fn run_command(command: Command, reporter: &report::Reporter<'_>) -> Outcome {
     match command {
         Command::Check(args) => check::run(args, reporter),
         Command::Compile(args) => compile::run(args, reporter),
@@ -306,17 +327,17 @@ fn run(command: Command, reporter: &report::Reporter) -> Outcome {
         Command::Provisioners(command) => provisioners::run(command, reporter),
         Command::Explain(args) => explain::run(args, reporter),
         Command::Resources(command) => resources::run(command, reporter),
-        Command::Schema(args) => schema::run(&args),
+        Command::Schema(args) => schema::run(&args, reporter),
         Command::Init(args) => init::run(&args, reporter),
         Command::Catalog(args) => catalog::run(args, reporter),
-        Command::Completions(args) => completions::completions(&args),
+        Command::Completions(args) => completions::completions(&args, reporter),
         Command::Man(args) => completions::man(&args, reporter),
     }
 }
 
 /// The `--diagnostics` value on the command line, read without clap (for clap's own errors).
-fn requested_format() -> Option<DiagnosticsFormat> {
-    let args: Vec<String> = std::env::args().collect();
+fn requested_format(args: &[OsString]) -> Option<DiagnosticsFormat> {
+    let args: Vec<String> = args.iter().map(|arg| arg.to_string_lossy().into_owned()).collect();
     let value = args.iter().enumerate().find_map(|(i, arg)| match arg.strip_prefix("--diagnostics") {
         Some("") => args.get(i + 1).cloned(),
         Some(rest) => rest.strip_prefix('=').map(String::from),

@@ -78,13 +78,13 @@ pub(crate) fn destination(path: Option<&Path>, layout: Layout, what: &str) -> Re
     }
 }
 
-/// Writes `emitted` where `-o` says (`None`: standard output). Returns the warnings: files of a
+/// Writes `emitted` where `-o` says (`None`: `stdout`). Returns the warnings: files of a
 /// previous output left in place because nothing proves they are Stave's.
-pub(crate) fn write(emitted: &Emitted, path: Option<&Path>) -> Result<Vec<String>, String> {
+pub(crate) fn write(emitted: &Emitted, path: Option<&Path>, stdout: &mut dyn Write) -> Result<Vec<String>, String> {
     match destination(path, emitted.layout, &emitted.what)? {
         Destination::Stdout => {
             // Buffered: standard output would flush at every line break.
-            let mut stdout = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+            let mut stdout = std::io::BufWriter::with_capacity(1 << 20, stdout);
             let written = emitted.files.iter().try_for_each(|file| file.bytes.write_to(&mut stdout));
             match written.and_then(|()| stdout.flush()) {
                 Ok(()) => Ok(Vec::new()),

@@ -2,8 +2,6 @@
 //! they are searched, with the params each takes; a table whose columns fit their longest value
 //! (or JSON).
 
-use std::io::Write;
-
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::report::Reporter;
@@ -64,7 +62,7 @@ pub(crate) fn run(command: ProvisionersCommand, reporter: &Reporter) -> Outcome 
         }
         ListFormat::Table => table(&compiled.environment.name, target, &rows),
     };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    reporter.console().out(text.as_bytes());
     Outcome::Success
 }
 

@@ -3,9 +3,8 @@
 //! findings and print one document when the command ends ([`Reporter::finish`]).
 
 use std::cell::RefCell;
-use std::io::{IsTerminal, Write};
 
-use super::{DiagnosticsFormat, Outcome};
+use super::{Console, DiagnosticsFormat, Outcome};
 use crate::diagnostics::ci::{self, Finding};
 use crate::diagnostics::render::{self, Style};
 use crate::diagnostics::{Code, Diagnostics};
@@ -13,7 +12,8 @@ use crate::pipeline::{self, Compiled, Request, Stage};
 use crate::source::Sources;
 
 #[derive(Debug)]
-pub(crate) struct Reporter {
+pub(crate) struct Reporter<'a> {
+    console: &'a Console<'a>,
     format: DiagnosticsFormat,
     deny_warnings: bool,
     style: Style,
@@ -24,14 +24,14 @@ pub(crate) struct Reporter {
     gathered: RefCell<Vec<Finding>>,
 }
 
-impl Reporter {
-    pub(crate) fn new(format: DiagnosticsFormat, deny_warnings: bool) -> Self {
-        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+impl<'a> Reporter<'a> {
+    pub(crate) fn new(format: DiagnosticsFormat, deny_warnings: bool, console: &'a Console<'a>) -> Self {
         Reporter {
+            console,
             format,
             deny_warnings,
-            style: if color { Style::Color } else { Style::Plain },
-            ci_log: super::ci_log(),
+            style: if console.colors() { Style::Color } else { Style::Plain },
+            ci_log: super::ci_log(format, console),
             gathered: RefCell::new(Vec::new()),
         }
     }
@@ -48,8 +48,18 @@ impl Reporter {
         if fail { Outcome::InvalidInput } else { Outcome::Success }
     }
 
+    /// Where the run's results and diagnostics go.
+    pub(crate) fn console(&self) -> &'a Console<'a> {
+        self.console
+    }
+
+    /// Whether standard error goes to a log that reads workflow commands.
+    pub(crate) fn ci_log(&self) -> bool {
+        self.ci_log
+    }
+
     fn print(&self, text: &str) {
-        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        self.console.err(text.as_bytes());
     }
 
     /// Prints text for people (never a workflow command: see `ci_log`).
@@ -111,7 +121,7 @@ pub(crate) fn failed(request: &Request) -> String {
     format!("failed; nothing was written ({})", super::platform_used(request.platform.as_deref()))
 }
 
-impl Reporter {
+impl Reporter<'_> {
     /// Builds the request from the shared flags, then runs it up to `stage` (see [`Self::run`]).
     pub(crate) fn run_flags(
         &self,
@@ -119,7 +129,8 @@ impl Reporter {
         platform: &super::PlatformArgs,
         stage: Stage,
     ) -> Result<(Compiled, Sources), Outcome> {
-        let request = super::inputs::request(input, platform, false).map_err(|message| self.usage_error(&message))?;
+        let request = super::inputs::request(input, platform, false, self.console)
+            .map_err(|message| self.usage_error(&message))?;
         self.run(&request, stage)
     }
 

@@ -1,6 +1,6 @@
 //! `stave schema`: print a JSON Schema that Stave enforces.
 
-use std::io::Write;
+use super::report::Reporter;
 
 use clap::{Args, ValueEnum};
 
@@ -24,12 +24,12 @@ enum Which {
     Provisioners,
 }
 
-pub(crate) fn run(args: &SchemaArgs) -> Outcome {
+pub(crate) fn run(args: &SchemaArgs, reporter: &Reporter<'_>) -> Outcome {
     let text = match args.which {
         Which::Workload => WORKLOAD_SCHEMA,
         Which::Platform => PLATFORM_SCHEMA,
         Which::Provisioners => PROVISIONERS_SCHEMA,
     };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    reporter.console().out(text.as_bytes());
     Outcome::Success
 }

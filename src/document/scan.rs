@@ -13,7 +13,9 @@ const CORE_TAGS: &[&str] = &["str", "int", "float", "bool", "null", "map", "seq"
 /// environment variable). Only text that can hold either is scanned.
 pub(super) fn scan(text: &str, source: SourceId) -> Result<(), Diagnostic> {
     use granit_parser::{Event, Parser};
-    if !text.contains(['!', '\\']) {
+    // Two byte searches (memchr): one pass looking for either character is far slower.
+    let bytes = text.as_bytes();
+    if !bytes.contains(&b'!') && !bytes.contains(&b'\\') {
         return Ok(());
     }
     for event in Parser::new_from_str(text) {

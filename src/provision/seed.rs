@@ -35,10 +35,11 @@ pub(crate) const SEED_VARIABLE: &str = "STAVE_SEED";
 pub(crate) const SEED_FILE: &str = ".stave/seed";
 
 impl Seed {
-    /// The seed for a run whose platform file (or current directory) is in `base_dir`.
-    pub(crate) fn locate(base_dir: &Path) -> Seed {
-        if let Some(value) = std::env::var_os(SEED_VARIABLE).filter(|v| !v.is_empty()) {
-            return Seed { secret: value.into_encoded_bytes(), origin: SeedOrigin::Environment };
+    /// The seed for a run whose platform file (or current directory) is in `base_dir`, given
+    /// the value of `STAVE_SEED`.
+    pub(crate) fn locate(variable: Option<&std::ffi::OsStr>, base_dir: &Path) -> Seed {
+        if let Some(value) = variable.filter(|v| !v.is_empty()) {
+            return Seed { secret: value.as_encoded_bytes().to_vec(), origin: SeedOrigin::Environment };
         }
         let file = base_dir.join(SEED_FILE);
         if let Ok(bytes) = std::fs::read(&file)

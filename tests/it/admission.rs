@@ -396,7 +396,7 @@ fn fixture_manifests_keep_the_api_servers_rules() {
 fn the_longest_workload_name_gives_names_kubernetes_accepts() {
     let name = format!("w{}", "x".repeat(62));
     assert_eq!(name.len(), 63);
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     std::fs::write(
         temp.path().join("workload.yaml"),
         format!(

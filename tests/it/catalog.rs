@@ -18,7 +18,7 @@ fn snapshot(name: &str, output: &Output, code: i32) -> String {
 
 #[test]
 fn every_valid_fixture_gives_entities_the_catalog_model_accepts() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     let mut files: Vec<PathBuf> = Vec::new();
     for dir in fixture_dirs("valid") {
         let name = dir.file_name().and_then(|n| n.to_str()).unwrap().to_string();
@@ -51,7 +51,7 @@ fn every_valid_fixture_gives_entities_the_catalog_model_accepts() {
 
 #[test]
 fn the_validator_rejects_what_backstage_would() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     let file = temp.path().join("bad.yaml");
     let bad = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: api}\n\
                spec: {type: service, owner: group:team, dependsOn: [resource:gone]}\n\
@@ -80,7 +80,7 @@ const NO_OWNER: &str =
 
 #[test]
 fn owners_come_from_annotations_or_the_owner_flag() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(dir.path().join("workload.yaml"), NO_OWNER).unwrap();
     let defaulted = stave(dir.path(), &["catalog", "--system", "shop", "--owner", "group:platform"], None);
     let stdout = snapshot("owner_flag", &defaulted, 0);
@@ -92,7 +92,7 @@ fn owners_come_from_annotations_or_the_owner_flag() {
 
 #[test]
 fn the_system_is_named_after_the_project_directory() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     let dir = temp.path().join("My Shop");
     std::fs::create_dir(&dir).unwrap();
     std::fs::write(dir.join("workload.yaml"), NO_OWNER).unwrap();
@@ -103,7 +103,7 @@ fn the_system_is_named_after_the_project_directory() {
 
 #[test]
 fn bad_input_exits_1_and_wrong_usage_2() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     snapshot("no_workload_file", &stave(dir.path(), &["catalog"], None), 2);
     std::fs::write(dir.path().join("workload.yaml"), NO_OWNER.replace("image: example/orders:1", "image: [1")).unwrap();
     let bad = stave(dir.path(), &["catalog", "--system", "shop"], None);
@@ -122,7 +122,7 @@ fn the_readme_excerpt_is_what_init_s_project_gives() {
     let readme = std::fs::read_to_string(root().join("docs/src/catalog.md")).unwrap();
     let section = readme.split("# A service catalog (Backstage)").nth(1).expect("the catalog section");
     let excerpt = section.split("```yaml\n").nth(1).and_then(|b| b.split("```").next()).expect("a yaml block");
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     let dir = temp.path().join("shop");
     std::fs::create_dir(&dir).unwrap();
     assert_eq!(stave(&dir, &["init"], None).status.code(), Some(0));

@@ -23,7 +23,7 @@ const HELLO: &str =
 
 #[test]
 fn version_and_help() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let version = stave(dir.path(), &["--version"], None);
     assert_eq!(version.status.code(), Some(0));
     assert!(text(&version.stdout).starts_with("stave "));
@@ -54,7 +54,7 @@ fn version_and_help() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     snapshot("unknown_flag", &stave(dir.path(), &["check", "--no-such-flag"], None), 2);
     snapshot("no_workload_file", &stave(dir.path(), &["check"], None), 2);
     std::fs::write(dir.path().join("a.yaml"), HELLO).unwrap();
@@ -67,7 +67,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn default_file_names_and_stdin() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(dir.path().join("score.yaml"), HELLO).unwrap();
     snapshot("check_score_yaml", &stave(dir.path(), &["check"], None), 0);
     // workload.yaml wins over score.yaml.
@@ -82,7 +82,7 @@ fn default_file_names_and_stdin() {
 
 #[test]
 fn json_diagnostics_are_one_object_per_line() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(
         dir.path().join("workload.yaml"),
         HELLO.replace("image: nginx:1.27", "imag: nginx\n    variables: {A: \"${resources.nope.x}\"}"),
@@ -105,7 +105,7 @@ fn json_diagnostics_are_one_object_per_line() {
 
 #[test]
 fn warnings_fail_only_with_deny_warnings() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let warned = HELLO.replace("image: nginx:1.27", "image: nginx:1.27\n    args: [\"${metadata.name}\"]");
     std::fs::write(dir.path().join("workload.yaml"), warned).unwrap();
     snapshot("warning", &stave(dir.path(), &["check"], None), 0);
@@ -114,7 +114,7 @@ fn warnings_fail_only_with_deny_warnings() {
 
 #[test]
 fn schema_workload_prints_the_published_schema() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let output = stave(dir.path(), &["schema", "workload"], None);
     assert_eq!(output.status.code(), Some(0));
     let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -135,7 +135,7 @@ fn schema_workload_prints_the_published_schema() {
 
 #[test]
 fn compile_example_and_output_dir_is_atomic() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let example = stave(dir.path(), &["compile", "--example", "--emit", "ir"], None);
     assert_eq!(example.status.code(), Some(0), "{}", transcript(&example));
     assert!(text(&example.stdout).contains("name: shop"));
@@ -170,7 +170,7 @@ fn compile_is_byte_identical_across_runs_and_file_orders() {
 /// take `--target`; a target that needs a directory says so without `-o`.
 #[test]
 fn every_target_through_one_entry_point() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(dir.path().join("workload.yaml"), HELLO).unwrap();
     let kubernetes = stave(dir.path(), &["compile"], None);
     snapshot("compile_kubernetes", &kubernetes, 0);
@@ -193,7 +193,7 @@ fn every_target_through_one_entry_point() {
 /// `-o DIR` goes through the one writer: one file per object, replacing only a previous output.
 #[test]
 fn output_directory_replaces_only_a_previous_output() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(dir.path().join("workload.yaml"), HELLO).unwrap();
     snapshot("compile_to_directory", &stave(dir.path(), &["compile", "-o", "out/"], None), 0);
     let listing = |path: &std::path::Path| {
@@ -231,7 +231,7 @@ fn output_directory_replaces_only_a_previous_output() {
 /// a directory needs to exist or end in `/`; charts and modules refuse a file.
 #[test]
 fn output_file_is_one_stream_replaced_atomically() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(dir.path().join("workload.yaml"), HELLO).unwrap();
     let stream = stave(dir.path(), &["compile"], None).stdout;
     let header = "# Written by Stave: a recompile replaces this file; edit the workloads.\n";
@@ -284,7 +284,7 @@ fn output_file_is_one_stream_replaced_atomically() {
 #[test]
 fn output_file_with_a_secret_is_private() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(dir.path().join("workload.yaml"), format!("{HELLO}resources:\n  db: {{type: postgres}}\n")).unwrap();
     assert!(common::compile_with_open_umask(dir.path(), "-o manifests.yaml"));
     let mode = std::fs::metadata(dir.path().join("manifests.yaml")).unwrap().permissions().mode() & 0o777;
@@ -329,7 +329,7 @@ fn resources_list_and_get_outputs() {
 
 #[test]
 fn the_platform_file_is_found_upward_to_the_repository_root() {
-    let repo = tempfile::tempdir().unwrap();
+    let repo = crate::common::tempdir().unwrap();
     std::fs::create_dir(repo.path().join(".git")).unwrap();
     std::fs::write(repo.path().join("stave.yaml"), "environments:\n  staging:\n    target: kubernetes\n").unwrap();
     let service = repo.path().join("services/hello");
@@ -344,7 +344,7 @@ fn the_platform_file_is_found_upward_to_the_repository_root() {
     // A nearer file wins; a file above the repository root is not the repository's.
     std::fs::write(service.join("stave.yaml"), "environments:\n  near:\n    target: kubernetes\n").unwrap();
     assert!(text(&stave(&service, &["check"], None).stderr).contains("platform file `stave.yaml`"));
-    let outside = tempfile::tempdir().unwrap();
+    let outside = crate::common::tempdir().unwrap();
     std::fs::write(outside.path().join("stave.yaml"), "environments:\n  above:\n    target: kubernetes\n").unwrap();
     let below = outside.path().join("project");
     std::fs::create_dir_all(below.join(".git")).unwrap();
@@ -355,7 +355,7 @@ fn the_platform_file_is_found_upward_to_the_repository_root() {
 
 #[test]
 fn ci_formats_cover_clean_runs_and_usage_errors() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(dir.path().join("workload.yaml"), HELLO).unwrap();
     // A clean run still writes a report, so that an upload step finds one.
     let clean = stave(dir.path(), &["check", "--diagnostics", "sarif"], None);

@@ -22,7 +22,7 @@ fn success(output: &Output) -> String {
 
 #[test]
 fn every_shell_gets_a_script_naming_every_subcommand() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     for (shell, marker) in [
         ("bash", "complete -F _stave"),
         ("zsh", "#compdef stave"),
@@ -70,7 +70,7 @@ fn complete_in_bash_in(script: &str, words: &[&str], cwd: &std::path::Path) -> V
 
 #[test]
 fn bash_completes_subcommands_flags_and_values() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let script = success(&stave(dir.path(), &["completions", "bash"], None));
     let syntax = Command::new("bash").args(["-n", "-c", &script]).output().expect("bash");
     assert!(syntax.status.success(), "bash -n: {}", String::from_utf8_lossy(&syntax.stderr));
@@ -88,7 +88,7 @@ fn bash_completes_subcommands_flags_and_values() {
 /// `--platform FILE` on the line), not with file names; an unreadable platform file offers none.
 #[test]
 fn bash_completes_env_with_the_environment_names() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let script = success(&stave(dir.path(), &["completions", "bash"], None));
     std::fs::copy(root().join("fixtures/valid/init/stave.yaml"), dir.path().join("stave.yaml")).unwrap();
     std::fs::write(dir.path().join("devices.txt"), "a file whose name completes `d`").unwrap();
@@ -125,7 +125,7 @@ fn groff_warnings(page: &str) -> String {
 
 #[test]
 fn man_pages_render_for_stave_and_each_subcommand() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let page = success(&stave(dir.path(), &["man"], None));
     assert!(page.contains(".TH stave 1"), "{page}");
     for sub in SUBCOMMANDS {
@@ -144,7 +144,7 @@ fn man_pages_render_for_stave_and_each_subcommand() {
 
 #[test]
 fn wrong_usage_exits_2() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     for (name, args) in [
         ("unknown_shell", &["completions", "tcsh"][..]),
         ("no_shell", &["completions"][..]),
@@ -161,7 +161,7 @@ fn wrong_usage_exits_2() {
 fn the_pre_commit_manifest_is_valid() {
     let checked = validators::precommit::try_validate_manifest(&root().join(".pre-commit-hooks.yaml"));
     checked.unwrap_or_else(|problems| panic!("{problems}"));
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     let bad = temp.path().join("hooks.yaml");
     std::fs::write(&bad, "- id: stave-check\n  name: stave check\n  language: rust\n").unwrap();
     let problems = validators::precommit::try_validate_manifest(&bad).expect_err("a hook without `entry` passed");
@@ -187,7 +187,7 @@ fn git(dir: &std::path::Path, args: &[&str]) -> String {
 /// workload is fixed the hook passes.
 #[test]
 fn the_pre_commit_hook_checks_the_workload_files_of_a_commit() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     let hooks = temp.path().join("hooks");
     std::fs::create_dir(&hooks).unwrap();
     std::fs::copy(root().join(".pre-commit-hooks.yaml"), hooks.join(".pre-commit-hooks.yaml")).unwrap();

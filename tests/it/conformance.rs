@@ -24,7 +24,7 @@ use stave::source::Sources;
 /// This binary's test `every_corpus_score_file_passes_check` run alone, with the corpus at a
 /// path that does not exist and `vars` set (`CI` and `STAVE_REQUIRE_CORPUS` removed first).
 fn without_the_corpus(vars: &[(&str, &str)]) -> std::process::Output {
-    let missing = tempfile::tempdir().unwrap();
+    let missing = crate::common::tempdir().unwrap();
     let test_binary = std::env::current_exe().expect("the test binary");
     let mut command = std::process::Command::new(test_binary);
     command.args(["conformance::every_corpus_score_file_passes_check", "--exact"]);

@@ -19,7 +19,7 @@ fn workload(name: &str, host: Option<&str>) -> String {
 
 /// A project with environment `prod` (`environment` is its body) and the workload files given.
 fn project(environment: &str, workloads: &[(&str, String)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(dir.path().join("stave.yaml"), format!("environments:\n  prod:\n{environment}")).unwrap();
     for (file, text) in workloads {
         std::fs::write(dir.path().join(file), text).unwrap();

@@ -356,7 +356,7 @@ fn runner_lines(text: &str) -> Vec<&str> {
 /// pause and resume pair of this run starts with `::`, and none holds `##[`.
 #[test]
 fn a_diff_in_a_github_log_holds_no_workflow_command() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(dir.path().join("workload.yaml"), WORKFLOW_COMMANDS).unwrap();
     let written = run(dir.path(), &["compile", "-o", "out/"], SEED);
     assert_eq!(written.status.code(), Some(0), "{}", transcript(&written));
@@ -405,6 +405,7 @@ fn a_diff_in_a_github_log_holds_no_workflow_command() {
 /// every invariant asserted. `STAVE_FUZZ_CASES` sets how many (default 400, a few seconds).
 #[test]
 fn the_writers_hold_their_invariants_on_hostile_trees() {
+    crate::common::use_ram_for_temporary_files();
     let cases: u64 = std::env::var("STAVE_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(400);
     // splitmix64: deterministic, so a failing case is found again by its number.
     let mut state: u64 = 0x05EE_D0F5_7A7E;
@@ -428,7 +429,7 @@ fn the_writers_hold_their_invariants_on_hostile_trees() {
 /// legacy `##[error]` is shown neutralised (the machine formats are commands by design).
 #[test]
 fn diagnostics_for_people_in_a_github_log_hold_no_workflow_command() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(
         dir.path().join("workload.yaml"),
         "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers:\n  main:\n    image: nginx:1.27\n    \"x\\n::warning::forged\\n##[error]forged\": 1\n",

@@ -90,7 +90,7 @@ fn same_inputs_and_seed_give_identical_bytes_whatever_the_file_order() {
 
 #[test]
 fn the_seed_file_is_read_when_no_variable_is_set() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     common::copy_dir(&fixture(), temp.path());
     let args = ["compile", "--env", "dev", "--emit", "resources", "api.yaml", "worker.yaml"];
     let unseeded = stave_with_env(temp.path(), &args, None, &[("STAVE_SEED", None)]);
@@ -131,7 +131,7 @@ fn explain_and_list_say_why() {
 /// every environment.
 #[test]
 fn every_environment_at_once() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     common::copy_dir(&fixture(), temp.path());
     let mut args = vec!["compile"];
     args.extend(FILES);

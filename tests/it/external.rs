@@ -79,7 +79,7 @@ fn an_external_workload_in_the_same_namespace_is_reached_by_its_service_name() {
 /// A port the declaration does not have is an error at the link, naming the ports it has.
 #[test]
 fn a_port_the_declaration_lacks_is_an_error() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     let dir = root().join("fixtures/valid/external");
     std::fs::copy(dir.join("stave.yaml"), temp.path().join("stave.yaml")).unwrap();
     let text = std::fs::read_to_string(dir.join("checkout.yaml")).unwrap().replace("port: api}", "port: grpc}");

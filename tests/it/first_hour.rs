@@ -8,7 +8,7 @@ use crate::common::{stave, transcript};
 
 /// A fresh `stave init` project in a temporary directory.
 fn init_project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let output = stave(dir.path(), &["init"], None);
     assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
     dir
@@ -164,7 +164,7 @@ fn walk(dir: &Path) -> Vec<String> {
 /// it is not reported again (its own errors say why): only what depends on it is left out.
 #[test]
 fn a_broken_workload_file_does_not_hide_another_workloads_mistakes() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let project = dir.path();
     let api = "apiVersion: score.dev/v1b1\nmetadata:\n  name: api\ncontainers:\n  main:\n    image: example/api:1\n    \
         cpu: 2\nservice:\n  ports:\n    http: {port: 80}\n";

@@ -89,7 +89,7 @@ impl Printed {
 /// log they gave through the SARIF validators at once.
 #[test]
 fn invalid_fixtures_render_their_diagnostics() {
-    let sarif_dir = tempfile::tempdir().unwrap();
+    let sarif_dir = crate::common::tempdir().unwrap();
     let dirs = fixture_dirs("invalid");
     std::thread::scope(|scope| {
         let (first, second): (Vec<_>, Vec<_>) = dirs.iter().enumerate().partition(|(i, _)| i % 2 == 0);

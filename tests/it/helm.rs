@@ -83,7 +83,7 @@ fn render(chart: &Path, env: &str, extra: &[&str]) -> String {
 
 #[test]
 fn charts_render_the_kubernetes_targets_objects() {
-    let out = tempfile::tempdir().unwrap();
+    let out = crate::common::tempdir().unwrap();
     let mut rendered = Vec::new();
     for dir in fixtures_for("helm") {
         let name = dir.file_name().unwrap().to_str().unwrap().to_string();
@@ -127,7 +127,7 @@ fn charts_render_the_kubernetes_targets_objects() {
 }
 
 fn example_chart() -> (tempfile::TempDir, PathBuf) {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     let output = run(temp.path(), &["compile", "--example", "--target", "helm", "-o", "shop"]);
     assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
     let chart = temp.path().join("shop");
@@ -193,7 +193,7 @@ fn pointer_mut<'j>(value: &'j mut Json, pointer: &str) -> &'j mut Json {
 
 #[test]
 fn a_chart_is_a_directory_and_holds_no_secret() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     let output = stave(temp.path(), &["compile", "--example", "--target", "helm"], None);
     assert_eq!(output.status.code(), Some(2));
     insta::assert_snapshot!("helm__to_stdout", transcript(&output));
@@ -222,7 +222,7 @@ fn charts_are_deterministic_and_follow_the_platform_file() {
     let (_one, first) = example_chart();
     let (_two, second) = example_chart();
     assert_eq!(chart_text(&first), chart_text(&second));
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     std::fs::write(
         temp.path().join("stave.yaml"),
         "helm: {name: shop, version: 1.4.0, appVersion: 1.4.2}\nenvironments:\n  dev: {target: helm}\n  prod: {target: helm, kubernetes: {namespace: shop}}\n",

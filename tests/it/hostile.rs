@@ -42,7 +42,7 @@ fn alias_bomb_is_refused_quickly() {
 
 #[test]
 fn fifty_megabyte_file_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let big =
         format!("apiVersion: score.dev/v1b1\nmetadata:\n  name: big\n  blob: \"{}\"\n", "x".repeat(50 * 1024 * 1024));
     std::fs::write(dir.path().join("big.yaml"), big).unwrap();
@@ -126,7 +126,7 @@ fn empty_and_wrong_shapes_are_located_errors() {
 /// its `---`, never dropped (score-k8s reads the first and ignores the rest).
 #[test]
 fn empty_documents_are_skipped_and_a_second_workload_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let workload = "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: nginx:1.27}}\n";
     for (name, text) in [
         ("trailing", format!("{workload}---\n")),
@@ -150,7 +150,7 @@ fn empty_documents_are_skipped_and_a_second_workload_is_refused() {
 /// says it is, not "a bug in Stave".
 #[test]
 fn overrides_and_numbers_at_the_edges() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(
         dir.path().join("workload.yaml"),
         "apiVersion: score.dev/v1b1\nmetadata: {name: web}\nservice:\n  ports:\n    web: {port: 80.0, targetPort: 8080.0}\ncontainers:\n  main:\n    image: nginx:1.27\n    readinessProbe: {httpGet: {path: /, port: 8080.0}}\n",
@@ -290,7 +290,7 @@ fn hostile_workload(strings: &[&str]) -> String {
 /// A project of the hostile workload and two environments: `one`, and `two`, where each
 /// variable `HNN` holds its string twice (so the chart reads it from each environment's values).
 fn hostile_project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(dir.path().join("workload.yaml"), hostile_workload(accepted())).unwrap();
     let mut platform = String::from(
         "environments:\n  one: {target: kubernetes}\n  two:\n    target: kubernetes\n    overrides:\n      - set:\n",
@@ -305,7 +305,7 @@ fn hostile_project() -> tempfile::TempDir {
 
 /// A workload holding NUL is refused by `target`: exit 1, a located error, nothing written.
 fn nul_is_refused(target: &str) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(dir.path().join("workload.yaml"), hostile_workload(&HOSTILE[..1])).unwrap();
     let output = stave(dir.path(), &["compile", "--target", target, "-o", "out"], None);
     let text = transcript(&output);
@@ -369,7 +369,7 @@ fn chart_renders_the_manifests(
 /// renders the Kubernetes target's objects.
 #[test]
 fn hostile_lists_that_differ_between_environments_are_data_in_the_chart() {
-    let project = tempfile::tempdir().unwrap();
+    let project = crate::common::tempdir().unwrap();
     let dir = project.path();
     let quoted: Vec<String> = accepted().iter().map(|s| yaml_quoted(s)).collect();
     let variables: String = accepted()

@@ -25,7 +25,7 @@ fn fixture(name: &str) -> String {
 
 #[test]
 fn init_writes_a_project_that_compiles_for_every_environment() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let project = dir.path();
     snapshot("fresh", &stave(project, &["init"], None), 0);
     assert_eq!(read(&project.join("workload.yaml")), fixture("workload.yaml"));
@@ -56,7 +56,7 @@ fn init_writes_a_project_that_compiles_for_every_environment() {
 
 #[test]
 fn init_never_overwrites_and_says_what_it_left_alone() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let project = dir.path();
     let mine = "# my own workload\n";
     std::fs::write(project.join("workload.yaml"), mine).unwrap();
@@ -75,12 +75,12 @@ fn init_never_overwrites_and_says_what_it_left_alone() {
 
 #[test]
 fn init_writes_no_sample_beside_a_score_yaml_or_with_no_sample() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(dir.path().join("score.yaml"), "# the user's workload\n").unwrap();
     snapshot("beside_score_yaml", &stave(dir.path(), &["init"], None), 0);
     assert!(!dir.path().join("workload.yaml").exists());
 
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("app")).unwrap();
     snapshot("no_sample", &stave(dir.path(), &["init", "app", "--no-sample"], None), 0);
     let mut names: Vec<String> = std::fs::read_dir(dir.path().join("app"))
@@ -93,7 +93,7 @@ fn init_writes_no_sample_beside_a_score_yaml_or_with_no_sample() {
 
 #[test]
 fn init_creates_a_directory_that_does_not_exist_with_its_parents() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     snapshot("new_directory", &stave(dir.path(), &["init", "new/project"], None), 0);
     let project = dir.path().join("new/project");
     assert_eq!(read(&project.join("workload.yaml")), fixture("workload.yaml"));
@@ -102,7 +102,7 @@ fn init_creates_a_directory_that_does_not_exist_with_its_parents() {
 
 #[test]
 fn usage_errors_exit_2_and_write_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(dir.path().join("notes.txt"), "a file").unwrap();
     snapshot("not_a_directory", &stave(dir.path(), &["init", "notes.txt"], None), 2);
     snapshot("unknown_flag", &stave(dir.path(), &["init", "--sample"], None), 2);

@@ -20,7 +20,7 @@ fn names(stdout: &[u8]) -> Vec<String> {
 
 #[test]
 fn a_directory_stands_for_the_workload_files_beneath_it() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let services = dir.path().join("services");
     for (path, name) in [
         ("api/score.yaml", "api"),
@@ -51,7 +51,7 @@ fn a_directory_stands_for_the_workload_files_beneath_it() {
 
 #[test]
 fn files_from_reads_a_list_of_paths_from_a_file_or_standard_input() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     for name in ["aa", "bb", "cc"] {
         std::fs::write(dir.path().join(format!("{name}.yaml")), workload(name)).unwrap();
     }

@@ -20,7 +20,7 @@ fn documents(text: &str) -> Vec<Json> {
 
 #[test]
 fn fixtures_compile_to_valid_manifests() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     let mut files = Vec::new();
     for dir in fixtures_for("kubernetes") {
         let name = dir.file_name().unwrap().to_str().unwrap().to_string();
@@ -37,7 +37,7 @@ fn fixtures_compile_to_valid_manifests() {
 
 #[test]
 fn ingress_routes_and_statefulsets_are_valid_too() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     std::fs::write(
         temp.path().join("stave.yaml"),
         "environments:\n  edge:\n    target: kubernetes\n    kubernetes: {namespace: edge, routes: ingress}\n    workloads:\n      db-app:\n        replicas: 2\n        kubernetes:\n          security: {readOnlyRootFilesystem: false, runAsUser: null}\n",
@@ -83,7 +83,7 @@ fn ingress_routes_and_statefulsets_are_valid_too() {
 #[test]
 fn corpus_manifests_are_valid() {
     let Some(corpus) = common::corpus_score_files() else { return };
-    let out = tempfile::tempdir().unwrap();
+    let out = crate::common::tempdir().unwrap();
     let mut files = Vec::new();
     for path in corpus {
         if let Ok((emitted, _)) = Prepared::corpus_file(&path).emit() {
@@ -98,7 +98,7 @@ fn corpus_manifests_are_valid() {
 
 #[test]
 fn text_mixed_with_secrets_is_composed_never_inlined() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     std::fs::write(
         temp.path().join("workload.yaml"),
         "apiVersion: score.dev/v1b1\nmetadata: {name: app}\ncontainers:\n  main:\n    image: example/app:1\n    variables:\n      DATABASE_URL: \"postgres://${resources.db.username}:${resources.db.password}@${resources.db.host}:${resources.db.port}/x\"\n      PASSWORD_ONLY: ${resources.db.password}\n      PRICE: costs $$(five) and $$$$ more\n      PLAIN: $HOME stays\nresources:\n  db: {type: postgres}\n",
@@ -131,7 +131,7 @@ fn text_mixed_with_secrets_is_composed_never_inlined() {
 #[test]
 fn output_directory_holds_one_file_per_object_in_apply_order() {
     let dir = root().join("fixtures/valid/multi-app");
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     let out = temp.path().join("manifests");
     let args =
         ["compile", "frontend.yaml", "api.yaml", "worker.yaml", "--namespace", "shop", "--generate-namespace", "-o"];

@@ -14,7 +14,7 @@ fn stderr(output: &std::process::Output) -> String {
 /// of a file that does not exist.
 #[test]
 fn example_diagnostics_name_the_bundled_example() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let output = stave_with_env(dir.path(), &["compile", "--example"], None, &[("STAVE_SEED", None)]);
     assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
     let text = stderr(&output);
@@ -39,7 +39,7 @@ resources:
 /// no typo of a declared resource is to be declared.
 #[test]
 fn a_resource_typo_gets_the_fix_not_a_declaration() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(dir.path().join("workload.yaml"), TYPO).unwrap();
     let output = stave(dir.path(), &["check", "--diagnostics", "json"], None);
     assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
@@ -62,7 +62,7 @@ fn a_resource_typo_gets_the_fix_not_a_declaration() {
 /// that name Stave's command; `stave --version` works.
 #[test]
 fn other_score_tools_subcommands_point_to_stave_s() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     for (theirs, ours) in [
         ("generate", "a similar subcommand exists: 'compile'"),
         ("validate", "a similar subcommand exists: 'check'"),
@@ -99,7 +99,7 @@ fn caller(params: &str) -> String {
 
 /// Compiles `api.yaml` and a `web.yaml` with `params`; the JSON diagnostics.
 fn compile_link(params: &str) -> Vec<serde_json::Value> {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(dir.path().join("api.yaml"), CALLEE).unwrap();
     std::fs::write(dir.path().join("web.yaml"), caller(params)).unwrap();
     let output = stave(dir.path(), &["compile", "api.yaml", "web.yaml", "--diagnostics", "json"], None);

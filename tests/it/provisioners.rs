@@ -22,7 +22,7 @@ resources:
 ";
 
 fn project(provisioners: &str, script: Option<&str>) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(dir.path().join("workload.yaml"), WORKLOAD).unwrap();
     std::fs::write(
         dir.path().join("stave.yaml"),
@@ -179,7 +179,7 @@ fn a_bad_provisioner_file_is_reported_at_its_place() {
 /// its environment and its keys are redacted from what a message shows.
 #[test]
 fn commands_are_contained() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let marker = dir.path().join("grandchild-lived");
     let grandchild = format!("(sleep 3; touch {}) & sleep 30", marker.display());
     let reply = r#"echo '{"outputs": {"url": "u", "token": {"$secret": {"name": "t", "key": "k"}}}, "objects": [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "t"}, "stringData": {"k": "v"}}]}'"#;

@@ -26,7 +26,7 @@ fn platform_provisioner_and_workload_files_load() {
     for (name, text) in written_pages() {
         for block in blocks(&text, "yaml") {
             let body = without_comments(&block);
-            let temp = tempfile::tempdir().unwrap();
+            let temp = crate::common::tempdir().unwrap();
             if ["environments:", "helm:", "limits:"].iter().any(|start| body.starts_with(start)) {
                 let path = temp.path().join("stave.yaml");
                 std::fs::write(&path, body).unwrap();
@@ -74,7 +74,7 @@ fn quick_start_excerpt_is_what_the_example_compiles_to() {
     let text = readme();
     let excerpt = blocks(&text, "yaml").into_iter().find(|b| b.contains("kind: Deployment")).expect("the excerpt");
     let excerpt: Json = serde_saphyr::from_str(excerpt.trim_start_matches("---\n")).expect("the excerpt is YAML");
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let output = stave_with_env(dir.path(), &["compile", "--example"], None, &[("STAVE_SEED", None)]);
     assert_eq!(output.status.code(), Some(0));
     let objects: Vec<Json> = serde_saphyr::from_multiple(std::str::from_utf8(&output.stdout).unwrap()).unwrap();
@@ -107,7 +107,7 @@ fn quick_start_excerpt_is_what_the_example_compiles_to() {
 fn diagnostics_are_printed_as_shown() {
     let text = page("checking.md");
     let typo = blocks(&text, "yaml").into_iter().find(|b| b.contains("dbb.host")).expect("the workload");
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(dir.path().join("workload.yaml"), typo).unwrap();
     let human = stave(dir.path(), &["check"], None);
     let rendered = String::from_utf8_lossy(&human.stderr);
@@ -145,7 +145,7 @@ fn exit_codes_are_the_binarys() {
         })
         .collect();
     assert!(rows.len() >= 15, "{rows:?}");
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let hello = "apiVersion: score.dev/v1b1\nmetadata: {name: api}\ncontainers: {main: {image: nginx:1.27}}\n";
     let write = |name: &str, text: &str| {
         let path = dir.path().join(name);

@@ -30,7 +30,7 @@ fn templates(dir: &Path) -> BTreeMap<String, Json> {
 
 #[test]
 fn a_changed_file_rolls_out_its_workload_only() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     std::fs::write(temp.path().join("a.yaml"), workload("alpha", "level = info")).unwrap();
     std::fs::write(temp.path().join("b.yaml"), workload("beta", "level = info")).unwrap();
     let before = templates(temp.path());

@@ -64,7 +64,7 @@ fn documents(text: &str) -> Vec<Json> {
 }
 
 fn compile(workload: &str, outputs: &[(String, String)]) -> Vec<Json> {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     std::fs::write(temp.path().join("score.yaml"), workload).unwrap();
     let provisioners: String = outputs
         .iter()

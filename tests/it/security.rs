@@ -43,7 +43,7 @@ fn password_secret(objects: &[Json], workload: &str) -> String {
 /// shop's private database; generated names carry 48 bits of the UID's hash.
 #[test]
 fn no_id_or_class_names_another_workloads_private_resource() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     write(dir.path(), "shop.yaml", SHOP);
     for (name, db) in [
         ("evil", "{type: postgres, id: shop.db}"),
@@ -69,7 +69,7 @@ fn no_id_or_class_names_another_workloads_private_resource() {
 /// the seed.
 #[test]
 fn file_sources_are_refused_when_a_workload_may_not_read_them() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".git")).unwrap();
     write(dir.path(), ".git/config", "[credential]\n");
     std::fs::create_dir_all(dir.path().join(".stave")).unwrap();
@@ -122,7 +122,7 @@ fn visible(dir: &Path) -> Vec<String> {
 /// umask; `--emit resources -o` does not overwrite a file it did not write.
 #[test]
 fn output_directories_lose_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("svc")).unwrap();
     write(&dir.path().join("svc"), "score.yaml", SHOP);
     let into_own = stave(dir.path(), &["compile", "svc/score.yaml", "-o", "svc"], None);
@@ -181,7 +181,7 @@ fn output_directories_lose_nothing() {
 /// emit other objects: object templates escape every value as a JSON scalar.
 #[test]
 fn params_cannot_inject_objects_through_a_template() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     write(
         dir.path(),
         "stave.yaml",
@@ -213,7 +213,7 @@ fn params_cannot_inject_objects_through_a_template() {
 /// shows what it is, not the value (nor the marker's private-use characters).
 #[test]
 fn messages_never_show_generated_values() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     write(dir.path(), "stave.yaml", "environments:\n  dev:\n    target: kubernetes\n    provisioners: [broken.yaml]\n");
     write(
         dir.path(),
@@ -242,7 +242,7 @@ fn messages_never_show_generated_values() {
 /// limit.
 #[test]
 fn placeholders_cannot_multiply_a_workload_on_any_target() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     let variables: String = (0..100).map(|i| format!("      V{i:03}: ${{metadata.annotations.big}}\n")).collect();
     let workload = format!(
         "apiVersion: score.dev/v1b1\nmetadata:\n  name: big\n  annotations:\n    big: \"{}\"\ncontainers:\n  main:\n    image: nginx:1.27\n    variables:\n{variables}",
@@ -277,7 +277,7 @@ fn placeholders_cannot_multiply_a_workload_on_any_target() {
 /// whether it reads metadata or a resource output.
 #[test]
 fn one_value_cannot_outgrow_the_value_limit() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     write(
         dir.path(),
         "echo.provisioners.yaml",

@@ -56,7 +56,7 @@ resources:
 /// A project whose environments `dev` (kubernetes), `prod` (helm) and `cloud` (terraform, with
 /// `builtin:aws` after the team's file) all list `platform/queues.yaml`.
 fn project(provisioners: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     std::fs::write(dir.path().join("workload.yaml"), WORKLOAD).unwrap();
     let platform = "environments:
   dev:
@@ -93,7 +93,7 @@ fn a_kubernetes_provisioner_serves_every_target_built_on_kubernetes_objects() {
     for environment in ["dev", "prod", "cloud"] {
         assert_eq!(chosen(&dir, environment)["sqs-queue.default#shop.queue"], "queues", "{environment}");
     }
-    let out = tempfile::tempdir().unwrap();
+    let out = crate::common::tempdir().unwrap();
     let chart = out.path().join("chart");
     let args = ["compile", "--env", "prod", "-o", chart.to_str().unwrap()];
     let output = stave(dir.path(), &args, None);

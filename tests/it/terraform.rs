@@ -52,7 +52,7 @@ fn modules(out: &Path) -> Vec<(String, BTreeMap<String, String>)> {
 
 #[test]
 fn fixtures_compile_to_valid_modules() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     for (name, files) in modules(temp.path()) {
         insta::assert_snapshot!(format!("terraform__{name}"), snapshot(&files));
         for required in ["versions.tf", "variables.tf"] {
@@ -76,7 +76,7 @@ fn hcl2_parses(dir: &Path) {
 
 #[test]
 fn the_bundled_example_compiles_to_a_valid_module() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     let out = temp.path().join("example");
     let out_text = out.to_str().unwrap().to_string();
     let output = stave(temp.path(), &["compile", "--example", "--target", "terraform", "-o", &out_text], None);
@@ -149,7 +149,7 @@ fn roots(expression: &str) -> Vec<String> {
 
 #[test]
 fn references_resolve_and_secret_refs_name_defined_keys() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     let mut checked_refs = 0;
     let mut checked_roots = 0;
     for (name, files) in modules(temp.path()) {
@@ -222,7 +222,7 @@ fn references_resolve_and_secret_refs_name_defined_keys() {
 
 #[test]
 fn no_generated_value_appears_in_any_file() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     let mut generated = BTreeSet::new();
     for dir in fixtures_for("terraform").into_iter().filter(|d| read_kubernetes(d).is_some()) {
         for object in read_kubernetes(&dir).unwrap().into_iter().filter(|o| o["kind"] == "Secret") {
@@ -265,7 +265,7 @@ mod compare;
 
 #[test]
 fn resources_match_the_kubernetes_objects_field_by_field() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     let mut compared = 0;
     for dir in fixtures_for("terraform") {
         let Some(objects) = read_kubernetes(&dir) else { continue };
@@ -302,7 +302,7 @@ fn resources_match_the_kubernetes_objects_field_by_field() {
 #[test]
 fn modules_are_byte_identical_across_runs_and_file_orders() {
     let dir = root().join("fixtures/valid/aws");
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     let mut runs = Vec::new();
     for (i, order) in
         [["frontend.yaml", "api.yaml", "worker.yaml"], ["worker.yaml", "frontend.yaml", "api.yaml"]].iter().enumerate()
@@ -323,7 +323,7 @@ fn modules_are_byte_identical_across_runs_and_file_orders() {
 /// state of `terraform init`); a file of the user's the module would overwrite is refused.
 #[test]
 fn the_writer_keeps_what_the_user_added() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     let out = temp.path().join("module");
     let out_text = out.to_str().unwrap().to_string();
     let args = ["compile", "--example", "--target", "terraform", "-o", &out_text];
@@ -361,7 +361,7 @@ fn the_writer_keeps_what_the_user_added() {
 
 #[test]
 fn resource_types_no_terraform_provisioner_serves_are_errors_at_the_declaration() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     std::fs::write(
         temp.path().join("workload.yaml"),
         "apiVersion: score.dev/v1b1\nmetadata: {name: app}\ncontainers:\n  main:\n    image: example/app:1\n    variables:\n      X: ${resources.thing.url}\nresources:\n  thing: {type: ldap}\n",
@@ -379,7 +379,7 @@ fn resource_types_no_terraform_provisioner_serves_are_errors_at_the_declaration(
 #[test]
 fn readme_hcl_excerpts_are_what_the_aws_fixture_compiles_to() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let temp = tempfile::tempdir().unwrap();
+    let temp = crate::common::tempdir().unwrap();
     let files = compile(&root().join("fixtures/valid/aws"), temp.path());
     let all: String = files.values().cloned().collect();
     let mut excerpts = 0;

@@ -56,7 +56,7 @@ fn workloads(dir: &Path) {
 
 #[test]
 fn output_is_the_same_with_any_number_of_threads() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = crate::common::tempdir().expect("temp dir");
     workloads(dir.path());
     for args in [
         vec!["compile", "."],
@@ -68,7 +68,7 @@ fn output_is_the_same_with_any_number_of_threads() {
             assert!(one == compile(dir.path(), &args, threads), "{args:?} differs with {threads} threads");
         }
     }
-    let fixture = tempfile::tempdir().expect("temp dir");
+    let fixture = crate::common::tempdir().expect("temp dir");
     copy_dir(&root().join("fixtures/valid/environments"), fixture.path());
     for target in ["kubernetes", "helm", "terraform"] {
         let args = ["compile", "api.yaml", "worker.yaml", "--target", target, "-o", "out"];
@@ -79,7 +79,7 @@ fn output_is_the_same_with_any_number_of_threads() {
 
 #[test]
 fn output_is_the_same_whatever_the_spool_keeps_in_memory() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = crate::common::tempdir().expect("temp dir");
     workloads(dir.path());
     for args in [
         vec!["compile", "."],

@@ -13,7 +13,7 @@ use common::validators::{self, install, pins};
 
 /// Writes `files` (relative path, contents) into a fresh temporary directory.
 fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let temp = tempfile::tempdir().expect("temp dir");
+    let temp = crate::common::tempdir().expect("temp dir");
     for (name, text) in files {
         let path = temp.path().join(name);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("create dir");
@@ -345,7 +345,7 @@ fn terraform_schema_check_rejects_too_many_single_blocks() {
 // ------------------------------------------------------------------------------------- installing
 #[test]
 fn an_install_that_cannot_finish_fails_with_the_reason() {
-    let home = tempfile::tempdir().expect("temp dir");
+    let home = crate::common::tempdir().expect("temp dir");
     let home = home.path().to_path_buf();
     let result = std::panic::catch_unwind(|| {
         install::cached_in(&home, "broken", "v1", Duration::from_secs(5), |_| Err("registry said no".to_string()))
@@ -359,7 +359,7 @@ fn an_install_that_cannot_finish_fails_with_the_reason() {
 /// a lock that blocks nor a half-install that counts as done.
 #[test]
 fn a_killed_installer_neither_hangs_the_next_run_nor_leaves_a_half_install() {
-    let home = tempfile::tempdir().expect("temp dir");
+    let home = crate::common::tempdir().expect("temp dir");
     let home = home.path().to_path_buf();
     std::fs::create_dir_all(home.join("tool")).expect("create");
     std::fs::write(home.join("tool/half-written"), "").expect("write");
@@ -399,7 +399,7 @@ fn a_killed_installer_neither_hangs_the_next_run_nor_leaves_a_half_install() {
 
 #[test]
 fn parallel_callers_install_once() {
-    let home = tempfile::tempdir().expect("temp dir");
+    let home = crate::common::tempdir().expect("temp dir");
     let home: &Path = home.path();
     let count = AtomicUsize::new(0);
     std::thread::scope(|scope| {
@@ -448,7 +448,7 @@ fn a_download_whose_sha256_differs_fails_naming_the_package_and_both_hashes() {
         assert!(message.contains(needle), "expected {needle:?} in: {message}");
     }
     // Through the installer: the test fails with that message and nothing counts as installed.
-    let home = tempfile::tempdir().expect("temp dir");
+    let home = crate::common::tempdir().expect("temp dir");
     let result = std::panic::catch_unwind(|| {
         install::cached_in(home.path(), "tool", "v1", Duration::from_secs(5), |_| {
             pins::verify_sha256("@scope/tool@1.0.0", &file, &wrong)

@@ -7,8 +7,6 @@
 //! lives (a Terraform reference likewise). Generated values inside literal outputs are described,
 //! never shown.
 
-use std::io::Write;
-
 use clap::Args;
 use serde_json::Value as Json;
 
@@ -55,7 +53,7 @@ pub(crate) fn run(args: &GetOutputsArgs, reporter: &Reporter) -> Outcome {
             Err(message) => return reporter.usage_error(&message),
         },
     };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    reporter.console().out(text.as_bytes());
     Outcome::Success
 }
 

@@ -1,8 +1,6 @@
 //! `stave resources list`: every resource of the workloads, with the provisioner that meets it
 //! in the environment and the keys of its outputs (`${resources.<name>.<key>}`).
 
-use std::io::Write;
-
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
@@ -82,6 +80,6 @@ pub(crate) fn run(args: &ListArgs, reporter: &Reporter) -> Outcome {
             text
         }
     };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    reporter.console().out(text.as_bytes());
     Outcome::Success
 }

@@ -123,6 +123,7 @@ impl Prepared {
             target: flags.target,
             namespace: flags.namespace.clone(),
             seed: Some(Seed::from_text(FIXTURE_SEED)),
+            seed_variable: None,
         };
         let mut named = files.to_vec();
         named.extend(flags.overrides_file.clone());
@@ -140,7 +141,7 @@ impl Prepared {
     /// A corpus file in a copy of its directory with `file.txt` (which some examples mount),
     /// with `--image conformance/image:1` (filling `image: .`) and `flags`.
     pub fn corpus(path: &Path, mut flags: Flags) -> Prepared {
-        let work = tempfile::tempdir().expect("temp dir");
+        let work = crate::common::tempdir().expect("temp dir");
         super::copy_dir(path.parent().expect("parent"), work.path());
         std::fs::write(work.path().join("file.txt"), "provided by the test\n").expect("write");
         let name = path.file_name().and_then(|n| n.to_str()).expect("name").to_string();

@@ -52,7 +52,7 @@ pub fn read_case(dir: &Path) -> Case {
 /// Copies a fixture directory into a fresh temporary directory (so generated files stay out of
 /// the tree) and returns the temporary directory and the copy's path.
 pub fn copy_fixture(dir: &Path) -> (tempfile::TempDir, PathBuf) {
-    let temp = tempfile::tempdir().expect("temp dir");
+    let temp = crate::common::tempdir().expect("temp dir");
     let target = temp.path().join(dir.file_name().expect("fixture name"));
     copy_dir(dir, &target);
     (temp, target)
@@ -71,6 +71,27 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A temporary directory for a test ([`use_ram_for_temporary_files`] first).
+pub fn tempdir() -> std::io::Result<tempfile::TempDir> {
+    use_ram_for_temporary_files();
+    tempfile::tempdir()
+}
+
+/// Puts this process's temporary files (the tests' and the library's, through `tempfile`) on a
+/// RAM-backed file system when the machine has one with room (`/dev/shm`, 2 GiB free): the
+/// suite creates and deletes tens of thousands of files, and on ext4 the journal made that a
+/// tenth of its time. Elsewhere they stay in the system's temporary directory.
+pub fn use_ram_for_temporary_files() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let shm = Path::new("/dev/shm");
+        let room = rustix::fs::statvfs(shm).map(|fs| fs.f_bavail.saturating_mul(fs.f_frsize)).unwrap_or(0);
+        if shm.is_dir() && room >= 2 << 30 {
+            let _ = tempfile::env::override_temp_dir(shm);
+        }
+    });
+}
+
 /// The seed the fixture tests compile with.
 pub const FIXTURE_SEED: &str = "stave fixture seed";
 
@@ -87,8 +108,14 @@ pub fn compile_with_open_umask(cwd: &Path, args: &str) -> bool {
     status.expect("run stave").success()
 }
 
-/// Runs `stave` with environment variables set (`Some`) or removed (`None`).
+/// Runs `stave` with environment variables set (`Some`) or removed (`None`): in this process
+/// (see [`in_process`]) when it can, else the binary.
 pub fn stave_with_env(cwd: &Path, args: &[&str], stdin: Option<&[u8]>, vars: &[(&str, Option<&str>)]) -> Output {
+    in_process::run(cwd, args, stdin, vars).unwrap_or_else(|| stave_binary(cwd, args, stdin, vars))
+}
+
+/// Runs the `stave` binary, with environment variables set (`Some`) or removed (`None`).
+pub fn stave_binary(cwd: &Path, args: &[&str], stdin: Option<&[u8]>, vars: &[(&str, Option<&str>)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_stave"));
     command.current_dir(cwd).args(args).env("NO_COLOR", "1").env_remove("RUST_BACKTRACE").env_remove("COLUMNS");
     if let Some(path) = path_without_shims() {
@@ -249,5 +276,6 @@ pub fn corpus_score_files() -> Option<Vec<PathBuf>> {
     corpus_dir().map(|dir| score_files(&dir))
 }
 
+pub mod in_process;
 pub mod library;
 pub mod validators;

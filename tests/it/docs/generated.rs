@@ -187,7 +187,7 @@ fn every_code_has_a_page_prose_and_a_fixture() {
 /// Each command's page is what the binary prints for `--help` (no terminal, so clap's width).
 #[test]
 fn cli_pages_are_what_the_binary_prints() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir().unwrap();
     for (command, help) in stave::cli::reference::help_pages() {
         let mut args: Vec<&str> = command.split(' ').skip(1).collect();
         args.push("--help");

@@ -115,8 +115,8 @@ fn run(name: &str, text: &str) -> Option<usize> {
     if !steps.iter().any(|s| !matches!(s, Step::File { .. })) {
         return None;
     }
-    let scratch = tempfile::tempdir().expect("a scratch directory");
-    let out = tempfile::tempdir().expect("an output directory");
+    let scratch = crate::common::tempdir().expect("a scratch directory");
+    let out = crate::common::tempdir().expect("an output directory");
     let bin = Path::new(env!("CARGO_BIN_EXE_stave")).parent().expect("the binary's folder");
     let path = std::env::join_paths(
         std::iter::once(bin.to_path_buf()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
