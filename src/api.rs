@@ -77,7 +77,7 @@ pub fn check(request: &Request, depth: Depth) -> Outcome {
         for one in failed {
             left_out.add(&one.environment.name, &[format!("the {} output", one.target.name())]);
         }
-        let inputs: Vec<_> = good.iter().filter_map(|one| Some((one.target, one.target_input()?))).collect();
+        let inputs: Vec<_> = good.iter().filter_map(|one| Some((one.target, one.target_input(&sources)?))).collect();
         match targets::emit_each(&inputs, &Options::default()) {
             Ok(emitted) => diagnostics.extend(emitted.warnings),
             Err(found) => diagnostics.extend(found),
@@ -95,7 +95,7 @@ pub fn check(request: &Request, depth: Depth) -> Outcome {
 pub fn compile(request: &Request, options: &Options) -> Outcome {
     let mut sources = Sources::new();
     let (compiled, mut diagnostics) = pipeline::run_all(request, Stage::Provision, &mut sources);
-    let inputs: Option<Vec<_>> = compiled.iter().map(|one| Some((one.target, one.target_input()?))).collect();
+    let inputs: Option<Vec<_>> = compiled.iter().map(|one| Some((one.target, one.target_input(&sources)?))).collect();
     let mut emitted = None;
     if !diagnostics.has_errors()
         && let Some(inputs) = inputs.filter(|inputs| !inputs.is_empty())

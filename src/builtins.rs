@@ -1,22 +1,35 @@
 //! The built-ins: what ships inside the binary, and the target names every layer may use. The
 //! built-in provisioner files and template libraries (one folder per target under `targets/`),
 //! the opt-in libraries (`builtin:aws`), the Terraform target's provider schema, the default
-//! platform, and the JSON Schemas under `spec/`. It sits below every phase and imports nothing;
+//! platform, and the JSON Schemas under `spec/`. It sits below every phase and imports only `naming`;
 //! the command line parses target names itself.
 
 use serde::{Deserialize, Serialize};
 
-/// The targets an environment can compile to, as platform files and the command line name them.
-/// Each is implemented by the backend `targets::backend` names for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// The targets an environment can compile to, as platform files and the command line name them:
+/// the built-in ones, each implemented by the backend `targets::backend` names for it, and the
+/// external ones a platform file declares (`targets:`), programs behind the target protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Target {
     Kubernetes,
     Helm,
     Terraform,
+    External(ExternalName),
+}
+
+/// The name of an external target, interned so that [`Target`] stays `Copy`: each distinct name
+/// is allocated once in a process (a platform file declares a handful).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ExternalName(&'static str);
+
+impl std::fmt::Debug for ExternalName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
 }
 
 impl Target {
+    /// The built-in targets.
     pub const ALL: [Target; 3] = [Target::Kubernetes, Target::Helm, Target::Terraform];
 
     pub fn name(self) -> &'static str {
@@ -24,11 +37,24 @@ impl Target {
             Target::Kubernetes => "kubernetes",
             Target::Helm => "helm",
             Target::Terraform => "terraform",
+            Target::External(name) => name.0,
         }
     }
 
+    /// A built-in target by name.
     pub fn parse(name: &str) -> Option<Target> {
         Target::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// A built-in target by name, else the external target of that name (which a platform file
+    /// must declare before an environment can use it).
+    pub fn named(name: &str) -> Target {
+        Target::parse(name).unwrap_or_else(|| Target::External(ExternalName(crate::naming::intern(name))))
+    }
+
+    /// Whether the target is a program a platform file declares.
+    pub fn is_external(self) -> bool {
+        matches!(self, Target::External(_))
     }
 
     /// Whether the target takes the Kubernetes objects provisioners return (Terraform turns them
@@ -36,16 +62,31 @@ impl Target {
     pub fn takes_kubernetes_objects(self) -> bool {
         match self {
             Target::Kubernetes | Target::Helm | Target::Terraform => true,
+            Target::External(_) => false,
         }
     }
 
     /// Whether what a provisioner returns for this target is Kubernetes objects (and nothing
-    /// else): true of kubernetes and helm; a Terraform provisioner may return Terraform blocks.
+    /// else): true of kubernetes and helm; a Terraform provisioner may return Terraform blocks,
+    /// and an external target's provisioners whatever that target reads.
     pub fn wants_only_kubernetes_objects(self) -> bool {
         match self {
             Target::Kubernetes | Target::Helm => true,
-            Target::Terraform => false,
+            Target::Terraform | Target::External(_) => false,
         }
+    }
+}
+
+impl Serialize for Target {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Target {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Ok(Target::named(&name))
     }
 }
 
@@ -98,3 +139,7 @@ pub(crate) const WORKLOAD_SCHEMA: &str = include_str!("../spec/score-v1b1.schema
 pub const PLATFORM_SCHEMA: &str = include_str!("../spec/platform.schema.json");
 /// The provisioner file schema (`stave schema provisioners`).
 pub const PROVISIONERS_SCHEMA: &str = include_str!("../spec/provisioners.schema.json");
+/// What an external target's program reads (`stave schema target-request`).
+pub const TARGET_REQUEST_SCHEMA: &str = include_str!("../spec/target-request.schema.json");
+/// What an external target's program answers (`stave schema target-response`).
+pub const TARGET_RESPONSE_SCHEMA: &str = include_str!("../spec/target-response.schema.json");

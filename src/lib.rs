@@ -23,6 +23,7 @@ pub mod backstage;
 pub mod builtins;
 #[doc(hidden)]
 pub mod cli;
+pub(crate) mod contained;
 #[doc(hidden)]
 pub mod diagnostics;
 #[doc(hidden)]

@@ -28,6 +28,21 @@ pub(crate) fn fit(name: &str, max: usize) -> String {
     format!("{}-{}", start.trim_end_matches(['-', '.']), short_hash(name, 8))
 }
 
+/// `name` as a string that lives as long as the process, allocated once for each distinct name:
+/// for the few names a platform file or a target program introduces (external targets, their
+/// diagnostic codes) where a `Copy` value must carry them.
+pub(crate) fn intern(name: &str) -> &'static str {
+    static NAMES: std::sync::Mutex<std::collections::BTreeSet<&'static str>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut names = NAMES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(known) = names.get(name) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
 #[cfg(test)]
 mod tests {
     use super::fit;

@@ -70,8 +70,9 @@ pub struct Compiled {
 
 impl Compiled {
     /// What a target receives, once everything is provisioned.
-    pub fn target_input(&self) -> Option<targets::Input<'_>> {
+    pub fn target_input<'a>(&'a self, sources: &'a Sources) -> Option<targets::Input<'a>> {
         Some(targets::Input {
+            sources,
             workloads: &self.workloads,
             graph: self.graph.as_ref()?,
             environment: &self.environment,
@@ -130,6 +131,18 @@ fn run_environments(
             }
         },
     };
+    // `--target` may name an external target only where the platform file declares it.
+    if let (Some(target), Some(first)) = (request.target, environments.first())
+        && let Err(error) = crate::platform::resolve_target(
+            target.name(),
+            &first.external_targets,
+            first.target_span,
+            &format!("`--target {}`", target.name()),
+        )
+    {
+        out.push(error);
+        return (Vec::new(), out.sorted());
+    }
     let (read, diagnostics) = score::read(&request.inputs, &request.load, sources);
     out.extend(diagnostics);
     let seed =
@@ -227,6 +240,7 @@ fn compile_environment(
     }
     let errors = out.error_count();
     let registry = Registry::load(&environment.provisioner_files, &platform.base_dir, sources, &mut out);
+    registry.check_targets(&environment.external_targets, &mut out);
     let registry_failed = out.error_count() > errors;
     let mut compiled = Compiled {
         workloads: loaded.workloads,

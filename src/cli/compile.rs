@@ -59,6 +59,9 @@ pub(crate) enum Emit {
     Ir,
     /// The provisioned resources: provisioner, outputs and objects, as YAML.
     Resources,
+    /// The request an external target's program gets (`stave.dev/target/v1`), as JSON, with
+    /// generated values as markers (a target declared `generatedValues: clear` gets the values).
+    TargetRequest,
 }
 
 pub(crate) fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
@@ -80,25 +83,37 @@ pub(crate) fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
         };
     }
     let stage = if args.emit == Emit::Ir { Stage::Load } else { Stage::Provision };
-    let (compiled, _) = match reporter.run(&request, stage) {
+    let (compiled, sources) = match reporter.run(&request, stage) {
         Ok(result) => result,
         Err(outcome) => return outcome,
     };
     let (document, file) = match args.emit {
         Emit::Ir => (serde_json::json!({ "workloads": compiled.workloads }), "ir.yaml"),
+        Emit::TargetRequest => {
+            let Some(input) = compiled.target_input(&sources) else { return Outcome::InvalidInput };
+            let options = crate::targets::Options { generate_namespace: args.generate_namespace, output_name: None };
+            let request = crate::targets::external::request(compiled.target, &[input], &options, false);
+            let text = serde_json::to_string_pretty(&request).unwrap_or_default() + "\n";
+            return print_document(text, "target-request.json", &args, reporter);
+        }
         _ => (resources_view(&compiled), "resources.yaml"),
     };
     let text = match serde_saphyr::to_string(&document) {
         Ok(text) => text,
         Err(error) => return reporter.usage_error(&format!("cannot print the result: {error}")),
     };
+    print_document(text, file, &args, reporter)
+}
+
+/// Prints (or, with `-o FILE`, writes) one document of `--emit`.
+fn print_document(text: String, file: &str, args: &CompileArgs, reporter: &Reporter) -> Outcome {
     let emitted = Emitted {
         files: vec![File::new(file, text)],
         layout: Layout::Stream,
         what: String::new(),
         warnings: Diagnostics::new(),
     };
-    deliver(&emitted, &args, reporter)
+    deliver(&emitted, args, reporter)
 }
 
 /// Writes the output where `-o` says, or with `--check` compares it with what is there. Warnings
@@ -155,7 +170,7 @@ fn manifests(
     args: &CompileArgs,
     reporter: &Reporter,
 ) -> Outcome {
-    let inputs = compiled.iter().map(|one| Some((one.target, one.target_input()?))).collect::<Option<Vec<_>>>();
+    let inputs = compiled.iter().map(|one| Some((one.target, one.target_input(sources)?))).collect::<Option<Vec<_>>>();
     let Some(inputs) = inputs.filter(|inputs| !inputs.is_empty()) else { return Outcome::InvalidInput };
     let output_name = args.output.as_deref().and_then(|dir| {
         let dir = if dir.as_os_str().is_empty() || dir == std::path::Path::new(".") {

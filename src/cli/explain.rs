@@ -97,7 +97,7 @@ fn object(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
         Ok(result) => result,
         Err(outcome) => return outcome,
     };
-    let Some(input) = compiled.target_input() else { return Outcome::InvalidInput };
+    let Some(input) = compiled.target_input(&sources) else { return Outcome::InvalidInput };
     let mut diagnostics = crate::diagnostics::Diagnostics::new();
     let lowered = kubernetes::lower(&input, &crate::targets::Options::default(), &mut diagnostics);
     let outcome = reporter.emit(&diagnostics, &sources);

@@ -177,7 +177,8 @@ fn platform_used(file: Option<&std::path::Path>) -> String {
 /// The target flags that `check` and `compile` share.
 #[derive(Debug, Args)]
 pub(crate) struct TargetArgs {
-    /// The target to emit (overrides the environment's).
+    /// The target to emit (overrides the environment's): a built-in one, or an external target the
+    /// platform file declares.
     #[arg(long, value_parser = target_name())]
     target: Option<crate::builtins::Target>,
 
@@ -186,13 +187,48 @@ pub(crate) struct TargetArgs {
     namespace: Option<String>,
 }
 
-/// Target names parse here, in the command line's layer: the names `builtins::Target` lists,
-/// offered to completions and `--help`.
-fn target_name() -> impl clap::builder::TypedValueParser<Value = crate::builtins::Target> {
-    use crate::builtins::Target;
-    use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(Target::ALL.map(Target::name))
-        .map(|name| Target::parse(&name).expect("the parser accepts only the names of `Target::ALL`"))
+/// Target names parse here, in the command line's layer: the built-in names (offered to
+/// completions and `--help`), or the name of an external target, which the platform file must
+/// declare (the pipeline checks).
+fn target_name() -> TargetName {
+    TargetName
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TargetName;
+
+impl clap::builder::TypedValueParser for TargetName {
+    type Value = crate::builtins::Target;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        use crate::builtins::Target;
+        let name = value.to_str().unwrap_or_default();
+        let valid = (1..=32).contains(&name.len())
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if valid {
+            return Ok(Target::named(name));
+        }
+        let mut error = clap::Error::new(clap::error::ErrorKind::InvalidValue).with_cmd(command);
+        if let Some(arg) = arg {
+            use clap::error::{ContextKind, ContextValue};
+            error.insert(ContextKind::InvalidArg, ContextValue::String(arg.to_string()));
+            error.insert(ContextKind::InvalidValue, ContextValue::String(name.to_string()));
+            let names = Target::ALL.map(|t| t.name().to_string()).to_vec();
+            error.insert(ContextKind::ValidValue, ContextValue::Strings(names));
+        }
+        Err(error)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let builtins = crate::builtins::Target::ALL.map(|t| clap::builder::PossibleValue::new(t.name()));
+        Some(Box::new(builtins.into_iter()))
+    }
 }
 
 impl TargetArgs {

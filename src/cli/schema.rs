@@ -5,7 +5,9 @@ use super::report::Reporter;
 use clap::{Args, ValueEnum};
 
 use super::Outcome;
-use crate::builtins::{PLATFORM_SCHEMA, PROVISIONERS_SCHEMA, WORKLOAD_SCHEMA};
+use crate::builtins::{
+    PLATFORM_SCHEMA, PROVISIONERS_SCHEMA, TARGET_REQUEST_SCHEMA, TARGET_RESPONSE_SCHEMA, WORKLOAD_SCHEMA,
+};
 
 #[derive(Debug, Args)]
 pub(crate) struct SchemaArgs {
@@ -22,6 +24,10 @@ enum Which {
     Platform,
     /// A provisioner file.
     Provisioners,
+    /// The request an external target's program reads (`stave.dev/target/v1`).
+    TargetRequest,
+    /// The response an external target's program prints (`stave.dev/target/v1`).
+    TargetResponse,
 }
 
 pub(crate) fn run(args: &SchemaArgs, reporter: &Reporter<'_>) -> Outcome {
@@ -29,6 +35,8 @@ pub(crate) fn run(args: &SchemaArgs, reporter: &Reporter<'_>) -> Outcome {
         Which::Workload => WORKLOAD_SCHEMA,
         Which::Platform => PLATFORM_SCHEMA,
         Which::Provisioners => PROVISIONERS_SCHEMA,
+        Which::TargetRequest => TARGET_REQUEST_SCHEMA,
+        Which::TargetResponse => TARGET_RESPONSE_SCHEMA,
     };
     reporter.console().out(text.as_bytes());
     Outcome::Success

@@ -9,16 +9,19 @@ macro_rules! codes {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Code {
             $(#[doc = $summary] $variant,)*
+            /// A problem an external target reports, with its own code (`<target>::<name>`).
+            Reported(ReportedCode),
         }
 
         impl Code {
-            /// Every code, in table order.
+            /// Every code of the table, in table order (not the codes external targets report).
             pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
 
             /// The stable name, e.g. `stave::spec::unknown-resource`.
             pub fn name(self) -> &'static str {
                 match self {
                     $(Code::$variant => $name,)*
+                    Code::Reported(code) => code.name(),
                 }
             }
 
@@ -26,10 +29,36 @@ macro_rules! codes {
             pub fn summary(self) -> &'static str {
                 match self {
                     $(Code::$variant => $summary,)*
+                    Code::Reported(_) => "a problem an external target reports, in its own words",
                 }
             }
         }
     };
+}
+
+/// A code an external target reports (`nomad::missing-job`), kept small so that a [`Code`]
+/// stays a word: an index into the process's table of such codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReportedCode(u32);
+
+static REPORTED: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+
+impl ReportedCode {
+    /// The code `name`, entered in the table once.
+    pub(crate) fn new(name: &str) -> ReportedCode {
+        let name = crate::naming::intern(name);
+        let mut table = REPORTED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let index = table.iter().position(|known| std::ptr::eq(*known, name)).unwrap_or_else(|| {
+            table.push(name);
+            table.len() - 1
+        });
+        ReportedCode(u32::try_from(index).unwrap_or(u32::MAX))
+    }
+
+    pub fn name(self) -> &'static str {
+        let table = REPORTED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        usize::try_from(self.0).ok().and_then(|i| table.get(i).copied()).unwrap_or("target::reported")
+    }
 }
 
 codes! {
@@ -96,6 +125,10 @@ codes! {
     PlatformWrongType => "stave::platform::wrong-type": "a value of the platform file has the wrong type",
     PlatformInvalidValue => "stave::platform::invalid-value": "a value breaks a rule of the platform file's schema",
     UnknownEnvironment => "stave::platform::unknown-environment": "the environment is not in the platform file",
+    TargetFailed => "stave::target::failed":
+        "an external target's program failed: it crashed, hung, printed no response or named an unsafe path",
+    UnknownTarget => "stave::platform::unknown-target":
+        "an environment, a provisioner or `--target` names a target neither built in nor declared",
     UnusedWorkloadSettings => "stave::platform::unused-workload-settings":
         "the platform file configures a workload that is not being compiled",
     TargetChangesProvisioners => "stave::platform::target-changes-provisioners":

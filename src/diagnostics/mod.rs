@@ -9,7 +9,7 @@ pub mod ci;
 mod codes;
 pub mod render;
 
-pub use codes::Code;
+pub use codes::{Code, ReportedCode};
 
 use crate::source::Span;
 

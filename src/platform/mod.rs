@@ -13,6 +13,7 @@
 mod external;
 pub(crate) mod patches;
 mod settings;
+mod targets;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,7 @@ pub(crate) use settings::{
     Allowance, DnsSettings, Egress, HelmSettings, KubernetesSettings, RouteKind, Security, TerraformSettings,
     WorkloadKubernetes, WorkloadSettings,
 };
+pub(crate) use targets::{ExternalTarget, resolve as resolve_target};
 
 use crate::builtins::{DEFAULT_PLATFORM, PLATFORM_SCHEMA, Target};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -51,6 +53,8 @@ fn schema() -> &'static Schema {
 struct PlatformInput {
     environments: BTreeMap<String, EnvironmentInput>,
     #[serde(default)]
+    targets: BTreeMap<String, targets::ExternalTargetInput>,
+    #[serde(default)]
     helm: HelmSettings,
     #[serde(default)]
     limits: Limits,
@@ -61,7 +65,7 @@ struct PlatformInput {
 struct EnvironmentInput {
     #[allow(dead_code, reason = "documentation for the platform team")]
     description: Option<String>,
-    target: Target,
+    target: String,
     #[serde(default)]
     provisioners: Vec<String>,
     #[serde(default)]
@@ -82,6 +86,9 @@ struct EnvironmentInput {
     helm: Option<serde_json::Map<String, Json>>,
     #[serde(default)]
     terraform: TerraformSettings,
+    /// For an external target.
+    #[serde(default)]
+    settings: serde_json::Map<String, Json>,
     /// Deprecated: `kubernetes.namespace`.
     namespace: Option<String>,
     /// Deprecated: `kubernetes.security`.
@@ -132,6 +139,11 @@ pub struct Environment {
     /// The platform file's `helm:` section (one chart for every environment).
     pub(crate) helm: HelmSettings,
     pub(crate) terraform: TerraformSettings,
+    /// `settings:`, for an external target.
+    pub(crate) settings: serde_json::Map<String, Json>,
+    /// The external targets of the platform file (`targets:`), by name: the environment's own, when
+    /// it is one, and any that `--target` may name.
+    pub(crate) external_targets: BTreeMap<String, ExternalTarget>,
     /// The platform file's `limits:` (the same for every environment).
     pub(crate) limits: Limits,
     /// Where they are set: `limits:`, else the environment's key.
@@ -184,11 +196,21 @@ impl Platform {
                     .label(root.span, "here"),
             )
         })?;
+        let external_targets: BTreeMap<String, ExternalTarget> = input
+            .targets
+            .into_iter()
+            .map(|(name, declared)| {
+                let span = place_at(&root, &["targets".to_string(), name.clone()])
+                    .map_or(root.span, |p| p.key_span.unwrap_or(p.node.span));
+                let lowered = declared.lower(&base_dir, span);
+                (name, lowered)
+            })
+            .collect();
         let environments = input
             .environments
             .into_iter()
             .map(|(name, env)| {
-                let mut environment = lower_environment(&root, &name, env, &mut out);
+                let mut environment = lower_environment(&root, &name, env, &external_targets, &mut out);
                 environment.helm = input.helm.clone();
                 environment.limits = input.limits;
                 if let Some(place) = place_at(&root, &["limits".to_string()]) {
@@ -268,13 +290,24 @@ fn single(diagnostic: Diagnostic) -> Diagnostics {
     out
 }
 
-fn lower_environment(root: &Node, name: &str, input: EnvironmentInput, out: &mut Diagnostics) -> Environment {
+fn lower_environment(
+    root: &Node,
+    name: &str,
+    input: EnvironmentInput,
+    external_targets: &BTreeMap<String, ExternalTarget>,
+    out: &mut Diagnostics,
+) -> Environment {
     let at = |path: &[&str]| {
         let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
         place_at(root, &path)
     };
     let span = at(&["environments", name]).and_then(|p| p.key_span).unwrap_or(root.span);
     let target_span = at(&["environments", name, "target"]).map_or(span, |p| p.node.span);
+    let what = format!("environment `{name}`");
+    let target = targets::resolve(&input.target, external_targets, target_span, &what).unwrap_or_else(|error| {
+        out.push(error);
+        Target::Kubernetes
+    });
     let provisioner_files = input
         .provisioners
         .iter()
@@ -399,7 +432,7 @@ fn lower_environment(root: &Node, name: &str, input: EnvironmentInput, out: &mut
         .collect();
     Environment {
         name: name.to_string(),
-        target: input.target,
+        target,
         target_span,
         provisioner_files,
         variables: input.variables,
@@ -417,6 +450,8 @@ fn lower_environment(root: &Node, name: &str, input: EnvironmentInput, out: &mut
         kubernetes,
         helm: HelmSettings::default(),
         terraform: input.terraform,
+        settings: input.settings,
+        external_targets: external_targets.clone(),
         limits: Limits::default(),
         limits_span: span,
     }

@@ -86,6 +86,8 @@ pub struct Provisioner {
     pub(crate) class: Option<String>,
     pub(crate) id: Option<String>,
     pub(crate) targets: Vec<Target>,
+    /// Where each of `targets` is written.
+    pub(crate) target_spans: Vec<Span>,
     /// `strictTargets: true`: it serves the targets it lists and no other.
     pub(crate) strict_targets: bool,
     pub(crate) params: Option<jsonschema::Validator>,
@@ -202,6 +204,23 @@ impl Registry {
     }
 
     /// A built-in library an environment names (`builtin:aws`), as one of its own files.
+    /// Reports each target a provisioner lists that is neither built in nor one of `declared`
+    /// (the platform file's external targets), at its place.
+    pub(crate) fn check_targets(
+        &self,
+        declared: &std::collections::BTreeMap<String, crate::platform::ExternalTarget>,
+        out: &mut Diagnostics,
+    ) {
+        for provisioner in &self.provisioners {
+            for (target, span) in provisioner.targets.iter().zip(&provisioner.target_spans) {
+                let what = format!("provisioner `{}`", provisioner.name);
+                if let Err(error) = crate::platform::resolve_target(target.name(), declared, *span, &what) {
+                    out.push(error);
+                }
+            }
+        }
+    }
+
     fn add_library(&mut self, library: &str, span: Span, sources: &mut Sources, out: &mut Diagnostics) {
         let Some((_, embedded)) = BUILTIN_LIBRARIES.iter().find(|(name, _)| *name == library) else {
             let names: Vec<&str> = BUILTIN_LIBRARIES.iter().map(|(name, _)| *name).collect();
@@ -290,6 +309,12 @@ impl Registry {
                 kind: entry.kind,
                 class: entry.class,
                 id: entry.id,
+                target_spans: (0..entry.targets.len())
+                    .map(|i| {
+                        let at = [path[0].clone(), path[1].clone(), "targets".into(), i.to_string()];
+                        yaml::place_at(&root, &at).map_or(span, |p| p.node.span)
+                    })
+                    .collect(),
                 targets: entry.targets,
                 strict_targets: entry.strict_targets,
                 params,

@@ -7,6 +7,7 @@
 //! backend serves each target (one line each). Nothing here imports the pipeline or the command
 //! line; nothing below knows a target's object shapes.
 
+pub(crate) mod external;
 pub(crate) mod helm;
 pub(crate) mod kubernetes;
 pub mod terraform;
@@ -18,11 +19,14 @@ use crate::ir::Workload;
 use crate::limits;
 use crate::platform::Environment;
 use crate::provision::{Provisioned, TargetModel};
+use crate::source::Sources;
 use crate::spool::Blob;
 
 /// What a target receives for one environment.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
+    /// The files read, for a target that reports a problem at a place in one.
+    pub(crate) sources: &'a Sources,
     /// Sorted by name.
     pub(crate) workloads: &'a [Workload],
     pub(crate) graph: &'a Graph,
@@ -90,20 +94,21 @@ pub struct Emitted {
 /// A target. Each lives in a folder of its own under `src/targets/`, with its built-in
 /// provisioners under `targets/<name>/` at the top of the repository.
 pub trait Backend: Sync + std::fmt::Debug {
-    fn target(&self) -> Target;
     /// What provisioning asks of this target.
     fn model(&self) -> &dyn TargetModel;
-    /// Lowers one or several environments into files.
-    fn emit(&self, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics>;
+    /// Lowers one or several environments into files for `target` (the backend's own, or the
+    /// external target whose program it runs).
+    fn emit(&self, target: Target, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics>;
 }
 
-/// The target of each name: one line each. The match is exhaustive, so a name in
-/// `catalog::Target` without a backend does not compile.
+/// The backend of each target: one line each (every external target is run by one backend).
+/// The match is exhaustive, so a target without a backend does not compile.
 pub fn backend(target: Target) -> &'static dyn Backend {
     match target {
         Target::Kubernetes => &kubernetes::Kubernetes,
         Target::Helm => &helm::Helm,
         Target::Terraform => &terraform::Terraform,
+        Target::External(_) => &external::External,
     }
 }
 
@@ -161,7 +166,7 @@ pub fn emit_each(inputs: &[(Target, Input<'_>)], options: &Options) -> Result<Em
 /// Emits `target` for the environments of `inputs`: the one entry point of every target.
 /// Output larger than the platform's `limits.outputSize` is refused.
 pub fn emit(target: Target, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {
-    let emitted = backend(target).emit(inputs, options)?;
+    let emitted = backend(target).emit(target, inputs, options)?;
     let Some(environment) = inputs.first().map(|input| input.environment) else { return Ok(emitted) };
     let limit = environment.limits.output_size;
     let mut total = 0u64;

@@ -62,7 +62,11 @@ fn usage_errors_exit_2() {
     let two_with_override =
         stave(dir.path(), &["check", "a.yaml", "b.yaml", "--override-property", "metadata.x=1"], None);
     snapshot("overrides_with_two_files", &two_with_override, 2);
-    snapshot("unknown_target", &stave(dir.path(), &["compile", "a.yaml", "--target", "nomad"], None), 2);
+    snapshot("unknown_target", &stave(dir.path(), &["compile", "a.yaml", "--target", "Nomad!"], None), 2);
+    // A well-formed name the platform file does not declare is the platform's error (exit 1).
+    let undeclared = stave(dir.path(), &["compile", "a.yaml", "--target", "nomad"], None);
+    assert_eq!(undeclared.status.code(), Some(1), "{}", String::from_utf8_lossy(&undeclared.stderr));
+    assert!(String::from_utf8_lossy(&undeclared.stderr).contains("stave::platform::unknown-target"));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The integration tests, as one test binary (one link of the crate, not one per area): a module
-//! per area. Tests that are about the command line run the real binary (`CARGO_BIN_EXE_stave`);
-//! the rest call the library in-process where they can. Shared helpers live in `common`.
+//! per area. Tests of the command line run it in-process (`common::stave`), or the real binary
+//! where the process itself is tested; the rest call the library. Shared helpers live in
+//! `common`.
 
 mod admission;
 mod architecture;
@@ -14,6 +15,7 @@ mod docs;
 mod drift;
 mod environments;
 mod external;
+mod external_targets;
 mod fast_yaml;
 mod first_hour;
 mod fixtures;

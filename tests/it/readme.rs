@@ -27,7 +27,7 @@ fn platform_provisioner_and_workload_files_load() {
         for block in blocks(&text, "yaml") {
             let body = without_comments(&block);
             let temp = crate::common::tempdir().unwrap();
-            if ["environments:", "helm:", "limits:"].iter().any(|start| body.starts_with(start)) {
+            if ["environments:", "helm:", "limits:", "targets:"].iter().any(|start| body.starts_with(start)) {
                 let path = temp.path().join("stave.yaml");
                 std::fs::write(&path, body).unwrap();
                 let mut sources = Sources::new();

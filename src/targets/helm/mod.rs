@@ -38,15 +38,11 @@ impl TargetModel for Helm {
 }
 
 impl Backend for Helm {
-    fn target(&self) -> Target {
-        Target::Helm
-    }
-
     fn model(&self) -> &dyn TargetModel {
         self
     }
 
-    fn emit(&self, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {
+    fn emit(&self, _target: Target, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {
         let mut out = Diagnostics::new();
         if options.generate_namespace
             && let Some(input) = inputs.first()

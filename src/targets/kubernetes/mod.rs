@@ -56,15 +56,11 @@ impl TargetModel for Kubernetes {
 }
 
 impl Backend for Kubernetes {
-    fn target(&self) -> Target {
-        Target::Kubernetes
-    }
-
     fn model(&self) -> &dyn TargetModel {
         self
     }
 
-    fn emit(&self, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {
+    fn emit(&self, _target: Target, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {
         let mut out = Diagnostics::new();
         let mut files = Vec::new();
         for input in inputs {

@@ -42,15 +42,11 @@ impl TargetModel for Terraform {
 }
 
 impl Backend for Terraform {
-    fn target(&self) -> Target {
-        Target::Terraform
-    }
-
     fn model(&self) -> &dyn TargetModel {
         self
     }
 
-    fn emit(&self, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {
+    fn emit(&self, _target: Target, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {
         let mut out = Diagnostics::new();
         let mut files = Vec::new();
         for input in inputs {

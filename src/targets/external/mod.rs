@@ -1,0 +1,109 @@
+//! External targets: a program a platform file declares (`targets:`) gets the request
+//! ([`request`], `stave.dev/target/v1`) as JSON on stdin and answers with files and diagnostics
+//! ([`response`]) as JSON on stdout. It runs in the containment command provisioners have
+//! ([`crate::contained`]); its files go through the one writer, its diagnostics through the one
+//! renderer, with its own code namespace (`<target>::<code>`). Any failure of the program (it
+//! crashes, hangs, prints no JSON, names an unsafe path) is `stave::target::failed`.
+
+mod request;
+mod response;
+
+pub(crate) use request::{API_VERSION, build as request};
+
+use super::{Backend, Emitted, Input, Layout, Options};
+use crate::builtins::Target;
+use crate::contained::{self, Bounds};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::ir::Workload;
+use crate::provision::TargetModel;
+
+/// The most a target program may print: its whole output, in JSON.
+const RESPONSE_CAP: usize = 256 * 1024 * 1024;
+
+/// Runs every external target's program.
+#[derive(Debug)]
+pub(crate) struct External;
+
+impl TargetModel for External {
+    /// Peers reach a workload by its name (as on a Compose network or a Nomad service); a
+    /// target that names hosts otherwise rewrites the `host` outputs it is given.
+    fn service_name(&self, workload: &Workload) -> String {
+        workload.name.clone()
+    }
+}
+
+impl Backend for External {
+    fn model(&self) -> &dyn TargetModel {
+        self
+    }
+
+    fn emit(&self, target: Target, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {
+        let Some(first) = inputs.first() else {
+            return Ok(Emitted {
+                files: Vec::new(),
+                layout: Layout::Directory,
+                what: String::new(),
+                warnings: Diagnostics::new(),
+            });
+        };
+        let name = target.name();
+        let environment = first.environment;
+        let Some(declared) = environment.external_targets.get(name) else {
+            // The pipeline refused the name before: no environment gets here with it.
+            return Err(single(failed(first, name, "the platform file does not declare it".into())));
+        };
+        let request = request(target, inputs, options, declared.clear_generated_values);
+        let redact: Vec<String> = if declared.clear_generated_values {
+            request["environments"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|e| e["generated"].as_array().into_iter().flatten())
+                .filter_map(|g| g["value"].as_str().map(str::to_string))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let bytes = serde_json::to_vec(&request).unwrap_or_default();
+        let bounds = Bounds { timeout: declared.timeout, stdout_cap: RESPONSE_CAP };
+        let stdout = contained::run(&declared.command, &declared.base_dir, bounds, bytes, &redact)
+            .map_err(|why| single(failed(first, name, why)))?;
+        let response: response::Response = serde_json::from_slice(&stdout).map_err(|e| {
+            let program = declared.command.first().map_or("", String::as_str);
+            single(failed(first, name, format!("`{program}` did not print a response of `{API_VERSION}` as JSON: {e}")))
+        })?;
+        let files = response.files().map_err(|why| single(failed(first, name, why)))?;
+        let mut reported = Diagnostics::new();
+        let diagnostics =
+            response.diagnostics(target, first, declared.span).map_err(|why| single(failed(first, name, why)))?;
+        for diagnostic in diagnostics {
+            reported.push(diagnostic);
+        }
+        if reported.has_errors() {
+            return Err(reported.sorted());
+        }
+        Ok(Emitted {
+            files,
+            layout: Layout::Directory,
+            what: format!("the `{name}` target writes a folder of files"),
+            warnings: reported,
+        })
+    }
+}
+
+/// The target program failed: why, at its declaration and the environment that uses it.
+fn failed(input: &Input<'_>, name: &str, why: String) -> Diagnostic {
+    let environment = input.environment;
+    let mut diagnostic = Diagnostic::error(Code::TargetFailed, format!("the `{name}` target failed: {why}"))
+        .help("fix the target's program; `stave compile --emit target-request` prints the request it gets");
+    if let Some(declared) = environment.external_targets.get(name) {
+        diagnostic = diagnostic.label(declared.span, "the program is declared here");
+    }
+    diagnostic.label(environment.target_span, format!("environment `{}` compiles with it", environment.name))
+}
+
+fn single(diagnostic: Diagnostic) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    out.push(diagnostic);
+    out
+}
