@@ -17,14 +17,46 @@ pub enum Target {
     External(ExternalName),
 }
 
-/// The name of an external target, interned so that [`Target`] stays `Copy`: each distinct name
-/// is allocated once in a process (a platform file declares a handful).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ExternalName(&'static str);
+/// An external target: its name, interned so that [`Target`] stays `Copy` (each distinct name is
+/// allocated once in a process; a platform file declares a handful), and whether it takes the
+/// Kubernetes objects provisioners return (its declaration's `objects: kubernetes`). Two are the
+/// same target when their names are: a provisioner's `targets:` names one without knowing what
+/// the platform file declares.
+#[derive(Clone, Copy)]
+pub struct ExternalName {
+    name: &'static str,
+    kubernetes_objects: bool,
+}
+
+impl PartialEq for ExternalName {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for ExternalName {}
+
+impl PartialOrd for ExternalName {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ExternalName {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.name.cmp(other.name)
+    }
+}
+
+impl std::hash::Hash for ExternalName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
 
 impl std::fmt::Debug for ExternalName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", self.0)
+        write!(f, "{:?}", self.name)
     }
 }
 
@@ -37,7 +69,7 @@ impl Target {
             Target::Kubernetes => "kubernetes",
             Target::Helm => "helm",
             Target::Terraform => "terraform",
-            Target::External(name) => name.0,
+            Target::External(external) => external.name,
         }
     }
 
@@ -49,7 +81,12 @@ impl Target {
     /// A built-in target by name, else the external target of that name (which a platform file
     /// must declare before an environment can use it).
     pub fn named(name: &str) -> Target {
-        Target::parse(name).unwrap_or_else(|| Target::External(ExternalName(crate::naming::intern(name))))
+        Target::parse(name).unwrap_or_else(|| Target::external(name, false))
+    }
+
+    /// The external target `name`, as its declaration describes it.
+    pub fn external(name: &str, kubernetes_objects: bool) -> Target {
+        Target::External(ExternalName { name: crate::naming::intern(name), kubernetes_objects })
     }
 
     /// Whether the target is a program a platform file declares.
@@ -62,7 +99,7 @@ impl Target {
     pub fn takes_kubernetes_objects(self) -> bool {
         match self {
             Target::Kubernetes | Target::Helm | Target::Terraform => true,
-            Target::External(_) => false,
+            Target::External(external) => external.kubernetes_objects,
         }
     }
 

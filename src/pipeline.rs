@@ -131,17 +131,18 @@ fn run_environments(
             }
         },
     };
-    // `--target` may name an external target only where the platform file declares it.
-    if let (Some(target), Some(first)) = (request.target, environments.first())
-        && let Err(error) = crate::platform::resolve_target(
-            target.name(),
-            &first.external_targets,
-            first.target_span,
-            &format!("`--target {}`", target.name()),
-        )
-    {
-        out.push(error);
-        return (Vec::new(), out.sorted());
+    // `--target` may name an external target only where the platform file declares it (which
+    // says what the target takes).
+    let mut target = request.target;
+    if let (Some(named), Some(first)) = (request.target, environments.first()) {
+        let what = format!("`--target {}`", named.name());
+        match crate::platform::resolve_target(named.name(), &first.external_targets, first.target_span, &what) {
+            Ok(resolved) => target = Some(resolved),
+            Err(error) => {
+                out.push(error);
+                return (Vec::new(), out.sorted());
+            }
+        }
     }
     let (read, diagnostics) = score::read(&request.inputs, &request.load, sources);
     out.extend(diagnostics);
@@ -149,7 +150,15 @@ fn run_environments(
         request.seed.clone().unwrap_or_else(|| Seed::locate(request.seed_variable.as_deref(), &platform.base_dir));
     let mut compiled = Vec::new();
     for environment in environments {
-        let (mut one, diagnostics) = compile_environment(request, stage, &platform, environment, &read, &seed, sources);
+        let chosen = target.unwrap_or(environment.target);
+        let (mut one, diagnostics) = compile_environment(
+            request,
+            stage,
+            Shared { platform: &platform, read: &read, seed: &seed },
+            environment,
+            chosen,
+            sources,
+        );
         if let Some(one) = &mut one {
             one.failed = diagnostics.has_errors();
         }
@@ -202,21 +211,28 @@ fn target_changes_provisioners(compiled: &Compiled, planned: &Choices) -> Option
     )))
 }
 
+/// What every environment of a run shares: the platform file, the workload files as read, the seed.
+#[derive(Clone, Copy)]
+struct Shared<'a> {
+    platform: &'a Platform,
+    read: &'a score::Read,
+    seed: &'a Seed,
+}
+
 fn compile_environment(
     request: &Request,
     stage: Stage,
-    platform: &Platform,
+    shared: Shared<'_>,
     environment: &Environment,
-    read: &score::Read,
-    seed: &Seed,
+    target: Target,
     sources: &mut Sources,
 ) -> (Option<Compiled>, Diagnostics) {
+    let Shared { platform, read, seed } = shared;
     let mut out = Diagnostics::new();
     let mut environment = environment.clone();
     if let Some(namespace) = &request.namespace {
         environment.kubernetes.namespace = Some(namespace.clone());
     }
-    let target = request.target.unwrap_or(environment.target);
     let mut load = request.load.clone();
     load.platform_overrides = environment.overrides.clone();
     load.limits = environment.limits;
@@ -279,13 +295,12 @@ fn compile_environment(
         return (Some(compiled), out);
     }
     // Provisioning asks the target what it needs to know.
-    let backend = targets::backend(target);
     let inputs = Inputs {
         workloads: &compiled.workloads,
         graph,
         environment: &compiled.environment,
         target,
-        model: backend.model(),
+        model: targets::model(target),
         registry: &compiled.registry,
         seed,
     };

@@ -23,6 +23,9 @@ pub(crate) struct ExternalTarget {
     pub(crate) timeout: Duration,
     /// Whether the program gets the values derived from the seed instead of markers.
     pub(crate) clear_generated_values: bool,
+    /// `objects: kubernetes`: the target takes the Kubernetes objects provisioners return, and
+    /// its request holds the kubernetes target's objects for each environment.
+    pub(crate) kubernetes_objects: bool,
     /// The platform file's directory: where the program runs, and what a relative program path
     /// is relative to.
     pub(crate) base_dir: PathBuf,
@@ -39,6 +42,13 @@ pub(super) struct ExternalTargetInput {
     command: Vec<String>,
     timeout: Option<u64>,
     generated_values: Option<GeneratedValues>,
+    objects: Option<Objects>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Objects {
+    Kubernetes,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -54,6 +64,7 @@ impl ExternalTargetInput {
             command: self.command,
             timeout: Duration::from_secs(self.timeout.unwrap_or(DEFAULT_TIMEOUT_SECONDS)),
             clear_generated_values: self.generated_values == Some(GeneratedValues::Clear),
+            kubernetes_objects: self.objects == Some(Objects::Kubernetes),
             base_dir: base_dir.to_path_buf(),
             span,
         }
@@ -71,8 +82,8 @@ pub(crate) fn resolve(
     if let Some(target) = Target::parse(name) {
         return Ok(target);
     }
-    if declared.contains_key(name) {
-        return Ok(Target::named(name));
+    if let Some(target) = declared.get(name) {
+        return Ok(Target::external(name, target.kubernetes_objects));
     }
     let known: Vec<&str> = Target::ALL.iter().map(|t| t.name()).chain(declared.keys().map(String::as_str)).collect();
     let listing = known.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");

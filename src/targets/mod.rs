@@ -112,6 +112,15 @@ pub fn backend(target: Target) -> &'static dyn Backend {
     }
 }
 
+/// What provisioning asks of `target`: its backend's model, or for an external target that
+/// builds on Kubernetes objects, the kubernetes target's (so that outputs are what they are there).
+pub fn model(target: Target) -> &'static dyn TargetModel {
+    match target {
+        Target::External(_) if target.takes_kubernetes_objects() => backend(Target::Kubernetes).model(),
+        _ => backend(target).model(),
+    }
+}
+
 /// Emits environments that each have their own target: all of them through [`emit`] when they
 /// share one, else each environment alone in its own target under `<environment>/` (a chart's
 /// default name is then the environment's). Every environment's errors are reported.

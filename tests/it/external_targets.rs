@@ -142,3 +142,100 @@ fn a_broken_target_is_reported_and_nothing_is_written() {
         insta::assert_snapshot!(format!("broken_target__{name}"), transcript(&output));
     }
 }
+
+/// The objects of a YAML stream, each as JSON text with its keys sorted, sorted.
+fn objects_of(yaml: &str) -> Vec<String> {
+    fn sorted(value: &serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => {
+                let keys: std::collections::BTreeMap<&String, serde_json::Value> =
+                    map.iter().map(|(k, v)| (k, sorted(v))).collect();
+                serde_json::Value::Object(keys.into_iter().map(|(k, v)| (k.clone(), v)).collect())
+            }
+            serde_json::Value::Array(items) => serde_json::Value::Array(items.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    let documents: Vec<serde_json::Value> = serde_saphyr::from_multiple(yaml).expect("a YAML stream");
+    let mut objects: Vec<String> = documents.iter().filter(|d| !d.is_null()).map(|d| sorted(d).to_string()).collect();
+    objects.sort();
+    objects
+}
+
+/// Compiles `files` (and flags) in `dir` with the Kustomize example target into `out/`, then checks that
+/// `kubectl kustomize out/overlays/<env>` renders exactly what `--target kubernetes --env <env>`
+/// writes, for each environment; how many objects were compared.
+fn kustomize_matches_kubernetes(dir: &Path, files: &[&str], environments: &[String]) -> usize {
+    let mut args = vec!["compile"];
+    args.extend(files);
+    args.extend(["-o", "out/"]);
+    let output = stave(dir, &args, None);
+    assert_eq!(output.status.code(), Some(0), "{}: {}", dir.display(), transcript(&output));
+    let mut compared = 0;
+    for environment in environments {
+        let overlay = dir.join("out/overlays").join(environment);
+        let rendered = common::validators::helm::kustomize(&overlay).unwrap_or_else(|e| panic!("{e}"));
+        let mut direct_args = vec!["compile", "--target", "kubernetes", "--env", environment];
+        // The files and flags, but their own `--env`.
+        let mut rest = files.iter();
+        while let Some(arg) = rest.next() {
+            if *arg == "--env" {
+                rest.next();
+            } else {
+                direct_args.push(arg);
+            }
+        }
+        let direct = stave(dir, &direct_args, None);
+        assert_eq!(direct.status.code(), Some(0), "{}", transcript(&direct));
+        let (ours, theirs) = (objects_of(&rendered), objects_of(&String::from_utf8_lossy(&direct.stdout)));
+        assert_eq!(ours, theirs, "{}: kustomize and the kubernetes target differ for `{environment}`", dir.display());
+        compared += theirs.len();
+    }
+    compared
+}
+
+/// The Kustomize example (`examples/targets/kustomize/`): each environment's overlay renders
+/// exactly the kubernetes target's objects, its differences (replicas, namespace) as patches.
+#[test]
+fn the_kustomize_example_renders_what_the_kubernetes_target_writes() {
+    let dir = common::tempdir().unwrap();
+    common::copy_dir(&common::root().join("examples/targets/kustomize"), dir.path());
+    let environments = ["dev".to_string(), "prod".to_string()];
+    let compared = kustomize_matches_kubernetes(dir.path(), &["api.yaml", "web.yaml"], &environments);
+    assert!(compared > 20, "{compared} objects");
+    let overlay = std::fs::read_to_string(dir.path().join("out/overlays/prod/kustomization.yaml")).unwrap();
+    assert!(overlay.contains("/spec/replicas") && overlay.contains("shop-prod"), "{overlay}");
+}
+
+/// Every valid fixture the kubernetes target emits, compiled with the Kustomize example target
+/// in every environment of its platform file (or the default `local` one): each overlay renders
+/// exactly what `--target kubernetes` writes.
+#[test]
+fn the_kustomize_example_renders_every_kubernetes_fixture() {
+    let program = common::root().join("examples/targets/kustomize/kustomize.py");
+    let mut compared = 0;
+    for dir in common::fixtures_for("kubernetes") {
+        let case = common::read_case(&dir);
+        let (_temp, copy) = common::copy_fixture(&dir);
+        let platform_file = copy.join("stave.yaml");
+        let text = std::fs::read_to_string(&platform_file)
+            .unwrap_or_else(|_| "environments: {local: {target: kubernetes}}".to_string());
+        let mut platform: serde_json::Value = serde_saphyr::from_str(&text).expect("a platform file");
+        for environment in platform["environments"].as_object_mut().expect("environments").values_mut() {
+            environment["target"] = "kustomize".into();
+        }
+        platform["targets"] = serde_json::json!({"kustomize": {
+            "command": ["python3", program], "objects": "kubernetes", "generatedValues": "clear",
+        }});
+        std::fs::write(&platform_file, platform.to_string()).unwrap();
+        let environments: Vec<String> = match case.args.iter().position(|a| a == "--env") {
+            Some(i) => vec![case.args[i + 1].clone()],
+            None => platform["environments"].as_object().unwrap().keys().cloned().collect(),
+        };
+        let files = if case.files.is_empty() { vec!["workload.yaml".to_string()] } else { case.files.clone() };
+        let mut args: Vec<&str> = files.iter().map(String::as_str).collect();
+        args.extend(case.args.iter().map(String::as_str));
+        compared += kustomize_matches_kubernetes(&copy, &args, &environments);
+    }
+    assert!(compared > 50, "{compared} objects");
+}

@@ -52,7 +52,11 @@ impl Backend for External {
             // The pipeline refused the name before: no environment gets here with it.
             return Err(single(failed(first, name, "the platform file does not declare it".into())));
         };
-        let request = request(target, inputs, options, declared.clear_generated_values);
+        let objects = match declared.kubernetes_objects {
+            true => Some(inputs.iter().map(|input| kubernetes_objects(input, options)).collect::<Result<_, _>>()?),
+            false => None,
+        };
+        let request = request(target, inputs, options, declared.clear_generated_values, objects);
         let redact: Vec<String> = if declared.clear_generated_values {
             request["environments"]
                 .as_array()
@@ -89,6 +93,25 @@ impl Backend for External {
             warnings: reported,
         })
     }
+}
+
+/// The objects `--target kubernetes` writes for one environment, in its order, as JSON.
+pub(crate) fn kubernetes_objects(input: &Input<'_>, options: &Options) -> Result<Vec<serde_json::Value>, Diagnostics> {
+    let emitted = super::emit(Target::Kubernetes, std::slice::from_ref(input), options)?;
+    let mut objects = Vec::new();
+    for file in &emitted.files {
+        let bytes = file.bytes.bytes();
+        let text = String::from_utf8_lossy(&bytes);
+        let documents: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text).map_err(|e| {
+            single(failed(
+                input,
+                "kubernetes",
+                format!("cannot read back the kubernetes target's `{}`: {e}", file.path),
+            ))
+        })?;
+        objects.extend(documents.into_iter().filter(|d| !d.is_null()));
+    }
+    Ok(objects)
 }
 
 /// The target program failed: why, at its declaration and the environment that uses it.

