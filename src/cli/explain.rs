@@ -8,7 +8,7 @@ use super::{InputArgs, Outcome, PlatformArgs};
 use crate::pipeline::Stage;
 use crate::provision::registry::{Origin, Serving};
 use crate::suggest;
-use crate::targets::kubernetes::{self, OwnerRef};
+use crate::targets::kubernetes_objects::{self, OwnerRef};
 
 #[derive(Debug, Args)]
 pub(crate) struct ExplainArgs {
@@ -99,12 +99,12 @@ fn object(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
     };
     let Some(input) = compiled.target_input(&sources) else { return Outcome::InvalidInput };
     let mut diagnostics = crate::diagnostics::Diagnostics::new();
-    let lowered = kubernetes::lower(&input, &crate::targets::Options::default(), &mut diagnostics);
+    let lowered = kubernetes_objects::lower(&input, &crate::targets::Options::default(), &mut diagnostics);
     let outcome = reporter.emit(&diagnostics, &sources);
     if outcome != Outcome::Success {
         return outcome;
     }
-    let names: Vec<String> = lowered.iter().map(|l| kubernetes::patches::display(&l.object)).collect();
+    let names: Vec<String> = lowered.iter().map(|l| kubernetes_objects::patches::display(&l.object)).collect();
     let Some(index) = names.iter().position(|n| n.eq_ignore_ascii_case(&args.uid)) else {
         let listing = names.iter().map(|n| format!("  {n}")).collect::<Vec<_>>().join("\n");
         return reporter.usage_error(&format!(

@@ -236,7 +236,7 @@ impl TargetArgs {
     /// error.
     fn apply(&self, request: &mut crate::pipeline::Request) -> Result<(), String> {
         if let Some(namespace) = &self.namespace
-            && let Err(reason) = crate::targets::kubernetes::names::check("Namespace", namespace)
+            && let Err(reason) = crate::targets::kubernetes_objects::names::check("Namespace", namespace)
         {
             return Err(format!("`--namespace {namespace}` is not a namespace Kubernetes accepts: {reason}"));
         }

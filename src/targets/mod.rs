@@ -10,6 +10,7 @@
 pub(crate) mod external;
 pub(crate) mod helm;
 pub(crate) mod kubernetes;
+pub(crate) mod kubernetes_objects;
 pub mod terraform;
 
 use crate::builtins::Target;

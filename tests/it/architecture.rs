@@ -104,6 +104,39 @@ fn every_module_states_its_contract() {
     }
 }
 
+/// The target folders share the Kubernetes object layer and the seam, never one another: no file
+/// of `src/targets/<target>/` names another target's folder.
+#[test]
+fn no_target_folder_imports_another() {
+    let targets = common::root().join("src/targets");
+    let folders: Vec<String> = std::fs::read_dir(&targets)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() && !p.ends_with("kubernetes_objects"))
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(folders.len() >= 4, "{folders:?}");
+    let mut problems = Vec::new();
+    for folder in &folders {
+        let mut files = Vec::new();
+        rust_files(&targets.join(folder), &mut files);
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for other in folders.iter().filter(|other| *other != folder) {
+                for form in
+                    [format!("crate::targets::{other}::"), format!("super::{other}::"), format!("super::{other};")]
+                {
+                    let named = text.lines().any(|line| line.split("//").next().unwrap_or_default().contains(&form));
+                    if named {
+                        problems.push(format!("{} names `{form}`", file.display()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "a target folder imports another:\n{}", problems.join("\n"));
+}
+
 #[test]
 fn architecture_md_names_every_layer_and_target() {
     let text = std::fs::read_to_string(common::root().join("ARCHITECTURE.md")).expect("ARCHITECTURE.md at the top");

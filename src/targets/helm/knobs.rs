@@ -8,7 +8,7 @@
 use serde_json::{Map, Value as Json, json};
 
 use super::node::{Node, Presence, Shape};
-use crate::targets::kubernetes::{Lowered, OwnerRef, Part};
+use crate::targets::kubernetes_objects::{Lowered, OwnerRef, Part};
 
 /// Go template text for a string literal (also a YAML double-quoted scalar).
 pub(crate) use super::text::quote;
@@ -31,7 +31,7 @@ fn expr(expr: String, shape: Shape, presence: Presence) -> Node {
 
 /// Kinds that live outside namespaces.
 fn namespaced(kind: &str) -> bool {
-    !crate::targets::kubernetes::CLUSTER_SCOPED.contains(&kind)
+    !crate::targets::kubernetes_objects::CLUSTER_SCOPED.contains(&kind)
 }
 
 /// The template tree of one object; adds the defaults of its knobs to `workloads` (the values of

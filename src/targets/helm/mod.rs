@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value as Json, json};
 
-use super::kubernetes::{self, Lowered, OwnerRef};
+use super::kubernetes_objects::{self, Lowered, OwnerRef};
 use super::{Backend, Emitted, File, Input, Layout, Options};
 use crate::builtins::Target;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -33,7 +33,7 @@ pub(crate) struct Helm;
 
 impl TargetModel for Helm {
     fn service_name(&self, workload: &Workload) -> String {
-        kubernetes::service_name(workload)
+        kubernetes_objects::service_name(workload)
     }
 }
 
@@ -58,7 +58,9 @@ impl Backend for Helm {
         }
         let lowered: Vec<Vec<Lowered>> = inputs
             .iter()
-            .map(|input| kubernetes::lower(input, &Options { generate_namespace: false, ..options.clone() }, &mut out))
+            .map(|input| {
+                kubernetes_objects::lower(input, &Options { generate_namespace: false, ..options.clone() }, &mut out)
+            })
             .collect();
         if out.has_errors() {
             return Err(out.sorted());
@@ -238,7 +240,7 @@ fn service_list(inputs: &[Input<'_>]) -> Vec<(String, Vec<(String, u16)>)> {
                 .workloads
                 .iter()
                 .map(|w| {
-                    let service = kubernetes::service_name(w);
+                    let service = kubernetes_objects::service_name(w);
                     (w.name.clone(), w.service_ports.values().map(|p| (service.clone(), p.port)).collect())
                 })
                 .collect()

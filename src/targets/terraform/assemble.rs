@@ -17,7 +17,7 @@ use crate::diagnostics::{Code, Diagnostics};
 use crate::provision::object::Object;
 use crate::provision::output::Output;
 use crate::provision::{Provisioned, ProvisionedResource};
-use crate::targets::kubernetes::{self, CLUSTER_SCOPED};
+use crate::targets::kubernetes_objects::{self, CLUSTER_SCOPED};
 use crate::targets::{Input, Options};
 
 /// Terraform expressions as markers, everything else as it is.
@@ -60,7 +60,7 @@ pub(crate) fn label(name: &str) -> String {
 pub(crate) fn module<'a>(input: &Input<'a>, options: &Options, out: &mut Diagnostics) -> Option<Module<'a>> {
     let errors_before = out.iter().filter(|d| d.severity == crate::diagnostics::Severity::Error).count();
     let split = split(input, out);
-    let lowered = kubernetes::lower(&Input { provisioned: &split.provisioned, ..*input }, options, out);
+    let lowered = kubernetes_objects::lower(&Input { provisioned: &split.provisioned, ..*input }, options, out);
     let passwords = uses(&lowered, &split.tf_blocks).passwords();
     let lowering = lowering(&lowered, &split.references, &passwords);
     let secrets = secret_values(&lowered);
@@ -121,7 +121,7 @@ fn split<'a>(input: &Input<'a>, out: &mut Diagnostics) -> Split<'a> {
 }
 
 /// Where generated values are used, which decides whether they can be ephemeral.
-fn uses(lowered: &[kubernetes::Lowered], tf_blocks: &[(TfBlock, Owner<'_>)]) -> Uses {
+fn uses(lowered: &[kubernetes_objects::Lowered], tf_blocks: &[(TfBlock, Owner<'_>)]) -> Uses {
     let mut uses = Uses::default();
     for object in lowered {
         let mut rest = object.object.clone();
@@ -147,11 +147,11 @@ fn uses(lowered: &[kubernetes::Lowered], tf_blocks: &[(TfBlock, Owner<'_>)]) -> 
 /// How values are written: references, passwords, the namespace (the generated Namespace's, or
 /// `var.namespace`), and the address of each Secret and ConfigMap by kind and name.
 fn lowering<'l>(
-    lowered: &[kubernetes::Lowered],
+    lowered: &[kubernetes_objects::Lowered],
     references: &'l References,
     passwords: &'l super::values::Passwords,
 ) -> Lowering<'l> {
-    let namespace_object = lowered.iter().find(|l| matches!(l.owner, kubernetes::OwnerRef::Environment));
+    let namespace_object = lowered.iter().find(|l| matches!(l.owner, kubernetes_objects::OwnerRef::Environment));
     let namespace = match namespace_object {
         Some(n) => {
             Expr::raw(format!("kubernetes_namespace_v1.{}.metadata[0].name", label(text(&n.object, "/metadata/name"))))
@@ -172,7 +172,7 @@ fn lowering<'l>(
 }
 
 /// Every Secret's `stringData` values by (Secret, key).
-fn secret_values(lowered: &[kubernetes::Lowered]) -> BTreeMap<(String, String), String> {
+fn secret_values(lowered: &[kubernetes_objects::Lowered]) -> BTreeMap<(String, String), String> {
     let mut secrets = BTreeMap::new();
     for object in lowered.iter().filter(|l| text(&l.object, "/kind") == "Secret") {
         let name = text(&object.object, "/metadata/name");
@@ -186,7 +186,7 @@ fn secret_values(lowered: &[kubernetes::Lowered]) -> BTreeMap<(String, String), 
 /// The lowered Kubernetes objects as the provider's typed resources (a provisioner's object they
 /// cannot hold as a `kubernetes_manifest`), each placed in its owner's file.
 fn place_objects<'a>(
-    lowered: Vec<kubernetes::Lowered>,
+    lowered: Vec<kubernetes_objects::Lowered>,
     input: &Input<'a>,
     lowering: &Lowering<'_>,
     out: &mut Diagnostics,

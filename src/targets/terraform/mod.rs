@@ -2,7 +2,7 @@
 //! `outputs.tf`, `passwords.tf`, a file per workload and per resource), with no provider
 //! configuration and no backend (those are the user's).
 //!
-//! Workloads are the Kubernetes target's own objects (`kubernetes::lower`: one lowering, two
+//! Workloads are the object layer's objects (`kubernetes_objects::lower`: one lowering, two
 //! serializations), converted into the hashicorp/kubernetes provider's typed resources by the
 //! schema-driven [`convert`]er (`kubernetes_manifest` for custom resources). Resources are what
 //! their provisioners return: Kubernetes objects (the in-cluster library) and Terraform blocks
@@ -19,7 +19,7 @@ mod module;
 pub mod schema;
 mod values;
 
-use super::kubernetes::{self, OwnerRef};
+use super::kubernetes_objects::{self, OwnerRef};
 use super::{Backend, Emitted, Input, Layout, Options};
 use crate::builtins::Target;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -33,7 +33,7 @@ pub(crate) struct Terraform;
 
 impl TargetModel for Terraform {
     fn service_name(&self, workload: &Workload) -> String {
-        kubernetes::service_name(workload)
+        kubernetes_objects::service_name(workload)
     }
 
     fn derives_generated_values(&self) -> bool {
