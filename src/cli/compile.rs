@@ -180,6 +180,19 @@ fn manifests(
     args: &CompileArgs,
     reporter: &Reporter,
 ) -> Outcome {
+    // The Kubernetes options, for a target that takes none, are refused rather than ignored.
+    let kubernetes_flags =
+        [(args.target.namespace.is_some(), "--namespace"), (args.generate_namespace, "--generate-namespace")];
+    for (given, flag) in kubernetes_flags {
+        if let Some(other) = compiled.iter().find(|one| given && !one.target.takes_kubernetes_objects()) {
+            return reporter.usage_error(&format!(
+                "`{flag}` is an option of the targets built on Kubernetes objects; environment `{}` compiles \
+                 to `{}`, which takes none",
+                other.environment.name,
+                other.target.name()
+            ));
+        }
+    }
     let inputs = compiled.iter().map(|one| Some((one.target, one.target_input(sources)?))).collect::<Option<Vec<_>>>();
     let Some(inputs) = inputs.filter(|inputs| !inputs.is_empty()) else { return Outcome::InvalidInput };
     let output_name = args.output.as_deref().and_then(|dir| {

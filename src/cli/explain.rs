@@ -97,6 +97,14 @@ fn object(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
         Ok(result) => result,
         Err(outcome) => return outcome,
     };
+    if !compiled.target.takes_kubernetes_objects() {
+        return reporter.usage_error(&format!(
+            "`explain KIND/NAME` explains the Kubernetes objects a target emits; environment `{}` compiles to \
+             `{}`, which takes none (`stave compile --emit target-request` shows what it gets)",
+            compiled.environment.name,
+            compiled.target.name()
+        ));
+    }
     let Some(input) = compiled.target_input(&sources) else { return Outcome::InvalidInput };
     let mut diagnostics = crate::diagnostics::Diagnostics::new();
     let lowered = kubernetes_objects::lower(&input, &crate::targets::Options::default(), &mut diagnostics);

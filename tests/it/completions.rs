@@ -81,7 +81,8 @@ fn bash_completes_subcommands_flags_and_values() {
         assert!(shells.contains(&shell.to_string()), "{shells:?}");
     }
     let targets = complete_in_bash(&script, &["stave", "compile", "--target", ""]);
-    assert_eq!(targets, ["kubernetes", "helm", "terraform"]);
+    let builtins: Vec<&str> = stave::builtins::Target::ALL.iter().map(|t| t.name()).collect();
+    assert_eq!(targets, builtins);
 }
 
 /// `--env` completes with the environments of the platform file `stave` would use (or of

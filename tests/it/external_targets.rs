@@ -73,6 +73,14 @@ fn the_example_target_writes_through_the_one_writer() {
     // A folder of files: standard output is refused.
     let stdout = stave(dir.path(), &["compile"], None);
     assert_eq!(stdout.status.code(), Some(2), "{}", transcript(&stdout));
+    // Options and questions about Kubernetes objects are refused, not ignored, for a target that
+    // takes none.
+    for args in [&["compile", "-o", "out/", "--namespace", "shop"][..], &["explain", "Deployment/hello"]] {
+        let refused = stave(dir.path(), args, None);
+        let text = transcript(&refused);
+        assert_eq!(refused.status.code(), Some(2), "{args:?}: {text}");
+        assert!(text.contains("compiles to `envfile`, which takes none"), "{args:?}: {text}");
+    }
     // The request, for the target's author: markers, never the values.
     let request = stave(dir.path(), &["compile", "--emit", "target-request"], None);
     let request: serde_json::Value = serde_json::from_slice(&request.stdout).expect("JSON");

@@ -70,7 +70,7 @@ fn output_is_the_same_with_any_number_of_threads() {
     }
     let fixture = crate::common::tempdir().expect("temp dir");
     copy_dir(&root().join("fixtures/valid/environments"), fixture.path());
-    for target in ["kubernetes", "helm", "terraform"] {
+    for target in stave::builtins::Target::ALL.map(|t| t.name()) {
         let args = ["compile", "api.yaml", "worker.yaml", "--target", target, "-o", "out"];
         let one = compile(fixture.path(), &args, "1");
         assert!(one == compile(fixture.path(), &args, "2"), "the environments fixture differs for {target}");
