@@ -92,17 +92,13 @@ pub(crate) fn run(args: CompileArgs, reporter: &Reporter) -> Outcome {
         Emit::TargetRequest => {
             let Some(input) = compiled.target_input(&sources) else { return Outcome::InvalidInput };
             let options = crate::targets::Options { generate_namespace: args.generate_namespace, output_name: None };
-            let objects = match compiled.target.takes_kubernetes_objects() && compiled.target.is_external() {
-                true => match crate::targets::external::kubernetes_objects(&input, &options) {
-                    Ok(objects) => Some(vec![objects]),
-                    Err(diagnostics) => {
-                        reporter.emit(&diagnostics, &sources);
-                        return Outcome::InvalidInput;
-                    }
-                },
-                false => None,
+            let request = match crate::targets::external::request(compiled.target, &[input], &options, false) {
+                Ok(request) => request,
+                Err(diagnostics) => {
+                    reporter.emit(&diagnostics, &sources);
+                    return Outcome::InvalidInput;
+                }
             };
-            let request = crate::targets::external::request(compiled.target, &[input], &options, false, objects);
             let text = serde_json::to_string_pretty(&request).unwrap_or_default() + "\n";
             return print_document(text, "target-request.json", &args, reporter);
         }

@@ -8,7 +8,7 @@
 mod request;
 mod response;
 
-pub(crate) use request::{API_VERSION, build as request};
+pub(crate) use request::API_VERSION;
 
 use super::{Backend, Emitted, Input, Layout, Options};
 use crate::builtins::Target;
@@ -52,11 +52,7 @@ impl Backend for External {
             // The pipeline refused the name before: no environment gets here with it.
             return Err(single(failed(first, name, "the platform file does not declare it".into())));
         };
-        let objects = match declared.kubernetes_objects {
-            true => Some(inputs.iter().map(|input| kubernetes_objects(input, options)).collect::<Result<_, _>>()?),
-            false => None,
-        };
-        let request = request(target, inputs, options, declared.clear_generated_values, objects);
+        let request = request(target, inputs, options, declared.clear_generated_values)?;
         let redact: Vec<String> = if declared.clear_generated_values {
             request["environments"]
                 .as_array()
@@ -72,11 +68,11 @@ impl Backend for External {
         let bounds = Bounds { timeout: declared.timeout, stdout_cap: RESPONSE_CAP };
         let stdout = contained::run(&declared.command, &declared.base_dir, bounds, bytes, &redact)
             .map_err(|why| single(failed(first, name, why)))?;
-        let response: response::Response = serde_json::from_slice(&stdout).map_err(|e| {
+        let mut response: response::Response = serde_json::from_slice(&stdout).map_err(|e| {
             let program = declared.command.first().map_or("", String::as_str);
             single(failed(first, name, format!("`{program}` did not print a response of `{API_VERSION}` as JSON: {e}")))
         })?;
-        let files = response.files().map_err(|why| single(failed(first, name, why)))?;
+        let files = response.take_files().map_err(|why| single(failed(first, name, why)))?;
         let mut reported = Diagnostics::new();
         let diagnostics =
             response.diagnostics(target, first, declared.span).map_err(|why| single(failed(first, name, why)))?;
@@ -95,8 +91,23 @@ impl Backend for External {
     }
 }
 
+/// The request for `target` (see [`request::build`]), with each environment's Kubernetes objects
+/// when the target builds on them: what its program gets, and what `--emit target-request` prints.
+pub(crate) fn request(
+    target: Target,
+    inputs: &[Input<'_>],
+    options: &Options,
+    clear: bool,
+) -> Result<serde_json::Value, Diagnostics> {
+    let objects = match target.is_external() && target.takes_kubernetes_objects() {
+        true => Some(inputs.iter().map(|input| kubernetes_objects(input, options)).collect::<Result<_, _>>()?),
+        false => None,
+    };
+    Ok(request::build(target, inputs, options, clear, objects))
+}
+
 /// The objects `--target kubernetes` writes for one environment, in its order, as JSON.
-pub(crate) fn kubernetes_objects(input: &Input<'_>, options: &Options) -> Result<Vec<serde_json::Value>, Diagnostics> {
+fn kubernetes_objects(input: &Input<'_>, options: &Options) -> Result<Vec<serde_json::Value>, Diagnostics> {
     let emitted = super::emit(Target::Kubernetes, std::slice::from_ref(input), options)?;
     let mut objects = Vec::new();
     for file in &emitted.files {

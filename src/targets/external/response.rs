@@ -54,13 +54,14 @@ enum Severity {
 }
 
 impl Response {
-    /// The files, or why the answer cannot be written (a message for `stave::target::failed`).
-    pub(super) fn files(&self) -> Result<Vec<File>, String> {
-        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    /// The files, taken out of the answer (their contents are not copied), or why the answer
+    /// cannot be written (a message for `stave::target::failed`).
+    pub(super) fn take_files(&mut self) -> Result<Vec<File>, String> {
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         let mut files = Vec::with_capacity(self.files.len());
-        for (index, entry) in self.files.iter().enumerate() {
+        for (index, entry) in std::mem::take(&mut self.files).into_iter().enumerate() {
             check_path(&entry.path).map_err(|why| format!("file {index}, `{}`: {why}", entry.path))?;
-            if let Some(first) = seen.insert(&entry.path, index) {
+            if let Some(first) = seen.insert(entry.path.clone(), index) {
                 return Err(format!("files {first} and {index} are both `{}`: every file has one owner", entry.path));
             }
             let mode = match (&entry.secret, &entry.mode) {
@@ -68,7 +69,7 @@ impl Response {
                 (false, None) => 0o644,
                 (false, Some(mode)) => parse_mode(mode).map_err(|why| format!("file `{}`: {why}", entry.path))?,
             };
-            files.push(File::spooled(&entry.path, crate::spool::Blob::from_vec(entry.content.clone().into()), mode));
+            files.push(File::spooled(entry.path, crate::spool::Blob::from_vec(entry.content.into_bytes()), mode));
         }
         Ok(files)
     }
