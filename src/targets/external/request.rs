@@ -127,9 +127,10 @@ fn workload(input: &Input<'_>, workload: &Workload) -> Json {
     tree
 }
 
-/// A template with its placeholders bound: a string when it is all text, else a list of pieces,
-/// each a string, a `{"$secret": {name, key}}`, a `{"$ref": {TARGET: EXPRESSION}}` or (for a
-/// whole resource, `${resources.db}`) `{"$outputs": {…}}`. Generated values stay in the text as
+/// A template with its placeholders bound: a string when it is all text (a literal output as any
+/// target inserts it), else a list of pieces, each a string, a `{"$secret": {name, key}}`, a
+/// `{"$ref": {TARGET: EXPRESSION}}` or (for a whole resource whose outputs include secrets,
+/// `${resources.db}`) `{"$outputs": {…}}`. Generated values stay in the text as
 /// markers (or their values, in `clear` mode).
 pub(crate) fn bound(input: &Input<'_>, workload: &Workload, template: &Template) -> Json {
     let mut pieces: Vec<Json> = Vec::new();
@@ -141,18 +142,12 @@ pub(crate) fn bound(input: &Input<'_>, workload: &Workload, template: &Template)
         match part {
             Part::Text(text) => push_text(&mut pieces, text),
             Part::Resource(reference) => match input.provisioned.bindings.get(&workload.name, reference) {
-                Some(Output::Value(Json::String(text))) => push_text(&mut pieces, text),
-                Some(Output::Value(Json::Null)) => {}
-                Some(Output::Value(other @ (Json::Number(_) | Json::Bool(_)))) => {
-                    push_text(&mut pieces, &other.to_string());
-                }
-                Some(Output::Value(other)) => push_text(&mut pieces, &other.to_string()),
-                Some(output @ (Output::Secret { .. } | Output::Reference { .. })) => {
-                    pieces.push(serde_json::to_value(output).unwrap_or(Json::Null));
-                }
-                Some(output @ Output::Map(_)) => {
-                    pieces.push(json!({"$outputs": serde_json::to_value(output).unwrap_or(Json::Null)}));
-                }
+                // A literal reads as every target reads it (`Output::as_text`: non-strings as JSON).
+                Some(output) => match (output.as_text(), output) {
+                    (Some(text), _) => push_text(&mut pieces, &text),
+                    (None, Output::Map(_)) => pieces.push(json!({"$outputs": output.to_json()})),
+                    (None, symbolic) => pieces.push(symbolic.to_json()),
+                },
                 None => push_text(&mut pieces, &reference.to_placeholder()),
             },
         }
