@@ -1,5 +1,6 @@
 //! The built-ins: what ships inside the binary, and the target names every layer may use. The
-//! built-in provisioner files and template libraries (one folder per target under `targets/`),
+//! built-in provisioner files and template libraries (under `targets/`: `library/` for those
+//! that return outputs only and so serve every target, then one folder per target),
 //! the opt-in libraries (`builtin:aws`), the Terraform target's provider schema, the default
 //! platform, and the JSON Schemas under `spec/`. It sits below every phase and imports only `naming`;
 //! the command line parses target names itself.
@@ -142,6 +143,8 @@ macro_rules! embed {
 
 /// The built-in provisioner files, searched after an environment's own, in this order.
 pub(crate) const BUILTIN_PROVISIONERS: &[Embedded] = embed![
+    "library/links.provisioners.yaml",
+    "library/basics.provisioners.yaml",
     "kubernetes/links.provisioners.yaml",
     "kubernetes/basics.provisioners.yaml",
     "kubernetes/databases.provisioners.yaml",

@@ -18,7 +18,7 @@ use crate::provision::seed::Seed;
 use crate::provision::{self, Choices, Inputs, Provisioned};
 use crate::score::{self, Input, LoadOptions};
 use crate::source::Sources;
-use crate::targets;
+use crate::targets::{self, TargetOption};
 
 /// What to compile, and for which environment.
 #[derive(Debug, Clone, Default)]
@@ -230,8 +230,20 @@ fn compile_environment(
     let Shared { platform, read, seed } = shared;
     let mut out = Diagnostics::new();
     let mut environment = environment.clone();
+    // `--namespace`, for a target that takes it; another refuses it rather than ignoring it.
     if let Some(namespace) = &request.namespace {
-        environment.kubernetes.namespace = Some(namespace.clone());
+        match targets::refuse(target, TargetOption::Namespace, &environment.name) {
+            None => environment.kubernetes.namespace = Some(namespace.clone()),
+            Some(message) => {
+                let mut refused = Diagnostic::error(Code::Usage, message)
+                    .help("leave out `--namespace`, or compile the environment to a target that takes it");
+                if request.target.is_none() {
+                    refused = refused.label(environment.target_span, "the environment's target");
+                }
+                out.push(refused);
+                return (None, out);
+            }
+        }
     }
     let mut load = request.load.clone();
     load.platform_overrides = environment.overrides.clone();

@@ -16,7 +16,7 @@ use crate::pipeline::{self, Stage};
 use crate::provision::generated;
 use crate::provision::object::Object;
 use crate::source::Sources;
-use crate::targets::{self, Emitted, File, Layout, Options};
+use crate::targets::{self, Emitted, File, Layout, Options, TargetOption};
 
 #[derive(Debug, Args)]
 pub(crate) struct CompileArgs {
@@ -176,17 +176,11 @@ fn manifests(
     args: &CompileArgs,
     reporter: &Reporter,
 ) -> Outcome {
-    // The Kubernetes options, for a target that takes none, are refused rather than ignored.
-    let kubernetes_flags =
-        [(args.target.namespace.is_some(), "--namespace"), (args.generate_namespace, "--generate-namespace")];
-    for (given, flag) in kubernetes_flags {
-        if let Some(other) = compiled.iter().find(|one| given && !one.target.takes_kubernetes_objects()) {
-            return reporter.usage_error(&format!(
-                "`{flag}` is an option of the targets built on Kubernetes objects; environment `{}` compiles \
-                 to `{}`, which takes none",
-                other.environment.name,
-                other.target.name()
-            ));
+    // An option the target does not take is refused rather than ignored.
+    // (`--namespace` is refused by the pipeline, for `check` too.)
+    for one in compiled.iter().filter(|_| args.generate_namespace) {
+        if let Some(message) = targets::refuse(one.target, TargetOption::GenerateNamespace, &one.environment.name) {
+            return reporter.usage_error(&message);
         }
     }
     let inputs = compiled.iter().map(|one| Some((one.target, one.target_input(sources)?))).collect::<Option<Vec<_>>>();

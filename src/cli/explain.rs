@@ -8,6 +8,7 @@ use super::{InputArgs, Outcome, PlatformArgs};
 use crate::pipeline::Stage;
 use crate::provision::registry::{Origin, Serving};
 use crate::suggest;
+use crate::targets::TargetOption;
 use crate::targets::kubernetes_objects::{self, OwnerRef};
 
 #[derive(Debug, Args)]
@@ -72,11 +73,13 @@ pub(crate) fn run(args: ExplainArgs, reporter: &Reporter) -> Outcome {
             p.file,
             p.selector()
         ));
-        if p.serving(compiled.target) == Some(Serving::Implied) {
-            text.push_str(&format!(
+        match p.serving(compiled.target) {
+            Some(Serving::Implied) => text.push_str(&format!(
                 "   serves {} without listing it: it returns Kubernetes objects (`strictTargets: true` stops that)\n",
                 compiled.target.name()
-            ));
+            )),
+            Some(Serving::Any) => text.push_str("   serves every target: it lists none and returns outputs only\n"),
+            _ => {}
         }
         if let Some(description) = &p.description {
             text.push_str(&format!("   {}\n", description.trim()));
@@ -85,7 +88,7 @@ pub(crate) fn run(args: ExplainArgs, reporter: &Reporter) -> Outcome {
     text.push_str(
         "\nrule: the most specific match wins (id over class over type); at equal specificity an \
         environment's own provisioners come before the built-in ones, then those that list the target before \
-        those that serve it by implication, then file order.\n",
+        those that serve it by implication, then those that serve every target, then file order.\n",
     );
     reporter.console().out(text.as_bytes());
     Outcome::Success
@@ -97,13 +100,11 @@ fn object(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
         Ok(result) => result,
         Err(outcome) => return outcome,
     };
-    if !compiled.target.takes_kubernetes_objects() {
-        return reporter.usage_error(&format!(
-            "`explain KIND/NAME` explains the Kubernetes objects a target emits; environment `{}` compiles to \
-             `{}`, which takes none (`stave compile --emit target-request` shows what it gets)",
-            compiled.environment.name,
-            compiled.target.name()
-        ));
+    if let Some(message) =
+        crate::targets::refuse(compiled.target, TargetOption::ExplainObject, &compiled.environment.name)
+    {
+        return reporter
+            .usage_error(&format!("{message} (`stave compile --emit target-request` shows what the target gets)"));
     }
     let Some(input) = compiled.target_input(&sources) else { return Outcome::InvalidInput };
     let mut diagnostics = crate::diagnostics::Diagnostics::new();

@@ -53,7 +53,11 @@ pub(crate) fn run(command: ProvisionersCommand, reporter: &Reporter) -> Outcome 
                         "name": p.name, "type": p.kind, "class": p.class, "id": p.id,
                         "origin": if p.origin == Origin::Builtin { "builtin" } else { "environment" },
                         "file": p.file, "targets": p.targets, "strictTargets": p.strict_targets,
-                        "serves": if p.serving(target) == Some(Serving::Listed) { "listed" } else { "implied" },
+                        "serves": match p.serving(target) {
+                            Some(Serving::Listed) => "listed",
+                            Some(Serving::Implied) => "implied",
+                            _ => "any",
+                        },
                         "params": p.params_schema, "description": p.description,
                     })
                 })

@@ -45,7 +45,14 @@ impl<'a> Reporter<'a> {
             }
         }
         let fail = diagnostics.has_errors() || (self.deny_warnings && diagnostics.has_warnings());
-        if fail { Outcome::InvalidInput } else { Outcome::Success }
+        // An option the command line cannot follow (`stave::cli::usage`) exits as usage errors do.
+        if diagnostics.iter().any(|d| d.code == Code::Usage) {
+            Outcome::Usage
+        } else if fail {
+            Outcome::InvalidInput
+        } else {
+            Outcome::Success
+        }
     }
 
     /// Where the run's results and diagnostics go.

@@ -55,7 +55,7 @@ pub(crate) enum Protocol {
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct ServicePort {
+pub struct ServicePort {
     pub(crate) port: u16,
     /// Already defaulted to `port` when the file leaves it out.
     pub(crate) target_port: u16,

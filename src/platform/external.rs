@@ -11,7 +11,7 @@ use crate::ir::{Protocol, ServicePort};
 
 /// A workload that another pipeline deploys.
 #[derive(Debug, Clone)]
-pub(crate) struct ExternalWorkload {
+pub struct ExternalWorkload {
     /// Its namespace, when it is not the environment's.
     pub(crate) namespace: Option<String>,
     /// Its Service's name.

@@ -62,22 +62,22 @@ impl Object for WorkloadsView {
 
 impl Shared {
     pub(crate) fn new(inputs: &Inputs<'_>) -> Shared {
-        let namespace = inputs.environment.kubernetes.namespace.as_deref();
+        let model = inputs.model;
+        let namespace = model.namespace(inputs.environment);
         let compact = |view: &Json| view.to_string().into_boxed_str();
+        let port_view = |name: &str, p: &crate::ir::ServicePort| {
+            json!({
+                "name": name, "port": p.port, "target_port": p.target_port, "protocol": p.protocol,
+                "peer_port": model.peer_port(p),
+            })
+        };
         let mut workloads: Workloads = inputs
             .workloads
             .iter()
             .map(|w| {
-                let ports: serde_json::Map<String, Json> = w
-                    .service_ports
-                    .iter()
-                    .map(|(name, p)| {
-                        let port =
-                            json!({"name": name, "port": p.port, "target_port": p.target_port, "protocol": p.protocol});
-                        (name.clone(), port)
-                    })
-                    .collect();
-                let service = inputs.model.service_name(w);
+                let ports: serde_json::Map<String, Json> =
+                    w.service_ports.iter().map(|(name, p)| (name.clone(), port_view(name, p))).collect();
+                let service = model.service_name(w);
                 let view = json!({
                     "name": w.name, "service": service, "hostname": service, "namespace": namespace,
                     "external": false, "ports": ports, "metadata": w.metadata,
@@ -88,18 +88,11 @@ impl Shared {
         // Workloads deployed elsewhere, unless one of that name is being compiled.
         for (name, external) in &inputs.environment.external {
             workloads.entry(name.clone()).or_insert_with(|| {
-                let ports: serde_json::Map<String, Json> = external
-                    .ports
-                    .iter()
-                    .map(|(port_name, p)| {
-                        let port = json!({
-                            "name": port_name, "port": p.port, "target_port": p.target_port, "protocol": p.protocol,
-                        });
-                        (port_name.clone(), port)
-                    })
-                    .collect();
+                let ports: serde_json::Map<String, Json> =
+                    external.ports.iter().map(|(port_name, p)| (port_name.clone(), port_view(port_name, p))).collect();
                 compact(&json!({
-                    "name": name, "service": external.service, "hostname": external.hostname(namespace),
+                    "name": name, "service": external.service,
+                    "hostname": model.external_hostname(external, inputs.environment),
                     "namespace": external.namespace.as_deref().or(namespace), "external": true,
                     "ports": ports, "metadata": {"name": name},
                 }))
@@ -228,6 +221,11 @@ pub(super) fn dependencies(inputs: &Inputs<'_>, resource: &Resource, done: &Prov
 pub(super) fn context(inputs: &Inputs<'_>, resource: &Resource, params: Json) -> Json {
     let workload = crate::ir::find_workload(inputs.workloads, &resource.source_workload);
     let environment = inputs.environment;
+    let mut environment_view = serde_json::Map::new();
+    environment_view.insert("name".into(), json!(environment.name));
+    environment_view.insert("target".into(), json!(inputs.target.name()));
+    environment_view.insert("variables".into(), json!(environment.variables));
+    environment_view.extend(inputs.model.template_settings(environment));
     json!({
         "resource": {
             "uid": resource.uid,
@@ -245,14 +243,7 @@ pub(super) fn context(inputs: &Inputs<'_>, resource: &Resource, params: Json) ->
                 .collect::<Vec<_>>(),
         },
         "workload": workload.map(|w| json!({"name": w.name, "metadata": w.metadata, "annotations": w.annotations})),
-        "environment": {
-            "name": environment.name,
-            "namespace": environment.kubernetes.namespace,
-            "target": inputs.target.name(),
-            "variables": environment.variables,
-            "routes": environment.kubernetes.routes,
-            "image_pull_policy": environment.kubernetes.image_pull_policy.map(|p| p.name()),
-        },
+        "environment": environment_view,
         "_scopes": { "resource": resource.uid, "shared": format!("shared:{}", environment.name) },
     })
 }

@@ -37,8 +37,8 @@ pub(crate) use bindings::Bindings;
 use crate::builtins::Target;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::graph::{Graph, Resource};
-use crate::ir::Workload;
-use crate::platform::Environment;
+use crate::ir::{ServicePort, Workload};
+use crate::platform::{Environment, ExternalWorkload};
 use crate::source::Span;
 use context::{Shared, Siblings};
 use failures::{failed, no_provisioner};
@@ -96,11 +96,33 @@ impl Provisioned {
     }
 }
 
-/// What provisioning asks of the target it provisions for. Each target implements it, so that
-/// provisioning never reads a target's object shapes.
+/// What provisioning asks of the target it provisions for. Each target implements it (the
+/// targets built on Kubernetes objects share one), so that provisioning never reads a target's
+/// object shapes or settings: the host and port a peer connects to, the namespace workloads run
+/// in, how a workload deployed elsewhere is reached, and what templates see of the target's
+/// settings.
 pub trait TargetModel: std::fmt::Debug + Sync {
     /// The host name by which other workloads reach `workload` (Kubernetes: its Service's name).
     fn service_name(&self, workload: &Workload) -> String;
+
+    /// The port a peer connects to for one of a workload's service ports: the service port
+    /// itself where something forwards it (a Kubernetes Service), the container's port where
+    /// peers reach the container directly (Compose).
+    fn peer_port(&self, port: &ServicePort) -> u16;
+
+    /// The namespace workloads run in, for a target that has namespaces.
+    fn namespace<'e>(&self, _environment: &'e Environment) -> Option<&'e str> {
+        None
+    }
+
+    /// The host name by which a workload the environment declares as deployed elsewhere is reached.
+    fn external_hostname(&self, workload: &ExternalWorkload, _environment: &Environment) -> String {
+        workload.service.clone()
+    }
+
+    /// What templates and commands see of the target's settings, beside `environment.name`,
+    /// `environment.target` and `environment.variables`.
+    fn template_settings(&self, environment: &Environment) -> serde_json::Map<String, Json>;
 
     /// Whether the target writes the values derived from the seed (so a development seed
     /// deserves a warning); Terraform generates its own at apply time instead.

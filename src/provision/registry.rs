@@ -5,11 +5,15 @@
 //! Matching: among the provisioners that serve the environment's target and the resource's type
 //! (and its class and id, where they name one), the most specific wins: id over class over type
 //! alone; at equal specificity an environment's own provisioners come before the built-in ones,
-//! then those that list the target before those that serve it by implication, then file order.
+//! then those that list the target, then those that serve it by implication, then those that serve
+//! every target, then file order.
 //!
 //! Targets: a provisioner serves the targets its `targets:` lists. One that lists `kubernetes` or
 //! `helm` returns Kubernetes objects, so it also serves every other target that takes them
-//! (kubernetes, helm, terraform) by implication, unless it says `strictTargets: true`.
+//! (kubernetes, helm, terraform) by implication, unless it says `strictTargets: true`. One that
+//! lists none returns outputs only (no objects, no command: the schema requires `targets:` with
+//! either), which every target can serve: it serves them all, after those that list or imply
+//! the target.
 
 use std::path::{Path, PathBuf};
 
@@ -49,6 +53,7 @@ struct ProvisionerInput {
     kind: String,
     class: Option<String>,
     id: Option<String>,
+    #[serde(default)]
     targets: Vec<Target>,
     #[serde(default, rename = "strictTargets")]
     strict_targets: bool,
@@ -118,7 +123,9 @@ impl Provisioner {
 
     /// Whether it serves `target`, and how: the target is listed, or implied (see the module).
     pub(crate) fn serving(&self, target: Target) -> Option<Serving> {
-        if self.targets.contains(&target) {
+        if self.targets.is_empty() {
+            Some(Serving::Any)
+        } else if self.targets.contains(&target) {
             Some(Serving::Listed)
         } else if !self.strict_targets
             && target.takes_kubernetes_objects()
@@ -162,6 +169,8 @@ impl Provisioner {
 pub(crate) enum Serving {
     Listed,
     Implied,
+    /// It lists no target: it returns outputs only, which serve every target.
+    Any,
 }
 
 #[derive(Debug, Default)]

@@ -293,7 +293,7 @@ pub(crate) fn parse_objects(text: &str) -> Result<Vec<Json>, String> {
     match value {
         Json::Null => Ok(Vec::new()),
         Json::Array(items) if items.iter().all(Json::is_object) => Ok(items),
-        _ => Err("`objects` must render a YAML list of objects (`- apiVersion: …`)".into()),
+        _ => Err("`objects` must render a YAML list of maps, one per object".into()),
     }
 }
 

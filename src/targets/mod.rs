@@ -44,6 +44,56 @@ pub struct Options {
     pub output_name: Option<String>,
 }
 
+/// The command line's options that some targets take and others do not. Each backend declares
+/// those its target takes ([`Backend::options`]); the command line refuses the others with a
+/// usage error rather than ignoring them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetOption {
+    /// `--namespace NAME`: the namespace everything is compiled into.
+    Namespace,
+    /// `--generate-namespace`: emit the namespace itself.
+    GenerateNamespace,
+    /// `stave explain KIND/NAME`: the objects the target emits, by kind and name.
+    ExplainObject,
+}
+
+impl TargetOption {
+    /// Every option, in the order help lists them.
+    pub const ALL: [TargetOption; 3] =
+        [TargetOption::Namespace, TargetOption::GenerateNamespace, TargetOption::ExplainObject];
+
+    /// How the command line spells it.
+    pub fn spelling(self) -> &'static str {
+        match self {
+            TargetOption::Namespace => "--namespace",
+            TargetOption::GenerateNamespace => "--generate-namespace",
+            TargetOption::ExplainObject => "explain KIND/NAME",
+        }
+    }
+}
+
+/// The options the targets built on Kubernetes objects take.
+pub(crate) const KUBERNETES_OPTIONS: &[TargetOption] = &TargetOption::ALL;
+
+/// Whether `target` takes `option`.
+pub fn takes(target: Target, option: TargetOption) -> bool {
+    backend(target).options(target).contains(&option)
+}
+
+/// A usage message for `option` given to `target`, which does not take it (`None` when it does).
+pub fn refuse(target: Target, option: TargetOption, environment: &str) -> Option<String> {
+    if takes(target, option) {
+        return None;
+    }
+    let taken: Vec<String> = backend(target).options(target).iter().map(|o| format!("`{}`", o.spelling())).collect();
+    Some(format!(
+        "`{}` is not an option of target `{}` (environment `{environment}` compiles to it); it takes {}",
+        option.spelling(),
+        target.name(),
+        if taken.is_empty() { "none of the target options".to_string() } else { taken.join(", ") }
+    ))
+}
+
 /// One emitted file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct File {
@@ -97,6 +147,8 @@ pub struct Emitted {
 pub trait Backend: Sync + std::fmt::Debug {
     /// What provisioning asks of this target.
     fn model(&self) -> &dyn TargetModel;
+    /// The command line's target options `target` takes (see [`TargetOption`]).
+    fn options(&self, target: Target) -> &'static [TargetOption];
     /// Lowers one or several environments into files for `target` (the backend's own, or the
     /// external target whose program it runs).
     fn emit(&self, target: Target, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics>;

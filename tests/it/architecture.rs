@@ -137,6 +137,28 @@ fn no_target_folder_imports_another() {
     assert!(problems.is_empty(), "a target folder imports another:\n{}", problems.join("\n"));
 }
 
+/// Provisioning knows no target: it reads no target's settings section of the environment and
+/// names no target's code, and asks what it must through `TargetModel`.
+#[test]
+fn provisioning_reads_no_target_settings() {
+    let mut files = Vec::new();
+    rust_files(&common::root().join("src/provision"), &mut files);
+    assert!(files.len() >= 10, "{files:?}");
+    let mut problems = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            let forms =
+                [".kubernetes.", ".helm.", ".terraform.", ".settings", "crate::targets", "kubernetes_objects::"];
+            for form in forms.iter().filter(|form| code.contains(*form)) {
+                problems.push(format!("{}:{}: `{form}`", file.display(), number + 1));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "provisioning reads what belongs to a target:\n{}", problems.join("\n"));
+}
+
 #[test]
 fn architecture_md_names_every_layer_and_target() {
     let text = std::fs::read_to_string(common::root().join("ARCHITECTURE.md")).expect("ARCHITECTURE.md at the top");

@@ -63,6 +63,8 @@ fn the_example_target_writes_through_the_one_writer() {
     assert!(text.contains("envfile::ports-unpublished") && text.contains("workload.yaml:3:1"), "{text}");
     let env = std::fs::read_to_string(dir.path().join("out/local/hello.env")).unwrap();
     assert!(env.contains("DB_URL=postgres://app@db:5432/app\n"), "{env}");
+    // Served by the built-in library, which serves every target with outputs only.
+    assert!(env.contains("PUBLIC_HOST=hello-dns-") && env.contains(".localhost\n"), "{env}");
     // `clear`: the password derived from the seed, not a marker.
     let password = env.lines().find_map(|l| l.strip_prefix("DB_PASSWORD=")).expect("the password");
     assert!(password.len() == 32 && password.chars().all(|c| c.is_ascii_hexdigit()), "{env}");
@@ -73,13 +75,18 @@ fn the_example_target_writes_through_the_one_writer() {
     // A folder of files: standard output is refused.
     let stdout = stave(dir.path(), &["compile"], None);
     assert_eq!(stdout.status.code(), Some(2), "{}", transcript(&stdout));
-    // Options and questions about Kubernetes objects are refused, not ignored, for a target that
-    // takes none.
-    for args in [&["compile", "-o", "out/", "--namespace", "shop"][..], &["explain", "Deployment/hello"]] {
+    // Options the target does not declare are refused, not ignored, by every command.
+    let refused_options: [&[&str]; 4] = [
+        &["compile", "-o", "out/", "--namespace", "shop"],
+        &["check", "--namespace", "shop"],
+        &["compile", "-o", "out/", "--generate-namespace"],
+        &["explain", "Deployment/hello"],
+    ];
+    for args in refused_options {
         let refused = stave(dir.path(), args, None);
         let text = transcript(&refused);
         assert_eq!(refused.status.code(), Some(2), "{args:?}: {text}");
-        assert!(text.contains("compiles to `envfile`, which takes none"), "{args:?}: {text}");
+        assert!(text.contains("is not an option of target `envfile`"), "{args:?}: {text}");
     }
     // The request, for the target's author: markers, never the values.
     let request = stave(dir.path(), &["compile", "--emit", "target-request"], None);
@@ -93,6 +100,28 @@ fn the_example_target_writes_through_the_one_writer() {
     let page = std::fs::read_to_string(common::root().join("docs/src/targets/external.md")).unwrap();
     let program = std::fs::read_to_string(common::root().join("examples/targets/envfile/envfile.py")).unwrap();
     assert!(page.contains(&program), "docs/src/targets/external.md does not show envfile.py as it is");
+}
+
+/// A target that takes no Kubernetes objects reuses the built-in links: a peer connects to the
+/// workload by its name on its container's port (8080), where on Kubernetes it goes through the
+/// Service's port (80).
+#[test]
+fn links_connect_as_the_target_says() {
+    let dir = common::tempdir().unwrap();
+    common::copy_dir(&common::root().join("examples/targets/envfile"), dir.path());
+    let worker = "apiVersion: score.dev/v1b1\nmetadata: {name: worker}\ncontainers:\n  main:\n    \
+        image: ghcr.io/example/worker:1.0\n    variables:\n      \
+        HELLO_URL: http://${resources.hello.hostname}:${resources.hello.port}\nresources:\n  hello:\n    \
+        type: service-port\n    params: {workload: hello, port: web}\n";
+    std::fs::write(dir.path().join("worker.yaml"), worker).unwrap();
+    let output = stave(dir.path(), &["compile", "workload.yaml", "worker.yaml", "-o", "out/"], None);
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let env = std::fs::read_to_string(dir.path().join("out/local/worker.env")).unwrap();
+    assert!(env.contains("HELLO_URL=http://hello:8080\n"), "{env}");
+    let kubernetes = stave(dir.path(), &["compile", "workload.yaml", "worker.yaml", "--target", "kubernetes"], None);
+    let manifests = String::from_utf8_lossy(&kubernetes.stdout);
+    assert_eq!(kubernetes.status.code(), Some(0), "{}", transcript(&kubernetes));
+    assert!(manifests.contains("value: http://hello:80\n"), "{manifests}");
 }
 
 /// Every valid fixture's request, for every environment, validates against the published

@@ -10,11 +10,12 @@ mod response;
 
 pub(crate) use request::API_VERSION;
 
-use super::{Backend, Emitted, Input, Layout, Options};
+use super::{Backend, Emitted, Input, Layout, Options, TargetOption};
 use crate::builtins::Target;
 use crate::contained::{self, Bounds};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::ir::Workload;
+use crate::ir::{ServicePort, Workload};
+use crate::platform::Environment;
 use crate::provision::TargetModel;
 
 /// The most a target program may print: its whole output, in JSON.
@@ -24,17 +25,36 @@ const RESPONSE_CAP: usize = 256 * 1024 * 1024;
 #[derive(Debug)]
 pub(crate) struct External;
 
+/// What provisioning asks of an external target that takes no Kubernetes objects: peers reach a
+/// workload by its name and its containers' ports (as on a Compose network or in a Nomad
+/// service mesh), there are no namespaces, and templates see the environment's `settings:`
+/// section as `environment.settings`. A target that names hosts otherwise rewrites the `host`
+/// outputs it is given.
 impl TargetModel for External {
-    /// Peers reach a workload by its name (as on a Compose network or a Nomad service); a
-    /// target that names hosts otherwise rewrites the `host` outputs it is given.
     fn service_name(&self, workload: &Workload) -> String {
         workload.name.clone()
+    }
+
+    fn peer_port(&self, port: &ServicePort) -> u16 {
+        port.target_port
+    }
+
+    fn template_settings(&self, environment: &Environment) -> serde_json::Map<String, serde_json::Value> {
+        let mut settings = serde_json::Map::new();
+        settings.insert("settings".into(), serde_json::Value::Object(environment.settings.clone()));
+        settings
     }
 }
 
 impl Backend for External {
     fn model(&self) -> &dyn TargetModel {
         self
+    }
+
+    /// The Kubernetes options for a target declared with `objects: kubernetes` (its request
+    /// carries the objects they shape), none for another.
+    fn options(&self, target: Target) -> &'static [TargetOption] {
+        if target.takes_kubernetes_objects() { super::KUBERNETES_OPTIONS } else { &[] }
     }
 
     fn emit(&self, target: Target, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {

@@ -18,10 +18,9 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value as Json, json};
 
 use super::kubernetes_objects::{self, Lowered, OwnerRef};
-use super::{Backend, Emitted, File, Input, Layout, Options};
+use super::{Backend, Emitted, File, Input, Layout, Options, TargetOption};
 use crate::builtins::Target;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::ir::Workload;
 use crate::provision::TargetModel;
 use chart::ChartInfo;
 use knobs::quote;
@@ -31,15 +30,13 @@ use node::{Hole, Node};
 #[derive(Debug)]
 pub(crate) struct Helm;
 
-impl TargetModel for Helm {
-    fn service_name(&self, workload: &Workload) -> String {
-        kubernetes_objects::service_name(workload)
-    }
-}
-
 impl Backend for Helm {
     fn model(&self) -> &dyn TargetModel {
-        self
+        &kubernetes_objects::MODEL
+    }
+
+    fn options(&self, _target: Target) -> &'static [TargetOption] {
+        super::KUBERNETES_OPTIONS
     }
 
     fn emit(&self, _target: Target, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {

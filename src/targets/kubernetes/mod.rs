@@ -3,25 +3,22 @@
 //! per environment.
 
 use super::kubernetes_objects;
-use super::{Backend, Emitted, Input, Layout, Options};
+use super::{Backend, Emitted, Input, Layout, Options, TargetOption};
 use crate::builtins::Target;
 use crate::diagnostics::Diagnostics;
-use crate::ir::Workload;
 use crate::provision::TargetModel;
 
 /// The kubernetes target.
 #[derive(Debug)]
 pub(crate) struct Kubernetes;
 
-impl TargetModel for Kubernetes {
-    fn service_name(&self, workload: &Workload) -> String {
-        kubernetes_objects::service_name(workload)
-    }
-}
-
 impl Backend for Kubernetes {
     fn model(&self) -> &dyn TargetModel {
-        self
+        &kubernetes_objects::MODEL
+    }
+
+    fn options(&self, _target: Target) -> &'static [TargetOption] {
+        super::KUBERNETES_OPTIONS
     }
 
     fn emit(&self, _target: Target, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {

@@ -20,7 +20,7 @@ pub mod schema;
 mod values;
 
 use super::kubernetes_objects::{self, OwnerRef};
-use super::{Backend, Emitted, Input, Layout, Options};
+use super::{Backend, Emitted, Input, Layout, Options, TargetOption};
 use crate::builtins::Target;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::graph::Resource;
@@ -31,19 +31,14 @@ use crate::provision::{ProvisionedResource, TargetModel};
 #[derive(Debug)]
 pub(crate) struct Terraform;
 
-impl TargetModel for Terraform {
-    fn service_name(&self, workload: &Workload) -> String {
-        kubernetes_objects::service_name(workload)
-    }
-
-    fn derives_generated_values(&self) -> bool {
-        false
-    }
-}
-
 impl Backend for Terraform {
+    /// Terraform generates the values itself when it applies (`random_password`).
     fn model(&self) -> &dyn TargetModel {
-        self
+        &kubernetes_objects::MODEL_GENERATING_AT_APPLY
+    }
+
+    fn options(&self, _target: Target) -> &'static [TargetOption] {
+        super::KUBERNETES_OPTIONS
     }
 
     fn emit(&self, _target: Target, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {
