@@ -220,16 +220,15 @@ fn keep<T>(value: T) {
     std::mem::forget(value);
 }
 
-/// The provisioned resources (provisioner, outputs, and their objects by `Kind/name`), then every
+/// The provisioned resources (provisioner, outputs, and their objects as the target names them:
+/// `Kind/name` on Kubernetes), then every
 /// object once.
 fn resources_view(compiled: &pipeline::Compiled) -> serde_json::Value {
     let (Some(provisioned), Some(graph)) = (&compiled.provisioned, &compiled.graph) else {
         return serde_json::Value::Null;
     };
-    let name = |o: &Object| {
-        let o = o.tree();
-        let text = |p: &str| o.pointer(p).and_then(serde_json::Value::as_str).unwrap_or("?").to_string();
-        format!("{}/{}", text("/kind"), text("/metadata/name"))
+    let names = |objects: &[Object]| -> Vec<String> {
+        objects.iter().enumerate().map(|(i, o)| targets::object_name(compiled.target, &o.tree(), i)).collect()
     };
     let resources: serde_json::Map<String, serde_json::Value> = provisioned
         .resources
@@ -239,7 +238,7 @@ fn resources_view(compiled: &pipeline::Compiled) -> serde_json::Value {
             generated::describe(&mut outputs);
             let view = serde_json::json!({
                 "type": r.kind, "class": r.class, "provisioner": r.provisioner,
-                "outputs": outputs, "objects": r.objects.iter().map(name).collect::<Vec<_>>(),
+                "outputs": outputs, "objects": names(&r.objects),
             });
             (uid.clone(), view)
         })

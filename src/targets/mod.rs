@@ -75,6 +75,19 @@ impl TargetOption {
 /// The options the targets built on Kubernetes objects take.
 pub(crate) const KUBERNETES_OPTIONS: &[TargetOption] = &TargetOption::ALL;
 
+/// An object's `name` (or `id`), else its place in its provisioner's list (`#2`).
+fn plain_object_name(object: &serde_json::Value, index: usize) -> String {
+    ["/name", "/id"]
+        .iter()
+        .find_map(|pointer| object.pointer(pointer).and_then(serde_json::Value::as_str))
+        .map_or_else(|| format!("#{index}"), str::to_string)
+}
+
+/// How the command line names the `index`th object a provisioner returned for `target`.
+pub fn object_name(target: Target, object: &serde_json::Value, index: usize) -> String {
+    backend(target).object_name(target, object, index)
+}
+
 /// Whether `target` takes `option`.
 pub fn takes(target: Target, option: TargetOption) -> bool {
     backend(target).options(target).contains(&option)
@@ -149,6 +162,11 @@ pub trait Backend: Sync + std::fmt::Debug {
     fn model(&self) -> &dyn TargetModel;
     /// The command line's target options `target` takes (see [`TargetOption`]).
     fn options(&self, target: Target) -> &'static [TargetOption];
+    /// How the command line names one of the objects a provisioner returned for `target`
+    /// (`--emit resources`): by default its `name` (or `id`), else its place in the list.
+    fn object_name(&self, _target: Target, object: &serde_json::Value, index: usize) -> String {
+        plain_object_name(object, index)
+    }
     /// Lowers one or several environments into files for `target` (the backend's own, or the
     /// external target whose program it runs).
     fn emit(&self, target: Target, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics>;

@@ -57,6 +57,15 @@ impl Backend for External {
         if target.takes_kubernetes_objects() { super::KUBERNETES_OPTIONS } else { &[] }
     }
 
+    /// A Kubernetes object as `Kind/name` for a target that takes them; else the default.
+    fn object_name(&self, target: Target, object: &serde_json::Value, index: usize) -> String {
+        if target.takes_kubernetes_objects() && object.get("kind").is_some() {
+            super::kubernetes_objects::patches::display(object)
+        } else {
+            super::plain_object_name(object, index)
+        }
+    }
+
     fn emit(&self, target: Target, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {
         let Some(first) = inputs.first() else {
             return Ok(Emitted {

@@ -39,6 +39,10 @@ impl Backend for Helm {
         super::KUBERNETES_OPTIONS
     }
 
+    fn object_name(&self, _target: Target, object: &serde_json::Value, _index: usize) -> String {
+        kubernetes_objects::patches::display(object)
+    }
+
     fn emit(&self, _target: Target, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {
         let mut out = Diagnostics::new();
         if options.generate_namespace

@@ -41,6 +41,15 @@ impl Backend for Terraform {
         super::KUBERNETES_OPTIONS
     }
 
+    /// A Terraform block by its address (`aws_db_instance.db`), a Kubernetes object as `Kind/name`.
+    fn object_name(&self, _target: Target, object: &serde_json::Value, _index: usize) -> String {
+        if blocks::is_block(object) {
+            blocks::parse(object).map_or_else(|_| "?".to_string(), |block| block.address())
+        } else {
+            kubernetes_objects::patches::display(object)
+        }
+    }
+
     fn emit(&self, _target: Target, inputs: &[Input<'_>], options: &Options) -> Result<Emitted, Diagnostics> {
         let mut out = Diagnostics::new();
         let mut files = Vec::new();
